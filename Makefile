@@ -1,0 +1,41 @@
+# ASCC — every target makes or reuses .venv itself, so a fresh clone needs nothing but `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test bench lint format clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=25.1"
+	$(PY) -m pip install -q -e '.[postgres,redis]' --group dev
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install ascc with its dev tools
+
+run: $(STAMP)  ## the main job: preview the vouchers of a sample order
+	cd ascc_plugin/samples && ../../$(VENV)/bin/ascc vouchers preview --event order-paid.json --config ascc.toml
+
+test: $(STAMP)  ## the whole test suite (PostgreSQL and Redis tests included)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## the benchmarks: figures and ratios
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+lint: $(STAMP)  ## ruff and mypy (strict on ascc_plugin/)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy ascc_plugin adapters center simulator
+
+format: $(STAMP)  ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:  ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

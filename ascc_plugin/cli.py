@@ -1,0 +1,46 @@
+"""The ``ascc`` command line: a click group that every package extends through a hook."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+import pluggy
+
+from ascc_plugin.host import PluginError, get_plugin_manager
+
+
+def build_cli(pm: pluggy.PluginManager) -> click.Group:
+    """The root ``ascc`` group with every plugin's commands; ``pm`` is reachable as ``ctx.obj``."""
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(package_name="ascc")
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
+        """ASCC: after-sales-service and customer-care vouchers for online purchases."""
+        ctx.obj = pm
+
+    pm.hook.ascc_register_commands(cli=cli)
+    return cli
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """The plugin manager of the running command (for command implementations)."""
+    pm = click.get_current_context().find_root().obj
+    assert isinstance(pm, pluggy.PluginManager)
+    return pm
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    try:
+        pm = get_plugin_manager()
+    except PluginError as exc:
+        click.echo(f"ascc: {exc}", err=True)
+        sys.exit(1)
+    build_cli(pm)(prog_name="ascc")

@@ -1,0 +1,111 @@
+"""The store's ``ascc.toml`` (DESIGN §7), loaded and checked in one place.
+
+An invalid file is refused at load with :class:`ConfigError`, which names the file, the key and
+the reason. Relative paths are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ascc_plugin.programs import Program
+
+
+class ConfigError(Exception):
+    """``ascc.toml`` is missing, unreadable or invalid; the message says where and why."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSection(Section):
+    platform: Literal["shopify", "woocommerce"] = "shopify"
+    shop: str = Field(default="demo.myshopify.com", min_length=1)
+    mode: str = Field(default="preview", min_length=1)
+    issue_on: Literal["paid", "fulfilled"] = "paid"
+    webhook_secret: str = ""
+    previous_webhook_secret: str = ""
+    events_log: Path = Path("ascc-events.jsonl")
+
+
+class KeysSection(Section):
+    dir: Path | None = None
+    issuer: str | None = None
+
+
+class CenterSection(Section):
+    url: str = "http://127.0.0.1:5000"
+    signing_secret: str = ""
+
+
+class StoreConfig(Section):
+    """A whole ``ascc.toml``; ``path`` is where it was read from (``None`` when built in code)."""
+
+    store: StoreSection = StoreSection()
+    keys: KeysSection = KeysSection()
+    center: CenterSection = CenterSection()
+    programs: tuple[Program, ...] = ()
+    path: Path | None = None
+
+    @model_validator(mode="after")
+    def _unique_program_ids(self) -> StoreConfig:
+        seen: set[str] = set()
+        for program in self.programs:
+            if program.id in seen:
+                raise ValueError(f"program id {program.id!r} is defined twice")
+            seen.add(program.id)
+        return self
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the tokens this store signs: ``[keys] issuer``, else the shop domain."""
+        return self.keys.issuer or self.store.shop
+
+
+def load_config(path: str | os.PathLike[str]) -> StoreConfig:
+    """Read and validate ``ascc.toml``; relative paths in it are taken from its folder."""
+    file = Path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+    return config_from_mapping(raw, file)
+
+
+def config_from_mapping(raw: dict[str, Any], file: Path | None = None) -> StoreConfig:
+    """Validate an already-parsed configuration (``file`` only names it in errors and paths)."""
+    try:
+        config = StoreConfig.model_validate({**raw, "path": file})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file)) from None
+    return _resolve_paths(config)
+
+
+def _describe(exc: ValidationError, file: Path | None) -> str:
+    where = str(file) if file else "configuration"
+    problems = []
+    for error in exc.errors():
+        key = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in error["loc"])
+        problems.append(f"{where}: {key.replace('.[', '[') or '(top level)'}: {error['msg']}")
+    return "\n".join(problems)
+
+
+def _resolve_paths(config: StoreConfig) -> StoreConfig:
+    if config.path is None:
+        return config
+    base = config.path.parent
+    store = config.store.model_copy(update={"events_log": base / config.store.events_log})
+    keys = config.keys
+    if keys.dir is not None:
+        keys = keys.model_copy(update={"dir": base / keys.dir})
+    return config.model_copy(update={"store": store, "keys": keys})

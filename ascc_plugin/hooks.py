@@ -1,0 +1,135 @@
+"""Hook specifications of the ASCC plugin host: the reference documentation of every hook.
+
+A plugin is any object or module whose functions are decorated with :data:`hookimpl` and named
+after a spec below. Built-in plugins are registered by :func:`ascc_plugin.host.get_plugin_manager`;
+third-party plugins are found through the ``ascc`` entry-point group.
+
+A hook implementation may accept any subset of a spec's arguments, so specs can grow new
+arguments without breaking plugins. Give implementations no default argument values (pluggy 1.7
+passes the caller's value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
+    from ascc_plugin.programs import Program
+    from ascc_plugin.vouchers import Voucher
+
+PROJECT_NAME = "ascc"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def ascc_order_event(event: OrderEvent) -> None:
+    """Observe every canonical order event, before any voucher is issued or voided.
+
+    Called once per delivered storefront event (duplicates included: the event's ``event_id``
+    tells them apart), with the :class:`~ascc_plugin.models.OrderEvent` that the adapter mapped.
+    Use it for logging, metrics or analytics. Return nothing; an exception here is logged and
+    does not stop the other plugins or the issuing.
+    """
+
+
+@hookspec
+def ascc_programs_for_order(order: Order) -> Sequence[Program]:
+    """Return the after-sales programs that may apply to ``order``.
+
+    Every plugin's answer is collected and the lists are concatenated (a program id offered twice
+    is kept once, first come). Which units a program covers is decided line by line by its
+    ``match`` rule (:meth:`ascc_plugin.programs.Program.matches`), so a plugin may simply return
+    all of its programs. The built-in config plugin returns the ``[[programs]]`` of ``ascc.toml``.
+    """
+    raise AssertionError("hookspec")  # pragma: no cover
+
+
+@hookspec(firstresult=True)
+def ascc_issue_vouchers(gsp: GspRef, order: Order, programs: Sequence[Program]) -> list[Voucher]:
+    """Make the vouchers issued for ``order`` equal to what its current state entitles.
+
+    Only the active handler (chosen by ``mode`` in ``ascc.toml``) implements this hook; the first
+    non-``None`` answer wins. The handler issues the vouchers that are missing, voids those no
+    longer entitled (refunded or cancelled units), and returns the vouchers the order is entitled
+    to now. It must be idempotent: voucher ids are derived from (platform, shop, order, line,
+    unit, program), so calling it again with the same state changes nothing. ``gsp`` names the
+    store the order belongs to.
+    """
+    raise AssertionError("hookspec")  # pragma: no cover
+
+
+@hookspec
+def ascc_void_vouchers(gsp: GspRef, order: Order, line_ids: Sequence[str], reason: str) -> None:
+    """Void the vouchers of ``line_ids`` in ``order``: the order was cancelled or refunded.
+
+    ``reason`` is ``"cancelled"`` or ``"refunded"``. Called before :func:`ascc_issue_vouchers`
+    for the same state, so a handler may act here or leave the work to its reconciliation.
+    Vouchers already in service or completed are not voided (the service was delivered).
+    """
+
+
+@hookspec
+def ascc_voucher_issued(voucher: Voucher) -> None:
+    """Observe a voucher that was just issued (after its record was committed).
+
+    Called once per voucher, never for a re-delivered event that issued nothing new. An exception
+    in one implementation is logged and does not stop the others.
+    """
+
+
+@hookspec
+def ascc_deliver_voucher(voucher: Voucher, customer: Customer | None) -> None:
+    """Deliver a newly issued voucher to its customer (email, SMS, log file …).
+
+    ``voucher`` carries the holder secret and holder URL, which exist only at first issue, so this
+    is the one chance to hand them over. ``customer`` is ``None`` for guest orders without
+    contact data. Each delivery channel implements this hook; failures are logged per channel.
+    """
+
+
+@hookspec
+def ascc_assessment_submitted(assessment: dict[str, Any]) -> None:
+    """Observe a customer's assessment of a completed service.
+
+    ``assessment`` holds ``voucher_id``, ``provider_id``, ``score`` (1–5) and ``comment``.
+    Called after the assessment is committed; exceptions are logged per plugin.
+    """
+
+
+@hookspec
+def ascc_incentive_issued(incentive: dict[str, Any]) -> None:
+    """Observe an incentive voucher issued to a customer after an assessment.
+
+    ``incentive`` holds ``id``, ``voucher_id``, ``provider_id``, ``amount`` (decimal string) and
+    ``currency``. Called after the incentive is committed; exceptions are logged per plugin.
+    """
+
+
+@hookspec
+def ascc_register_commands(cli: click.Group) -> None:
+    """Add command groups or commands to the ``ascc`` command line.
+
+    ``cli`` is the root :class:`click.Group`; call ``cli.add_command(...)`` or decorate new
+    commands with ``@cli.command()``. Each package contributes its own group (``ascc center``,
+    ``ascc store``, ``ascc simulate``).
+    """
+
+
+@hookspec
+def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
+    """Offer voucher handlers by name: call ``register(name, factory)`` once per handler.
+
+    The store service picks the handler named by ``mode`` in ``ascc.toml`` (``preview``,
+    ``gsp``, ``center``). ``factory(config)`` receives the loaded
+    :class:`~ascc_plugin.config.StoreConfig` and returns a plugin object implementing
+    :func:`ascc_issue_vouchers` (and usually :func:`ascc_void_vouchers`); the host registers it.
+    Two handlers of one name are refused at start.
+    """

@@ -1,0 +1,77 @@
+"""Which vouchers an order entitles (pure functions: no I/O, no clock).
+
+One voucher per unit per matching program: a line entitles ``quantity − refunded`` units while
+the order is paid (or fulfilled, per ``issue_on``) and not cancelled. Refunds take back the
+highest unit numbers first, so units ``0 … n−1`` stay entitled and their ids do not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, NamedTuple
+
+from dateutil.relativedelta import relativedelta
+
+from ascc_plugin.identity import voucher_id
+from ascc_plugin.models import GspRef, Line, Order
+from ascc_plugin.programs import Program
+from ascc_plugin.vouchers import Voucher
+
+IssueOn = Literal["paid", "fulfilled"]
+
+
+class Unit(NamedTuple):
+    """One entitled unit: the ``unit``-th item of ``line``, covered by ``program``."""
+
+    program: Program
+    line: Line
+    unit: int
+
+
+def order_qualifies(order: Order, issue_on: IssueOn) -> bool:
+    """Whether the order's state entitles anything at all."""
+    if order.cancelled:
+        return False
+    return order.fulfilled if issue_on == "fulfilled" else order.paid
+
+
+def entitled_units(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> list[Unit]:
+    """Every (program, line, unit) the order entitles now, in line, unit, program order."""
+    if not order_qualifies(order, issue_on):
+        return []
+    refunded = order.refunded_units()
+    units: list[Unit] = []
+    for line in order.lines:
+        covering = [program for program in programs if program.matches(line)]
+        for unit in range(line.quantity - refunded[line.id]):
+            units.extend(Unit(program, line, unit) for program in covering)
+    return units
+
+
+def entitled_vouchers(
+    gsp: GspRef, order: Order, programs: Sequence[Program], issue_on: IssueOn, id_key: bytes
+) -> list[Voucher]:
+    """The vouchers (state ``issued``, no token or secret yet) the order entitles now."""
+    return [
+        Voucher(
+            id=voucher_id(
+                id_key, gsp.platform, gsp.shop, order.id, unit.line.id, unit.unit, unit.program.id
+            ),
+            program=unit.program.id,
+            kind=unit.program.kind,
+            order_id=order.id,
+            line_id=unit.line.id,
+            unit=unit.unit,
+            valid_until=order.placed_at + relativedelta(months=unit.program.term_months),
+        )
+        for unit in entitled_units(order, programs, issue_on)
+    ]
+
+
+def unique_programs(offers: Iterable[Sequence[Program]]) -> list[Program]:
+    """Concatenate the programs offered by several plugins, keeping the first of each id."""
+    seen: dict[str, Program] = {}
+    for offer in offers:
+        for program in offer:
+            seen.setdefault(program.id, program)
+    return list(seen.values())

@@ -1,0 +1,52 @@
+"""The ``preview`` handler: computes what an order entitles, issues nothing.
+
+Store owners run it to try their program rules on real traffic before going live. Vouchers get
+a signed token when ``[keys] dir`` is configured, never a holder secret (nothing is issued).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from ascc_plugin.config import StoreConfig
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.identity import PUBLIC_PREVIEW_KEY
+from ascc_plugin.issuing import entitled_vouchers
+from ascc_plugin.keys import KeyRing
+from ascc_plugin.models import GspRef, Order
+from ascc_plugin.programs import Program
+from ascc_plugin.tokens import Signer
+from ascc_plugin.vouchers import Voucher
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PreviewHandler:
+    """Answers ``ascc_issue_vouchers`` with the entitled vouchers, storing nothing."""
+
+    def __init__(self, config: StoreConfig, clock: Clock = utcnow) -> None:
+        self.issue_on = config.store.issue_on
+        self.clock = clock
+        ring = KeyRing.load(config.keys.dir) if config.keys.dir else None
+        self.id_key = ring.id_key if ring else PUBLIC_PREVIEW_KEY
+        self.signer = Signer(ring, config.issuer) if ring else None
+
+    @hookimpl
+    def ascc_issue_vouchers(
+        self, gsp: GspRef, order: Order, programs: Sequence[Program]
+    ) -> list[Voucher]:
+        vouchers = entitled_vouchers(gsp, order, programs, self.issue_on, self.id_key)
+        if self.signer is None:
+            return vouchers
+        now = self.clock()
+        return [v.model_copy(update={"token": self.signer.sign_voucher(v, now)}) for v in vouchers]
+
+
+@hookimpl
+def ascc_register_handlers(register: Callable[[str, Callable[[StoreConfig], object]], None]) -> None:
+    register("preview", PreviewHandler)
