@@ -33,6 +33,20 @@ def plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+def ensure_group(cli: click.Group, name: str, help_text: str) -> click.Group:
+    """The sub-group ``name`` of ``cli``, made if no plugin has made it yet.
+
+    Lets several plugins add commands to one group (``ascc store serve`` from the adapters,
+    ``ascc store outbox`` from the center client) in whatever order they register.
+    """
+    existing = cli.commands.get(name)
+    if isinstance(existing, click.Group):
+        return existing
+    group = click.Group(name, help=help_text)
+    cli.add_command(group)
+    return group
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
