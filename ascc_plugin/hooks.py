@@ -19,7 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
+    from ascc_plugin.models import Customer, Order, OrderEvent
     from ascc_plugin.programs import Program
     from ascc_plugin.vouchers import Voucher
 
@@ -53,21 +53,26 @@ def ascc_programs_for_order(order: Order) -> Sequence[Program]:
 
 
 @hookspec(firstresult=True)
-def ascc_issue_vouchers(gsp: GspRef, order: Order, programs: Sequence[Program]) -> list[Voucher]:
+def ascc_issue_vouchers(
+    event: OrderEvent, order: Order, programs: Sequence[Program]
+) -> list[Voucher]:
     """Make the vouchers issued for ``order`` equal to what its current state entitles.
 
     Only the active handler (chosen by ``mode`` in ``ascc.toml``) implements this hook; the first
     non-``None`` answer wins. The handler issues the vouchers that are missing, voids those no
     longer entitled (refunded or cancelled units), and returns the vouchers the order is entitled
     to now. It must be idempotent: voucher ids are derived from (platform, shop, order, line,
-    unit, program), so calling it again with the same state changes nothing. ``gsp`` names the
-    store the order belongs to.
+    unit, program), so calling it again with the same state changes nothing. ``event`` is the
+    delivery that brought this state (``event.gsp`` names the store, ``event.event_id`` is the
+    idempotency key); ``order`` is ``event.order``.
     """
     raise AssertionError("hookspec")  # pragma: no cover
 
 
 @hookspec
-def ascc_void_vouchers(gsp: GspRef, order: Order, line_ids: Sequence[str], reason: str) -> None:
+def ascc_void_vouchers(
+    event: OrderEvent, order: Order, line_ids: Sequence[str], reason: str
+) -> None:
     """Void the vouchers of ``line_ids`` in ``order``: the order was cancelled or refunded.
 
     ``reason`` is ``"cancelled"`` or ``"refunded"``. Called before :func:`ascc_issue_vouchers`

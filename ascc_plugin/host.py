@@ -131,9 +131,9 @@ def process_event(pm: pluggy.PluginManager, event: OrderEvent) -> list[Voucher]:
     programs = unique_programs(pm.hook.ascc_programs_for_order(order=order))
     line_ids, reason = lines_to_void(order)
     if line_ids:
-        pm.hook.ascc_void_vouchers(gsp=event.gsp, order=order, line_ids=line_ids, reason=reason)
+        pm.hook.ascc_void_vouchers(event=event, order=order, line_ids=line_ids, reason=reason)
     vouchers: list[Voucher] | None = pm.hook.ascc_issue_vouchers(
-        gsp=event.gsp, order=order, programs=programs
+        event=event, order=order, programs=programs
     )
     if vouchers is None:
         raise PluginError("no active handler answered ascc_issue_vouchers: call configure() first")

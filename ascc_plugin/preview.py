@@ -14,7 +14,7 @@ from ascc_plugin.hooks import hookimpl
 from ascc_plugin.identity import PUBLIC_PREVIEW_KEY
 from ascc_plugin.issuing import entitled_vouchers
 from ascc_plugin.keys import KeyRing
-from ascc_plugin.models import GspRef, Order
+from ascc_plugin.models import Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher
@@ -38,9 +38,9 @@ class PreviewHandler:
 
     @hookimpl
     def ascc_issue_vouchers(
-        self, gsp: GspRef, order: Order, programs: Sequence[Program]
+        self, event: OrderEvent, order: Order, programs: Sequence[Program]
     ) -> list[Voucher]:
-        vouchers = entitled_vouchers(gsp, order, programs, self.issue_on, self.id_key)
+        vouchers = entitled_vouchers(event.gsp, order, programs, self.issue_on, self.id_key)
         if self.signer is None:
             return vouchers
         now = self.clock()
