@@ -83,6 +83,17 @@ class OrderSpec:
         )
 
 
+def php_number(value: Any) -> float:
+    """JSON ``default=`` hook: a ``Decimal`` written as the storefront's PHP/JS float would be.
+
+    Emulators only: storefronts hold such numbers as binary floats, so this is their wire text.
+    The receiving side never turns a number into a float (``adapters.payload``).
+    """
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     """One webhook request as the storefront sends it: path, headers and the exact body."""

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from adapters.emulation import OrderSpec, RefundSpec, SignedRequest
+from adapters.emulation import OrderSpec, RefundSpec, SignedRequest, php_number
 from ascc_plugin.signatures import hmac_b64
 
 API_VERSION = "2025-07"
@@ -56,7 +56,7 @@ class ShopifyEmulator:
 
 def encode(payload: Any) -> bytes:
     """JSON as Shopify writes it: compact, UTF-8, ``/`` escaped."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=php_number)
     return text.replace("/", "\\/").encode()
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.emulation import OrderSpec, RefundSpec, SignedRequest
+from adapters.emulation import OrderSpec, RefundSpec, SignedRequest, php_number
 from ascc_plugin.signatures import hmac_b64
 
 WC_VERSION = "9.8.5"
@@ -67,7 +67,9 @@ class WooCommerceEmulator:
 
 def encode(payload: Any) -> bytes:
     """JSON as WordPress writes it (``wp_json_encode``: compact, ``/`` escaped)."""
-    return json.dumps(payload, separators=(",", ":")).replace("/", "\\/").encode()
+    return (
+        json.dumps(payload, separators=(",", ":"), default=php_number).replace("/", "\\/").encode()
+    )
 
 
 def naive(moment: datetime) -> str:

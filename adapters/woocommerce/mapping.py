@@ -2,7 +2,7 @@
 
 Order state from a WooCommerce order (``order.*`` bodies are the REST v3 order object):
 
-* ``paid``: status ``processing`` or ``completed``; ``fulfilled``: ``completed``;
+* ``paid``: status ``processing``, ``completed`` or ``refunded``; ``fulfilled``: ``completed``;
   ``cancelled``: ``cancelled`` or ``failed`` (their vouchers are voided);
 * ``refunded`` status: every unit was refunded;
 * partial refunds: the order's ``refunds`` array carries only an id and a total, never the units,
@@ -57,7 +57,7 @@ ORDER_TOPICS: dict[str, EventKind] = {
     "order.restored": "order.updated",
 }
 REFUND_TOPICS = frozenset({"order_refund.created", "order_refund.updated"})
-PAID_STATUSES = frozenset({"processing", "completed"})
+PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
 VOID_STATUSES = frozenset({"cancelled", "failed"})
 FULL_REFUND_ID = "status:refunded"
 REFUNDED_ITEM_KEYS = ("_refunded_item_id", "refunded_item_id")
