@@ -31,8 +31,9 @@ def apps(tmp_path_factory: pytest.TempPathFactory, kit: Any) -> dict[str, tuple[
     return made
 
 
-def scenario(kit: Any, order_id: int, refunded: int, fulfil: bool,
-             cancel: bool) -> list[tuple[str, OrderSpec, RefundSpec | None]]:
+def scenario(
+    kit: Any, order_id: int, refunded: int, fulfil: bool, cancel: bool
+) -> list[tuple[str, OrderSpec, RefundSpec | None]]:
     """The in-order story of one order: (topic, state, refund object or None)."""
     spec = kit.sample_order(order_id)
     steps: list[tuple[str, OrderSpec, RefundSpec | None]] = [("create", spec, None)]
@@ -41,8 +42,9 @@ def scenario(kit: Any, order_id: int, refunded: int, fulfil: bool,
     spec = spec.evolve(fulfilled=fulfil, updated_at=kit.later(2))
     steps.append(("updated", spec, None))
     if refunded:
-        refund = RefundSpec(id=order_id % 10**9, lines={spec.lines[1].id: refunded},
-                            created_at=kit.later(3))
+        refund = RefundSpec(
+            id=order_id % 10**9, lines={spec.lines[1].id: refunded}, created_at=kit.later(3)
+        )
         spec = spec.evolve(refunds=(refund,), updated_at=kit.later(3))
         steps += [("refund", spec, refund), ("updated", spec, None)]
     if cancel:
@@ -50,10 +52,18 @@ def scenario(kit: Any, order_id: int, refunded: int, fulfil: bool,
     return steps
 
 
-SHOPIFY_TOPICS = {"create": "orders/create", "paid": "orders/paid", "updated": "orders/updated",
-                  "cancel": "orders/cancelled"}
-WOO_TOPICS = {"create": "order.created", "paid": "order.updated", "updated": "order.updated",
-              "cancel": "order.updated"}
+SHOPIFY_TOPICS = {
+    "create": "orders/create",
+    "paid": "orders/paid",
+    "updated": "orders/updated",
+    "cancel": "orders/cancelled",
+}
+WOO_TOPICS = {
+    "create": "order.created",
+    "paid": "order.updated",
+    "updated": "order.updated",
+    "cancel": "order.updated",
+}
 
 
 def requests_for(platform: str, kit: Any, steps: list[Any]) -> list[SignedRequest]:
@@ -62,17 +72,24 @@ def requests_for(platform: str, kit: Any, steps: list[Any]) -> list[SignedReques
         if platform == "shopify":
             shop = ShopifyEmulator(kit.SECRET)
             ids = {"webhook_id": f"{spec.id}-w{n}", "event_id": f"{spec.id}-e{n}"}
-            made.append(shop.refund_request(spec, refund, **ids) if refund
-                        else shop.order_request(SHOPIFY_TOPICS[step], spec, **ids))
+            made.append(
+                shop.refund_request(spec, refund, **ids)
+                if refund
+                else shop.order_request(SHOPIFY_TOPICS[step], spec, **ids)
+            )
         else:
             woo = WooCommerceEmulator("hush-&amp;-quiet")
-            made.append(woo.refund_request(spec, refund) if refund
-                        else woo.order_request(WOO_TOPICS[step], spec))
+            made.append(
+                woo.refund_request(spec, refund)
+                if refund
+                else woo.order_request(WOO_TOPICS[step], spec)
+            )
     return made
 
 
-def final_set(app: Flask, config: Any, kit: Any, deliveries: list[SignedRequest],
-              order_id: int) -> set[tuple[str, int, str]]:
+def final_set(
+    app: Flask, config: Any, kit: Any, deliveries: list[SignedRequest], order_id: int
+) -> set[tuple[str, int, str]]:
     client = app.test_client()
     for request in deliveries:
         answer = client.post(request.path, data=request.body, headers=request.headers)
@@ -82,17 +99,23 @@ def final_set(app: Flask, config: Any, kit: Any, deliveries: list[SignedRequest]
 
 
 @pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(refunded=st.integers(0, 3), fulfil=st.booleans(), cancel=st.booleans(), data=st.data())
 def test_any_interleaving_with_duplicates_ends_in_the_in_order_set(
-    apps: dict[str, tuple[Flask, Any]], kit: Any, platform: str, refunded: int, fulfil: bool,
-    cancel: bool, data: st.DataObject,
+    apps: dict[str, tuple[Flask, Any]],
+    kit: Any,
+    platform: str,
+    refunded: int,
+    fulfil: bool,
+    cancel: bool,
+    data: st.DataObject,
 ) -> None:
     app, config = apps[platform]
     in_order_id, shuffled_id = next(ORDER_IDS), next(ORDER_IDS)
     expected_steps = scenario(kit, in_order_id, refunded, fulfil, cancel)
-    expected = final_set(app, config, kit, requests_for(platform, kit, expected_steps),
-                         in_order_id)
+    expected = final_set(app, config, kit, requests_for(platform, kit, expected_steps), in_order_id)
     shuffled = requests_for(platform, kit, scenario(kit, shuffled_id, refunded, fulfil, cancel))
     order = data.draw(st.permutations(range(len(shuffled))), label="order")
     deliveries = [shuffled[i] for i in order]
@@ -100,13 +123,15 @@ def test_any_interleaving_with_duplicates_ends_in_the_in_order_set(
         again = shuffled[data.draw(st.integers(0, len(shuffled) - 1), label="again")]
         deliveries.insert(data.draw(st.integers(0, len(deliveries)), label="at"), again)
     assert final_set(app, config, kit, deliveries, shuffled_id) == {
-        (line, unit, program) for line, unit, program in expected}
+        (line, unit, program) for line, unit, program in expected
+    }
     if not cancel:
         assert len(expected) == 5 - refunded
 
 
 def test_duplicates_interleaved_mid_stream_do_not_change_the_result(
-    apps: dict[str, tuple[Flask, Any]], kit: Any,
+    apps: dict[str, tuple[Flask, Any]],
+    kit: Any,
 ) -> None:
     app, config = apps["shopify"]
     order_id = next(ORDER_IDS)

@@ -37,8 +37,12 @@ def test_customer_redact_erases_the_stored_personal_data(serve: Any, kit: Any) -
     spec = kit.sample_order().evolve(paid=True)
     shop.order_request("orders/paid", spec).send(served.url)
     assert "bob@example.com" in (stored(config)[0].snapshot or "")
-    body = {"shop_id": 1, "shop_domain": kit.SHOP, "orders_to_redact": [spec.id],
-            "customer": {"id": 207119551, "email": "bob@example.com", "phone": None}}
+    body = {
+        "shop_id": 1,
+        "shop_domain": kit.SHOP,
+        "orders_to_redact": [spec.id],
+        "customer": {"id": 207119551, "email": "bob@example.com", "phone": None},
+    }
     request = shop.request("customers/redact", body)
     assert request.send(served.url).json()["status"] == "recorded"
     assert request.send(served.url).json()["status"] == "duplicate"
@@ -51,9 +55,13 @@ def test_data_request_collects_the_answers(serve: Any, kit: Any) -> None:
     shop = ShopifyEmulator(kit.SECRET)
     spec = kit.sample_order().evolve(paid=True)
     shop.order_request("orders/paid", spec).send(served.url)
-    body = {"shop_id": 1, "shop_domain": kit.SHOP, "orders_requested": [],
-            "customer": {"id": 207119551, "email": "BOB@example.com"},
-            "data_request": {"id": 9999}}
+    body = {
+        "shop_id": 1,
+        "shop_domain": kit.SHOP,
+        "orders_requested": [],
+        "customer": {"id": 207119551, "email": "BOB@example.com"},
+        "data_request": {"id": 9999},
+    }
     assert shop.request("customers/data_request", body).send(served.url).status_code == 200
     (record,) = answers(config)
     assert record.request_id == "9999"
@@ -66,7 +74,8 @@ def test_shop_redact_erases_the_shop(serve: Any, kit: Any) -> None:
     shop = ShopifyEmulator(kit.SECRET)
     shop.order_request("orders/paid", kit.sample_order()).send(served.url)
     assert shop.request("app/uninstalled", {"id": 1}).send(served.url).json()["status"] == (
-        "ignored")
+        "ignored"
+    )
     assert stored(config)
     answer = shop.request("shop/redact", {"shop_id": 1, "shop_domain": kit.SHOP})
     assert answer.send(served.url).status_code == 200
@@ -78,6 +87,7 @@ def test_privacy_topics_with_a_bad_signature_get_401(serve: Any, kit: Any) -> No
     forger = ShopifyEmulator("not-the-secret")
     for topic in ("customers/data_request", "customers/redact", "shop/redact"):
         request = forger.request(topic, {"shop_id": 1, "customer": {"id": 1}})
-        answer = requests.post(served.url + request.path, data=request.body,
-                               headers=request.headers, timeout=5)
+        answer = requests.post(
+            served.url + request.path, data=request.body, headers=request.headers, timeout=5
+        )
         assert answer.status_code == 401

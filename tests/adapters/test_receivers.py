@@ -32,21 +32,34 @@ def test_shopify_lifecycle_reconciles_on_state(serve: Any, kit: Any) -> None:
     assert created.send(served.url).json()["status"] == "processed"
     paid = spec.evolve(paid=True, updated_at=kit.later(1))
     answer = shop.order_request("orders/paid", paid, webhook_id="w-paid", event_id="e-paid")
-    assert answer.send(served.url).json() == {"status": "processed", "event_id": "w-paid",
-                                              "vouchers": 5}
+    assert answer.send(served.url).json() == {
+        "status": "processed",
+        "event_id": "w-paid",
+        "vouchers": 5,
+    }
     refund = RefundSpec(id=77, lines={int(cable): 1}, created_at=kit.later(2))
     assert shop.refund_request(paid, refund).send(served.url).json()["vouchers"] == 4
     log = kit.events(config)
-    assert [line["event"]["kind"] for line in log] == ["order.created", "order.paid",
-                                                      "order.refunded"]
+    assert [line["event"]["kind"] for line in log] == [
+        "order.created",
+        "order.paid",
+        "order.refunded",
+    ]
     assert log[0]["vouchers"] == []
-    assert units(log[2]) == sorted([(cable, 0, "support-24m"), (cable, 1, "support-24m"),
-                                    (tablet, 0, "repair-12m"), (tablet, 0, "support-24m")])
+    assert units(log[2]) == sorted(
+        [
+            (cable, 0, "support-24m"),
+            (cable, 1, "support-24m"),
+            (tablet, 0, "repair-12m"),
+            (tablet, 0, "support-24m"),
+        ]
+    )
     assert log[2]["event"]["order"]["id"] == str(spec.id)  # 64-bit id, exact, a string
     assert log[2]["event"]["order"]["lines"][0]["unit_price"] == "199.00"
     cancelled = paid.evolve(cancelled=True, refunds=(refund,), updated_at=kit.later(3))
-    assert shop.order_request("orders/cancelled", cancelled).send(served.url).json()[
-        "vouchers"] == 0
+    assert (
+        shop.order_request("orders/cancelled", cancelled).send(served.url).json()["vouchers"] == 0
+    )
 
 
 def test_shopify_duplicates_by_webhook_id_or_event_id(serve: Any, kit: Any) -> None:
@@ -77,12 +90,24 @@ def test_shopify_refund_before_its_order_is_kept_for_it(serve: Any, kit: Any) ->
 def test_shopify_previous_secret_is_accepted(serve: Any, kit: Any) -> None:
     served, _config = serve("shopify", secret="new-secret", previous=kit.SECRET)
     spec = kit.sample_order()
-    assert ShopifyEmulator(kit.SECRET).order_request("orders/create", spec).send(
-        served.url).status_code == 200
-    assert ShopifyEmulator("new-secret").order_request("orders/updated", spec).send(
-        served.url).status_code == 200
-    assert ShopifyEmulator("other").order_request("orders/updated", spec).send(
-        served.url).status_code == 401
+    assert (
+        ShopifyEmulator(kit.SECRET)
+        .order_request("orders/create", spec)
+        .send(served.url)
+        .status_code
+        == 200
+    )
+    assert (
+        ShopifyEmulator("new-secret")
+        .order_request("orders/updated", spec)
+        .send(served.url)
+        .status_code
+        == 200
+    )
+    assert (
+        ShopifyEmulator("other").order_request("orders/updated", spec).send(served.url).status_code
+        == 401
+    )
 
 
 def test_shopify_fixture_bytes_are_verified_as_sent(serve: Any, kit: Any) -> None:
@@ -112,11 +137,15 @@ def test_woocommerce_ping_then_lifecycle(serve: Any, kit: Any) -> None:
     assert woo.refund_request(refunded, refund).send(served.url).json()["vouchers"] == 3
     assert woo.deleted_request(spec).send(served.url).json()["vouchers"] == 0
     restored = refunded.evolve(updated_at=kit.later(9))
-    assert woo.order_request("order.restored", restored).send(served.url).json()[
-        "vouchers"] == 3
+    assert woo.order_request("order.restored", restored).send(served.url).json()["vouchers"] == 3
     kinds = [line["event"]["kind"] for line in kit.events(config)]
-    assert kinds == ["order.created", "order.updated", "order.refunded", "order.cancelled",
-                     "order.updated"]
+    assert kinds == [
+        "order.created",
+        "order.updated",
+        "order.refunded",
+        "order.cancelled",
+        "order.updated",
+    ]
 
 
 def test_woocommerce_delivery_id_is_not_the_dedupe_key(serve: Any, kit: Any) -> None:
@@ -149,12 +178,16 @@ def test_refusals_are_problems(serve: Any, kit: Any) -> None:
     served, config = serve("shopify", max_body=4096)
     shop = ShopifyEmulator(kit.SECRET)
     url = served.url + "/webhooks/shopify"
-    assert "X-Shopify-Hmac-Sha256" in problem(requests.post(url, data=b"{}", timeout=5),
-                                              401)["detail"]
-    assert "not valid JSON" in problem(shop.request("orders/paid", b"{nope").send(served.url),
-                                       400)["detail"]
-    detail = problem(shop.request("orders/paid", {"id": 5, "currency": "USD"}).send(served.url),
-                     400)["detail"]
+    assert (
+        "X-Shopify-Hmac-Sha256" in problem(requests.post(url, data=b"{}", timeout=5), 401)["detail"]
+    )
+    assert (
+        "not valid JSON"
+        in problem(shop.request("orders/paid", b"{nope").send(served.url), 400)["detail"]
+    )
+    detail = problem(
+        shop.request("orders/paid", {"id": 5, "currency": "USD"}).send(served.url), 400
+    )["detail"]
     assert "total_price" in detail
     big = shop.request("orders/paid", b"[" + b"1," * 4000 + b"1]")
     assert "4096" in problem(big.send(served.url), 413)["detail"]
@@ -163,7 +196,8 @@ def test_refusals_are_problems(serve: Any, kit: Any) -> None:
     problem(WooCommerceEmulator(WC_SECRET).ping().send(served.url), 404)
     problem(requests.get(url, timeout=5), 405)
     assert shop.request("products/update", {"id": 1}).send(served.url).json()["status"] == (
-        "ignored")
+        "ignored"
+    )
     assert kit.events(config) == []
 
 
@@ -189,12 +223,16 @@ def test_a_failing_handler_rolls_the_delivery_back(tmp_path: Path, kit: Any) -> 
     pm = get_plugin_manager()
     app = create_app(kit.write_config(tmp_path), pm=pm)
     client = app.test_client()
-    request = ShopifyEmulator(kit.SECRET).order_request("orders/paid",
-                                                        kit.sample_order().evolve(paid=True))
+    request = ShopifyEmulator(kit.SECRET).order_request(
+        "orders/paid", kit.sample_order().evolve(paid=True)
+    )
     pm.register(Broken(), name="broken")
     failed = client.post(request.path, data=request.body, headers=request.headers)
     assert failed.status_code == 503 and failed.json["status"] == 503
     pm.unregister(name="broken")
     retried = client.post(request.path, data=request.body, headers=request.headers)
-    assert retried.json == {"status": "processed", "event_id": request.headers[
-        "X-Shopify-Webhook-Id"], "vouchers": 5}
+    assert retried.json == {
+        "status": "processed",
+        "event_id": request.headers["X-Shopify-Webhook-Id"],
+        "vouchers": 5,
+    }

@@ -67,8 +67,11 @@ def test_http_one_byte_changes_get_401(serve: Any, kit: Any) -> None:
         assert answer.status_code == 401
     for i in range(len(raw)):
         bad = base64.b64encode(raw[:i] + bytes([raw[i] ^ 1]) + raw[i + 1 :]).decode()
-        answer = session.post(served.url + request.path, data=request.body,
-                              headers={**request.headers, "X-Shopify-Hmac-Sha256": bad})
+        answer = session.post(
+            served.url + request.path,
+            data=request.body,
+            headers={**request.headers, "X-Shopify-Hmac-Sha256": bad},
+        )
         assert answer.status_code == 401
         assert answer.headers["Content-Type"] == "application/problem+json"
     assert request.send(served.url, session).status_code == 200
@@ -86,8 +89,7 @@ def test_non_ascii_signature_header_is_401_not_500(serve: Any, kit: Any, platfor
         name = "X-WC-Webhook-Signature"
     headers = {**request.headers, name: "é" + request.headers[name][1:]}
     headers = {k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()}
-    answer = requests.post(served.url + request.path, data=request.body, headers=headers,
-                           timeout=5)
+    answer = requests.post(served.url + request.path, data=request.body, headers=headers, timeout=5)
     assert answer.status_code == 401
     assert answer.json()["status"] == 401
 
@@ -96,8 +98,12 @@ def test_woocommerce_secret_is_entity_decoded(serve: Any, kit: Any) -> None:
     served, _config = serve("woocommerce")  # ascc.toml holds "hush-&amp;-quiet"
     spec = kit.sample_order()
     good = WooCommerceEmulator("hush-&amp;-quiet").order_request("order.created", spec)
-    assert good.headers["X-WC-Webhook-Signature"] == WooCommerceEmulator(
-        kit.SECRET).order_request("order.created", spec).headers["X-WC-Webhook-Signature"]
+    assert (
+        good.headers["X-WC-Webhook-Signature"]
+        == WooCommerceEmulator(kit.SECRET)
+        .order_request("order.created", spec)
+        .headers["X-WC-Webhook-Signature"]
+    )
     assert good.send(served.url).status_code == 200
     raw_key = WooCommerceEmulator("x")
     raw_key.secret = "hush-&amp;-quiet-not-decoded"
