@@ -38,7 +38,7 @@ from ascc_plugin.signatures import matches_b64
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 if not FIXTURES.is_dir():
     FIXTURES = Path("/work/shared/fixtures")
-SECRET = "bench-secret"
+SECRET = "bench-secret"  # noqa: S105  (a benchmark key, not a credential)
 CONFIG = """[store]
 platform = "{platform}"
 shop = "demo.myshopify.com"
@@ -127,10 +127,14 @@ def bench(platform: str) -> None:
         app_rate = rate(full_app(platform, request, Path(folder)), seconds=3.0)
     print(f"{platform}: {name} ({len(request.body):,} bytes)")
     print(f"  floor    raw HMAC + json.loads          {floor_rate:10,.0f} deliveries/s")
-    print(f"  mapped   verify + parse + map           {mapped_rate:10,.0f} deliveries/s"
-          f"   ratio mapped/floor = {mapped_rate / floor_rate:.2f}")
-    print(f"  full app test client, SQLite, preview   {app_rate:10,.0f} deliveries/s"
-          f"   ratio app/floor = {app_rate / floor_rate:.3f}")
+    print(
+        f"  mapped   verify + parse + map           {mapped_rate:10,.0f} deliveries/s"
+        f"   ratio mapped/floor = {mapped_rate / floor_rate:.2f}"
+    )
+    print(
+        f"  full app test client, SQLite, preview   {app_rate:10,.0f} deliveries/s"
+        f"   ratio app/floor = {app_rate / floor_rate:.3f}"
+    )
 
 
 def main() -> int:

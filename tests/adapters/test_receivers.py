@@ -236,3 +236,13 @@ def test_a_failing_handler_rolls_the_delivery_back(tmp_path: Path, kit: Any) -> 
         "event_id": request.headers["X-Shopify-Webhook-Id"],
         "vouchers": 5,
     }
+
+
+def test_issue_on_fulfilled_waits_for_fulfilment(serve: Any, kit: Any) -> None:
+    served, _config = serve("shopify", issue_on="fulfilled")
+    shop = ShopifyEmulator(kit.SECRET)
+    paid = kit.sample_order().evolve(paid=True)
+    assert shop.order_request("orders/paid", paid).send(served.url).json()["vouchers"] == 0
+    fulfilled = paid.evolve(fulfilled=True, updated_at=kit.later(1))
+    answer = shop.order_request("orders/fulfilled", fulfilled).send(served.url)
+    assert answer.json()["vouchers"] == 5
