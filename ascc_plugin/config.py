@@ -32,6 +32,10 @@ class StoreSection(Section):
     webhook_secret: str = ""
     previous_webhook_secret: str = ""
     events_log: Path = Path("ascc-events.jsonl")
+    state_db: Path = Path("ascc-store.sqlite3")
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8000, ge=0, le=65535)
 
 
 class KeysSection(Section):
@@ -104,7 +108,12 @@ def _resolve_paths(config: StoreConfig) -> StoreConfig:
     if config.path is None:
         return config
     base = config.path.parent
-    store = config.store.model_copy(update={"events_log": base / config.store.events_log})
+    store = config.store.model_copy(
+        update={
+            "events_log": base / config.store.events_log,
+            "state_db": base / config.store.state_db,
+        }
+    )
     keys = config.keys
     if keys.dir is not None:
         keys = keys.model_copy(update={"dir": base / keys.dir})

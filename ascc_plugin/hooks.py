@@ -19,7 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from ascc_plugin.models import Customer, Order, OrderEvent
+    from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
     from ascc_plugin.programs import Program
     from ascc_plugin.vouchers import Voucher
 
@@ -120,6 +120,39 @@ def ascc_incentive_issued(incentive: dict[str, Any]) -> None:
 
     ``incentive`` holds ``id``, ``voucher_id``, ``provider_id``, ``amount`` (decimal string) and
     ``currency``. Called after the incentive is committed; exceptions are logged per plugin.
+    """
+
+
+@hookspec
+def ascc_customer_redact(gsp: GspRef, customer: Customer, order_ids: Sequence[str]) -> None:
+    """Erase the personal data of ``customer`` held for the store ``gsp`` (a privacy request).
+
+    Called when the store asks for a customer's data to be erased (Shopify ``customers/redact``).
+    ``customer`` carries what the store sent to identify the person (``id``, ``email``,
+    ``phone``); ``order_ids`` are the storefront order ids to redact (may be empty: then match
+    on the customer). Remove or blank the name, email and phone in your records; keep what the
+    law lets you keep (voucher ids, amounts). Must be idempotent: the request may be delivered
+    again. An exception makes the store service answer 503 so the storefront retries.
+    """
+
+
+@hookspec
+def ascc_shop_redact(gsp: GspRef) -> None:
+    """Erase every record held for the store ``gsp`` (Shopify ``shop/redact``, sent 48 hours
+    after the app was uninstalled). Must be idempotent; an exception makes the store service
+    answer 503 so the storefront retries.
+    """
+
+
+@hookspec
+def ascc_customer_data_request(
+    gsp: GspRef, customer: Customer, order_ids: Sequence[str]
+) -> dict[str, Any] | None:
+    """Return what this plugin holds about ``customer`` of the store ``gsp`` (a data request).
+
+    Called for Shopify ``customers/data_request``. Every plugin's answer is collected (return
+    ``None`` when you hold nothing); the store service records the answers for the store owner,
+    who sends them to the customer. ``order_ids`` are the storefront orders the request names.
     """
 
 

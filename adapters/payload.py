@@ -1,0 +1,127 @@
+"""Reading storefront JSON exactly: no float ever, ids as strings, named errors.
+
+Rules (README "Connecting a store"):
+
+* JSON is parsed with ``parse_float=Decimal``: a JSON number with a fraction becomes the
+  ``Decimal`` of its exact text; integers stay Python ``int`` (any size), so 64-bit ids never
+  pass through a float. ``NaN``/``Infinity`` are refused.
+* Ids become strings (``450789469`` → ``"450789469"``).
+* Money given as a string is kept exactly as sent (Shopify: ``"199.00"``). Money given as a
+  JSON number (WooCommerce line ``price``, e.g. ``10.799999999999999``) is rounded to the
+  currency's minor unit, half up (``10.80``): WooCommerce computes ``price`` as line total ÷
+  quantity in PHP floats, so the digits past the minor unit are float noise.
+* Quantities become whole units by flooring (``1.5`` → ``1``; negative → ``0``): a voucher
+  covers one whole unit, and a fractional unit (sold by weight or length) entitles no extra one.
+  More than :data:`MAX_UNITS` units on one line is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+# ISO 4217 currencies whose minor unit is not 1/100 (all others: two decimals).
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"}
+    | {"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+MAX_UNITS = 100_000  # per line: more is refused (one voucher per unit must stay bounded)
+
+
+class PayloadError(ValueError):
+    """The body is not what the endpoint takes; the message names what is wrong."""
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON document in ``body``, numbers with a fraction as ``Decimal``."""
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError(f"the body is not valid JSON ({exc})") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise PayloadError(f"the body holds {name}, which is not a JSON number")
+
+
+def obj(value: Any, where: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else a PayloadError naming ``where``."""
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"{where} is not a JSON object")
+    return value
+
+
+def items(value: Any, where: str) -> list[Mapping[str, Any]]:
+    """A JSON array of objects (``null`` or absent → empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{where} is not a JSON array")
+    return [obj(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+
+def id_str(value: Any, where: str) -> str:
+    """A storefront id as a string: a whole JSON number or a non-empty string."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise PayloadError(f"{where} is missing or not an id")
+
+
+def opt_id(value: Any) -> str | None:
+    """An optional reference id: ``None``, ``""`` and ``0`` (WooCommerce's "none") → ``None``."""
+    if value in (None, "", 0) or isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.strip()):
+        return str(value).strip()
+    return None
+
+
+def opt_text(value: Any) -> str | None:
+    """A non-empty string, else ``None``."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def exact_amount(value: Any, where: str) -> Decimal:
+    """A money amount exactly as sent (string or JSON number), as a finite ``Decimal``."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PayloadError(f"{where} is missing or not an amount")
+    try:
+        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise PayloadError(f"{where} is not a decimal amount: {value!r}") from None
+    if not amount.is_finite():
+        raise PayloadError(f"{where} is not a finite amount")
+    return amount
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimals the currency's minor unit has (ISO 4217)."""
+    if currency in ZERO_DECIMAL:
+        return 0
+    return 3 if currency in THREE_DECIMAL else 2
+
+
+def number_amount(value: Any, currency: str, where: str) -> Decimal:
+    """A money amount: strings exactly as sent, JSON numbers rounded half up to minor units."""
+    amount = exact_amount(value, where)
+    if isinstance(value, str):
+        return amount
+    return amount.quantize(Decimal(1).scaleb(-minor_digits(currency)), rounding=ROUND_HALF_UP)
+
+
+def whole_units(value: Any, where: str) -> int:
+    """A quantity as whole units: floored, never below zero."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PayloadError(f"{where} is missing or not a quantity")
+    try:
+        quantity = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise PayloadError(f"{where} is not a quantity: {value!r}") from None
+    if not quantity.is_finite() or quantity > MAX_UNITS:
+        raise PayloadError(f"{where} is not a quantity of at most {MAX_UNITS} units")
+    return max(0, int(quantity.to_integral_value(rounding=ROUND_FLOOR)))

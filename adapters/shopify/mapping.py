@@ -1,0 +1,193 @@
+"""Shopify webhook bodies → :mod:`adapters.updates` (pure: no I/O, no clock).
+
+Order state from a Shopify order (``orders/*`` bodies are the REST order resource):
+
+* ``paid``: ``financial_status`` is ``paid``, ``partially_refunded`` or ``refunded`` (``pending``,
+  ``authorized``, ``partially_paid`` and ``voided`` are not paid);
+* ``fulfilled``: ``fulfillment_status`` is ``fulfilled``; ``cancelled``: ``cancelled_at`` is set;
+* refunded units: the ``refund_line_items`` of every refund (the ``refunds/create`` body is one
+  refund object, applied to the stored order it names); ``financial_status`` ``refunded`` means
+  every unit was refunded;
+* prices are Shopify's decimal strings, kept exactly; quantities are whole units;
+* the customer is the ``customer`` object, else the order's own ``email``/``phone`` (a guest);
+  nothing at all → no customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters.payload import (
+    PayloadError,
+    exact_amount,
+    id_str,
+    items,
+    number_amount,
+    obj,
+    opt_id,
+    opt_text,
+    whole_units,
+)
+from adapters.updates import (
+    Delivery,
+    Ignored,
+    OrderUpdate,
+    PrivacyKind,
+    PrivacyRequest,
+    Snapshot,
+    build_order,
+    parse_time,
+    version_of,
+)
+from ascc_plugin.models import Customer, EventKind, Line, Order, Refund, RefundLine
+
+ORDER_TOPICS: dict[str, EventKind] = {
+    "orders/create": "order.created",
+    "orders/updated": "order.updated",
+    "orders/paid": "order.paid",
+    "orders/fulfilled": "order.fulfilled",
+    "orders/cancelled": "order.cancelled",
+}
+PRIVACY_TOPICS: dict[str, PrivacyKind] = {
+    "customers/data_request": "data_request",
+    "customers/redact": "customer_redact",
+    "shop/redact": "shop_redact",
+}
+PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
+FULL_REFUND_ID = "financial_status:refunded"
+
+
+def map_delivery(topic: str, payload: Any, digest: str) -> Delivery:
+    """What a verified delivery of ``topic`` tells; ``digest`` is the body's SHA-256 (hex)."""
+    if topic in ORDER_TOPICS:
+        return order_update(ORDER_TOPICS[topic], payload, digest)
+    if topic == "refunds/create":
+        return refund_update(payload)
+    if topic in PRIVACY_TOPICS:
+        return privacy_request(topic, payload)
+    if topic == "app/uninstalled":
+        return Ignored(topic, "the app was uninstalled; shop/redact follows within 48 hours")
+    return Ignored(topic, "not a topic ASCC acts on")
+
+
+def order_update(kind: EventKind, payload: Any, digest: str) -> OrderUpdate:
+    """An order body: a whole snapshot of the order's state."""
+    body = obj(payload, "the body")
+    order = map_order(body)
+    modified = parse_time(body.get("updated_at") or body.get("created_at"), "updated_at")
+    return OrderUpdate(
+        order.id, kind, modified, Snapshot(order, version_of(order, modified, digest))
+    )
+
+
+def map_order(body: Mapping[str, Any]) -> Order:
+    """The canonical order of a Shopify order resource."""
+    currency = body.get("currency")
+    lines = [
+        map_line(item, currency, f"line_items[{i}]")
+        for i, item in enumerate(items(body.get("line_items"), "line_items"))
+    ]
+    refunds = [
+        map_refund(item, f"refunds[{i}]")
+        for i, item in enumerate(items(body.get("refunds"), "refunds"))
+    ]
+    if body.get("financial_status") == "refunded":
+        modified = parse_time(body.get("updated_at") or body.get("created_at"), "updated_at")
+        refunds.append(full_refund(lines, modified))
+    fields = {
+        "id": id_str(body.get("id"), "id"),
+        "number": opt_text(body.get("name")) or opt_id(body.get("order_number")),
+        "currency": currency,
+        "total": exact_amount(body.get("total_price"), "total_price"),
+        "placed_at": parse_time(body.get("created_at"), "created_at"),
+        "paid": body.get("financial_status") in PAID_STATUSES,
+        "fulfilled": body.get("fulfillment_status") == "fulfilled",
+        "cancelled": body.get("cancelled_at") is not None,
+        "customer": map_customer(body),
+        "lines": lines,
+        "refunds": refunds,
+    }
+    return build_order(fields, "the order")
+
+
+def map_line(item: Mapping[str, Any], currency: Any, where: str) -> Line:
+    code = currency if isinstance(currency, str) else ""
+    return Line(
+        id=id_str(item.get("id"), f"{where}.id"),
+        sku=opt_text(item.get("sku")),
+        product_id=opt_id(item.get("product_id")),
+        title=opt_text(item.get("title")) or opt_text(item.get("name")) or "",
+        quantity=whole_units(item.get("quantity"), f"{where}.quantity"),
+        unit_price=number_amount(item.get("price"), code, f"{where}.price"),
+        vendor=opt_text(item.get("vendor")),
+    )
+
+
+def map_refund(item: Mapping[str, Any], where: str) -> Refund:
+    """A Shopify refund object: which units of which line items it took back."""
+    lines = [
+        RefundLine(
+            line_id=id_str(
+                entry.get("line_item_id"), f"{where}.refund_line_items[{i}].line_item_id"
+            ),
+            quantity=whole_units(entry.get("quantity"), f"{where}.refund_line_items[{i}].quantity"),
+        )
+        for i, entry in enumerate(
+            items(item.get("refund_line_items"), f"{where}.refund_line_items")
+        )
+    ]
+    return Refund(
+        id=id_str(item.get("id"), f"{where}.id"),
+        created_at=parse_time(item.get("created_at"), f"{where}.created_at"),
+        lines=tuple(lines),
+    )
+
+
+def full_refund(lines: list[Line], when: datetime) -> Refund:
+    """``financial_status: refunded``: every unit of every line is taken back."""
+    units = tuple(RefundLine(line_id=line.id, quantity=line.quantity) for line in lines)
+    return Refund(id=FULL_REFUND_ID, created_at=when, lines=units)
+
+
+def map_customer(body: Mapping[str, Any]) -> Customer | None:
+    raw = body.get("customer")
+    person = raw if isinstance(raw, Mapping) else {}
+    names = [opt_text(person.get("first_name")), opt_text(person.get("last_name"))]
+    customer = Customer(
+        id=opt_id(person.get("id")),
+        email=opt_text(person.get("email")) or opt_text(body.get("email")),
+        phone=opt_text(person.get("phone")) or opt_text(body.get("phone")),
+        name=" ".join(name for name in names if name) or None,
+    )
+    return customer if any(customer.model_dump().values()) else None
+
+
+def refund_update(payload: Any) -> OrderUpdate:
+    """A ``refunds/create`` body: one refund object, for the order ``order_id`` names."""
+    body = obj(payload, "the body")
+    refund = map_refund(body, "the refund")
+    order_id = id_str(body.get("order_id"), "order_id")
+    return OrderUpdate(order_id, "order.refunded", refund.created_at, refunds=(refund,))
+
+
+def privacy_request(topic: str, payload: Any) -> PrivacyRequest:
+    """``customers/data_request``, ``customers/redact`` or ``shop/redact``."""
+    body = obj(payload, "the body")
+    kind = PRIVACY_TOPICS[topic]
+    if kind == "shop_redact":
+        return PrivacyRequest("shop_redact")
+    person = obj(body.get("customer"), "customer")
+    customer = Customer(
+        id=opt_id(person.get("id")),
+        email=opt_text(person.get("email")),
+        phone=opt_text(person.get("phone")),
+    )
+    orders = body.get("orders_to_redact") or body.get("orders_requested") or []
+    if not isinstance(orders, list):
+        raise PayloadError("orders_to_redact / orders_requested is not a JSON array")
+    order_ids = tuple(id_str(value, "order id") for value in orders)
+    request = body.get("data_request")
+    request_id = opt_id(request.get("id")) if isinstance(request, Mapping) else None
+    return PrivacyRequest(kind, customer, order_ids, request_id)

@@ -1,0 +1,76 @@
+"""``ascc store serve``: the store service under gunicorn (sync workers, app built once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from adapters.store.app import create_app
+from ascc_plugin.cli import plugin_manager
+from ascc_plugin.config import ConfigError, load_config
+from ascc_plugin.host import PluginError
+from ascc_plugin.keys import KeyFolderError
+
+
+@click.command("serve")
+@click.option(
+    "--config",
+    "config_file",
+    default="ascc.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store's ascc.toml.",
+)
+@click.option("--host", default=None, help="Address to listen on (default: [store] host).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port to listen on (default: [store] port).",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Server processes."
+)
+def serve(config_file: Path, host: str | None, port: int | None, workers: int) -> None:
+    """Serve /webhooks/shopify, /webhooks/woocommerce and /healthz for the store of ascc.toml."""
+    try:
+        config = load_config(config_file)
+        app = create_app(config, pm=plugin_manager())
+    except (ConfigError, KeyFolderError, PluginError) as exc:
+        raise click.ClickException(str(exc)) from None
+    bind = f"{host or config.store.host}:{config.store.port if port is None else port}"
+    click.echo(
+        f"ascc store: {config.store.platform} webhooks for {config.store.shop} "
+        f"on http://{bind} (mode {config.store.mode})",
+        err=True,
+    )
+    Server(
+        app,
+        {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": "sync",
+            "timeout": 30,
+            "graceful_timeout": 5,
+            "preload_app": True,
+        },
+    ).run()
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn serving an app object built in this process."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application

@@ -1,0 +1,177 @@
+"""The store service: dedupe, merge into the order state, reconcile through the host.
+
+One delivery is one transaction (``BEGIN IMMEDIATE`` on the state database): the dedupe keys,
+the new order state, the host's reconciliation (and in ``preview`` mode the events-log line) all
+happen before the commit; a failure rolls everything back and the storefront retries. The host
+is always asked about the order's *current* state, so the issued set follows the state whatever
+order the deliveries came in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pluggy
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.store.http import Problem
+from adapters.store.models import DataRequestRecord
+from adapters.store.records import StateRecords
+from adapters.store.state import current_order, merge
+from adapters.updates import Delivery, Ignored, OrderUpdate, PrivacyRequest
+from ascc_plugin.config import StoreConfig
+from ascc_plugin.host import process_event
+from ascc_plugin.models import GspRef, OrderEvent
+from ascc_plugin.vouchers import Voucher
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Outcome:
+    """What became of one delivery (the 200 answer's body)."""
+
+    status: str  # processed | duplicate | pending | ignored | recorded
+    event_id: str
+    vouchers: list[Voucher] | None = field(default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        count = None if self.vouchers is None else len(self.vouchers)
+        return {"status": self.status, "event_id": self.event_id, "vouchers": count}
+
+
+class StoreService:
+    """Everything a webhook view needs, built once per app by :func:`create_app`."""
+
+    def __init__(
+        self,
+        config: StoreConfig,
+        pm: pluggy.PluginManager,
+        sessions: sessionmaker[Session],
+        clock: Clock = utcnow,
+    ) -> None:
+        self.config, self.pm, self.sessions, self.clock = config, pm, sessions, clock
+        self.platform = config.store.platform
+        self.gsp = GspRef(platform=self.platform, shop=config.store.shop)
+        self._log_lock = threading.Lock()
+
+    def secrets(self) -> tuple[bytes, ...]:
+        """The signing secrets in force (current, then previous); WooCommerce's entity-decoded."""
+        store = self.config.store
+        values: tuple[str, ...] = (store.webhook_secret, store.previous_webhook_secret)
+        if self.platform == "woocommerce":
+            values = tuple(html.unescape(value) for value in values)
+        return tuple(value.encode() for value in values if value)
+
+    def require_platform(self, platform: str) -> None:
+        if platform != self.platform:
+            raise Problem(
+                404,
+                "Not this store's platform",
+                f"this store service is configured for {self.platform}, not {platform}",
+            )
+
+    def receive(
+        self, topic: str, keys: Sequence[str], delivery: Delivery, event_id: str
+    ) -> Outcome:
+        """Take one verified, mapped delivery known by the dedupe ``keys``."""
+        if isinstance(delivery, PrivacyRequest):
+            return self._privacy(topic, keys, delivery, event_id)
+        with self.sessions.begin() as session:
+            records = StateRecords(session, self.gsp)
+            if records.seen(keys):
+                return Outcome("duplicate", event_id)
+            records.remember(keys, topic, self.clock())
+            if isinstance(delivery, Ignored):
+                log.info("ignored %s delivery %s: %s", topic, event_id, delivery.reason)
+                return Outcome("ignored", event_id)
+            return self._apply(records, delivery, event_id)
+
+    def _apply(self, records: StateRecords, update: OrderUpdate, event_id: str) -> Outcome:
+        state = merge(records.load(update.order_id), update)
+        records.save(update.order_id, state, self.clock())
+        order = current_order(state)
+        if order is None:
+            return Outcome("pending", event_id)  # a refund before its order: kept for it
+        event = OrderEvent(
+            event_id=event_id,
+            kind=update.kind,
+            occurred_at=update.occurred_at,
+            gsp=self.gsp,
+            order=order,
+        )
+        vouchers = self._call(lambda: process_event(self.pm, event))
+        if self.config.store.mode == "preview":
+            self._append_log(event, vouchers)
+        return Outcome("processed", event_id, vouchers)
+
+    def _call(self, work: Callable[[], Any]) -> Any:
+        try:
+            return work()
+        except Exception as exc:
+            log.exception("a plugin failed; the delivery is rolled back")
+            raise Problem(
+                503,
+                "Handler failed",
+                f"a plugin failed ({type(exc).__name__}); nothing was recorded, retry later",
+            ) from exc
+
+    def _append_log(self, event: OrderEvent, vouchers: list[Voucher]) -> None:
+        """One ``{"event", "vouchers"}`` line, written in one ``write`` on an O_APPEND file."""
+        line = {"event": event.model_dump(mode="json"), "vouchers": [v.to_json() for v in vouchers]}
+        data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        path = self.config.store.events_log
+        with self._log_lock:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+
+    def _privacy(
+        self, topic: str, keys: Sequence[str], request: PrivacyRequest, event_id: str
+    ) -> Outcome:
+        """Privacy requests reach every plugin; they are idempotent, so recorded afterwards."""
+        with self.sessions.begin() as session:
+            if StateRecords(session, self.gsp).seen(keys):
+                return Outcome("duplicate", event_id)
+        answers = self._call(lambda: self._privacy_hooks(request))
+        with self.sessions.begin() as session:
+            StateRecords(session, self.gsp).remember(keys, topic, self.clock())
+            if request.kind == "data_request":
+                session.add(
+                    DataRequestRecord(
+                        platform=self.gsp.platform,
+                        shop=self.gsp.shop,
+                        request_id=request.request_id,
+                        received_at=self.clock(),
+                        customer=request.customer.model_dump_json() if request.customer else "null",
+                        answers=json.dumps(answers, ensure_ascii=False),
+                    )
+                )
+        return Outcome("recorded", event_id)
+
+    def _privacy_hooks(self, request: PrivacyRequest) -> list[dict[str, Any]]:
+        hook = self.pm.hook
+        if request.kind == "shop_redact":
+            hook.ascc_shop_redact(gsp=self.gsp)
+            return []
+        args = {"gsp": self.gsp, "customer": request.customer, "order_ids": request.order_ids}
+        if request.kind == "customer_redact":
+            hook.ascc_customer_redact(**args)
+            return []
+        answers: list[dict[str, Any]] = hook.ascc_customer_data_request(**args)
+        return answers

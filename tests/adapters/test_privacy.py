@@ -1,0 +1,93 @@
+"""Shopify's mandatory privacy topics act on the stored records through the hooks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from adapters.shopify.emulator import ShopifyEmulator
+from adapters.store.models import DataRequestRecord, OrderRecord
+
+
+def stored(config: Any) -> list[OrderRecord]:
+    engine = create_engine(f"sqlite:///{config.store.state_db}")
+    with Session(engine) as session:
+        records = list(session.scalars(select(OrderRecord)))
+        session.expunge_all()
+    engine.dispose()
+    return records
+
+
+def answers(config: Any) -> list[DataRequestRecord]:
+    engine = create_engine(f"sqlite:///{config.store.state_db}")
+    with Session(engine) as session:
+        records = list(session.scalars(select(DataRequestRecord)))
+        session.expunge_all()
+    engine.dispose()
+    return records
+
+
+def test_customer_redact_erases_the_stored_personal_data(serve: Any, kit: Any) -> None:
+    served, config = serve("shopify")
+    shop = ShopifyEmulator(kit.SECRET)
+    spec = kit.sample_order().evolve(paid=True)
+    shop.order_request("orders/paid", spec).send(served.url)
+    assert "bob@example.com" in (stored(config)[0].snapshot or "")
+    body = {
+        "shop_id": 1,
+        "shop_domain": kit.SHOP,
+        "orders_to_redact": [spec.id],
+        "customer": {"id": 207119551, "email": "bob@example.com", "phone": None},
+    }
+    request = shop.request("customers/redact", body)
+    assert request.send(served.url).json()["status"] == "recorded"
+    assert request.send(served.url).json()["status"] == "duplicate"
+    snapshot = json.loads(stored(config)[0].snapshot or "")
+    assert snapshot["customer"] is None and "bob@" not in json.dumps(snapshot)
+
+
+def test_data_request_collects_the_answers(serve: Any, kit: Any) -> None:
+    served, config = serve("shopify")
+    shop = ShopifyEmulator(kit.SECRET)
+    spec = kit.sample_order().evolve(paid=True)
+    shop.order_request("orders/paid", spec).send(served.url)
+    body = {
+        "shop_id": 1,
+        "shop_domain": kit.SHOP,
+        "orders_requested": [],
+        "customer": {"id": 207119551, "email": "BOB@example.com"},
+        "data_request": {"id": 9999},
+    }
+    assert shop.request("customers/data_request", body).send(served.url).status_code == 200
+    (record,) = answers(config)
+    assert record.request_id == "9999"
+    (answer,) = json.loads(record.answers)
+    assert [order["id"] for order in answer["orders"]] == [str(spec.id)]
+
+
+def test_shop_redact_erases_the_shop(serve: Any, kit: Any) -> None:
+    served, config = serve("shopify")
+    shop = ShopifyEmulator(kit.SECRET)
+    shop.order_request("orders/paid", kit.sample_order()).send(served.url)
+    assert shop.request("app/uninstalled", {"id": 1}).send(served.url).json()["status"] == (
+        "ignored"
+    )
+    assert stored(config)
+    answer = shop.request("shop/redact", {"shop_id": 1, "shop_domain": kit.SHOP})
+    assert answer.send(served.url).status_code == 200
+    assert stored(config) == []
+
+
+def test_privacy_topics_with_a_bad_signature_get_401(serve: Any, kit: Any) -> None:
+    served, _config = serve("shopify")
+    forger = ShopifyEmulator("not-the-secret")
+    for topic in ("customers/data_request", "customers/redact", "shop/redact"):
+        request = forger.request(topic, {"shop_id": 1, "customer": {"id": 1}})
+        answer = requests.post(
+            served.url + request.path, data=request.body, headers=request.headers, timeout=5
+        )
+        assert answer.status_code == 401
