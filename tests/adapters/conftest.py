@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
@@ -106,14 +107,16 @@ class Served:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., tuple[Served, StoreConfig]]]:
-    """``serve(platform, **config)`` → a served store app and its config."""
+    """``serve(platform, pm=None, **config)`` → a served store app and its config."""
     started: list[Served] = []
 
-    def start(platform: str = "shopify", **overrides: Any) -> tuple[Served, StoreConfig]:
+    def start(
+        platform: str = "shopify", pm: pluggy.PluginManager | None = None, **overrides: Any
+    ) -> tuple[Served, StoreConfig]:
         folder = tmp_path / f"store{len(started)}"
         folder.mkdir()
         config = write_config(folder, platform, **overrides)
-        served = Served(create_app(config))
+        served = Served(create_app(config, pm=pm))
         started.append(served)
         return served, config
 

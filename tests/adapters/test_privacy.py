@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.store.models import DataRequestRecord, OrderRecord
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.host import get_plugin_manager
+from ascc_plugin.models import Customer, GspRef
 
 
 def stored(config: Any) -> list[OrderRecord]:
@@ -91,3 +94,53 @@ def test_privacy_topics_with_a_bad_signature_get_401(serve: Any, kit: Any) -> No
             served.url + request.path, data=request.body, headers=request.headers, timeout=5
         )
         assert answer.status_code == 401
+
+
+class PrivacyRecorder:
+    """A third-party plugin that keeps its own customer records."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    @hookimpl
+    def ascc_customer_redact(self, gsp: GspRef, customer: Customer, order_ids: Any) -> None:
+        self.calls.append(("redact", (gsp.shop, customer.email, tuple(order_ids))))
+
+    @hookimpl
+    def ascc_shop_redact(self, gsp: GspRef) -> None:
+        self.calls.append(("shop", gsp.shop))
+
+    @hookimpl
+    def ascc_customer_data_request(
+        self, gsp: GspRef, customer: Customer, order_ids: Any
+    ) -> dict[str, Any]:
+        self.calls.append(("data", customer.email))
+        return {"source": "recorder", "loyalty_points": 12}
+
+
+def test_every_privacy_hook_reaches_third_party_plugins(serve: Any, kit: Any) -> None:
+    pm = get_plugin_manager()
+    recorder = PrivacyRecorder()
+    pm.register(recorder)
+    served, config = serve("shopify", pm=pm)
+    shop = ShopifyEmulator(kit.SECRET)
+    customer = {"id": 207119551, "email": "bob@example.com", "phone": None}
+    base = {"shop_id": 1, "shop_domain": kit.SHOP, "customer": customer}
+    data = {**base, "orders_requested": ["7"], "data_request": {"id": 1}}
+    assert shop.request("customers/data_request", data).send(served.url).status_code == 200
+    (record,) = answers(config)
+    assert {"source": "recorder", "loyalty_points": 12} in json.loads(record.answers)
+    redact = {**base, "orders_to_redact": ["7", "8"]}
+    assert shop.request("customers/redact", redact).send(served.url).status_code == 200
+    assert (
+        shop.request("shop/redact", {"shop_id": 1, "shop_domain": kit.SHOP})
+        .send(served.url)
+        .status_code
+        == 200
+    )
+    assert recorder.calls == [
+        ("data", "bob@example.com"),
+        ("redact", (kit.SHOP, "bob@example.com", ("7", "8"))),
+        ("shop", kit.SHOP),
+    ]
+    assert answers(config) == []  # shop/redact erased the stored answers too
