@@ -23,8 +23,13 @@ def keys() -> None:
 
 
 @keys.command("generate")
-@click.option("--out", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Key folder: made if missing; an existing one gets a new active key (rotation).")
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Key folder: made if missing; an existing one gets a new active key (rotation).",
+)
 def keys_generate(folder: Path) -> None:
     """Make a new Ed25519 signing key, make it active and rewrite DIR/jwks.json; print its kid."""
     try:
@@ -40,11 +45,21 @@ def vouchers() -> None:
 
 
 @vouchers.command("preview")
-@click.option("--event", "event_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A canonical order event (JSON, DESIGN §3).")
-@click.option("--config", "config_file", default="ascc.toml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="The store's ascc.toml.")
+@click.option(
+    "--event",
+    "event_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A canonical order event (JSON, DESIGN §3).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default="ascc.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store's ascc.toml.",
+)
 def vouchers_preview(event_file: Path, config_file: Path) -> None:
     """Print, as JSON, the vouchers EVENT entitles under the programs of ascc.toml."""
     try:
@@ -53,7 +68,8 @@ def vouchers_preview(event_file: Path, config_file: Path) -> None:
     except (ConfigError, KeyFolderError) as exc:
         raise click.ClickException(str(exc)) from None
     except ValidationError as exc:
-        raise click.ClickException(f"{event_file}: not a canonical order event:\n{_errors(exc)}")
+        message = f"{event_file}: not a canonical order event:\n{_errors(exc)}"
+        raise click.ClickException(message) from None
     pm = plugin_manager()
     try:
         configure(pm, config, mode="preview")
@@ -77,7 +93,9 @@ def tokens() -> None:
 
 @tokens.command("verify")
 @click.argument("token")
-@click.option("--jwks", "source", required=True, help="The issuer's JWKS: a file or an http(s) URL.")
+@click.option(
+    "--jwks", "source", required=True, help="The issuer's JWKS: a file or an http(s) URL."
+)
 def tokens_verify(token: str, source: str) -> None:
     """Verify TOKEN offline: print its claims (exit 0) or why it is refused (exit 1)."""
     try:

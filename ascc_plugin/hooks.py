@@ -33,8 +33,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def ascc_order_event(event: OrderEvent) -> None:
     """Observe every canonical order event, before any voucher is issued or voided.
 
-    Called once per delivered storefront event (duplicates included: the event's ``event_id``
-    tells them apart), with the :class:`~ascc_plugin.models.OrderEvent` that the adapter mapped.
+    Called once per delivered storefront event (duplicates included: ``event.event_id`` tells
+    them apart); ``event`` is the :class:`~ascc_plugin.models.OrderEvent` the adapter mapped.
     Use it for logging, metrics or analytics. Return nothing; an exception here is logged and
     does not stop the other plugins or the issuing.
     """
@@ -62,7 +62,8 @@ def ascc_issue_vouchers(
     non-``None`` answer wins. The handler issues the vouchers that are missing, voids those no
     longer entitled (refunded or cancelled units), and returns the vouchers the order is entitled
     to now. It must be idempotent: voucher ids are derived from (platform, shop, order, line,
-    unit, program), so calling it again with the same state changes nothing. ``event`` is the
+    unit, program), so calling it again with the same state changes nothing. ``programs`` are
+    the programs every plugin offered (:func:`ascc_programs_for_order`). ``event`` is the
     delivery that brought this state (``event.gsp`` names the store, ``event.event_id`` is the
     idempotency key); ``order`` is ``event.order``.
     """
@@ -75,6 +76,8 @@ def ascc_void_vouchers(
 ) -> None:
     """Void the vouchers of ``line_ids`` in ``order``: the order was cancelled or refunded.
 
+    ``event`` is the delivery that brought this state (see :func:`ascc_issue_vouchers`).
+
     ``reason`` is ``"cancelled"`` or ``"refunded"``. Called before :func:`ascc_issue_vouchers`
     for the same state, so a handler may act here or leave the work to its reconciliation.
     Vouchers already in service or completed are not voided (the service was delivered).
@@ -85,6 +88,8 @@ def ascc_void_vouchers(
 def ascc_voucher_issued(voucher: Voucher) -> None:
     """Observe a voucher that was just issued (after its record was committed).
 
+    ``voucher`` is the :class:`~ascc_plugin.vouchers.Voucher` as issued, without its holder
+    secret (use :func:`ascc_deliver_voucher` to reach the customer).
     Called once per voucher, never for a re-delivered event that issued nothing new. An exception
     in one implementation is logged and does not stop the others.
     """
@@ -130,7 +135,9 @@ def ascc_register_commands(cli: click.Group) -> None:
 
 @hookspec
 def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
-    """Offer voucher handlers by name: call ``register(name, factory)`` once per handler.
+    """Offer voucher handlers by name: call ``register`` once per handler.
+
+    ``register(name, factory)`` takes the handler's name and its factory.
 
     The store service picks the handler named by ``mode`` in ``ascc.toml`` (``preview``,
     ``gsp``, ``center``). ``factory(config)`` receives the loaded

@@ -112,18 +112,19 @@ class ConfigPrograms:
 
 
 def configure(pm: pluggy.PluginManager, config: StoreConfig, mode: str | None = None) -> object:
-    """Register the store's programs and its handler (``mode``, else ``[store] mode``); return it.
+    """Register the store's programs and its handler (``mode``, else ``[store] mode``).
 
     Also registers the delivery channels of ``[delivery] channels``. A handler that calls hooks
     itself (the ``center`` handler delivers vouchers once the center answered) offers a
-    ``use_plugin_manager(pm)`` method, which is called with ``pm``.
+    ``use_plugin_manager(pm)`` method, which is called with ``pm``. Returns the handler.
     """
     factories = handler_factories(pm)
     mode = mode or config.store.mode
     if mode not in factories:
         where = config.path or "configuration"
+        available = ", ".join(sorted(factories))
         raise ConfigError(
-            f"{where}: store.mode: no handler named {mode!r} (available: {', '.join(sorted(factories))})"
+            f"{where}: store.mode: no handler named {mode!r} (available: {available})"
         )
     handler = factories[mode](config)
     pm.register(ConfigPrograms(config.programs), name="config-programs")

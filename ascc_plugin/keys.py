@@ -73,8 +73,10 @@ class KeyRing:
             id_key = bytes.fromhex((folder / ID_KEY_FILE).read_text().strip())
             keys = {p.stem.removeprefix("signing-"): _read_key(p) for p in _key_files(folder)}
         except FileNotFoundError as exc:
-            raise KeyFolderError(f"{folder}: not a key folder ({exc.filename} is missing); "
-                            f"make one with 'ascc keys generate --out {folder}'") from None
+            raise KeyFolderError(
+                f"{folder}: not a key folder ({exc.filename} is missing); "
+                f"make one with 'ascc keys generate --out {folder}'"
+            ) from None
         except ValueError as exc:
             raise KeyFolderError(f"{folder}: unreadable key ({exc})") from None
         if active not in keys:

@@ -48,5 +48,7 @@ class PreviewHandler:
 
 
 @hookimpl
-def ascc_register_handlers(register: Callable[[str, Callable[[StoreConfig], object]], None]) -> None:
+def ascc_register_handlers(
+    register: Callable[[str, Callable[[StoreConfig], object]], None],
+) -> None:
     register("preview", PreviewHandler)

@@ -21,7 +21,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 TOLERANCE_SECONDS = 300
 
 
@@ -43,7 +43,7 @@ def header_bytes(value: str) -> bytes:
 
 
 def matches_b64(secrets_: Iterable[bytes], body: bytes, given: str | None) -> bool:
-    """Whether ``given`` is the base64 HMAC of ``body`` under any of ``secrets_`` (empty skipped)."""
+    """Whether ``given`` is the base64 HMAC of ``body`` under a non-empty one of ``secrets_``."""
     if not given:
         return False
     given_bytes = header_bytes(given)
@@ -60,9 +60,10 @@ def new_secret() -> str:
 
 
 def secret_key(secret: str) -> bytes:
-    """The HMAC key of a ``whsec_…`` secret; :class:`ValueError` if it is not base64."""
+    """The HMAC key of a ``whsec_…`` secret (padding optional); ValueError if not base64."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except binascii.Error:
         raise ValueError("a signing secret is 'whsec_' followed by base64") from None
 

@@ -11,6 +11,8 @@ provider can verify it offline against the issuer's JWKS.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,10 +80,7 @@ class Verifier:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or :class:`TokenError` naming why it was refused."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
-            raise TokenError("malformed", str(exc)) from None
+        header = _header(token)
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str):
             raise TokenError("malformed", "the header must name alg EdDSA and a kid")
@@ -91,8 +90,24 @@ class Verifier:
         return _decode(token, key)
 
 
+def _header(token: str) -> dict[str, Any]:
+    """The JOSE header, read from the first segment only.
+
+    ``jwt.get_unverified_header`` would check every character of the whole token once more
+    before the real decode does it again; that doubled the cost of verification.
+    """
+    segment = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
+        raise TokenError("malformed", "the header is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise TokenError("malformed", "the header is not a JSON object")
+    return header
+
+
 def _decode(token: str, key: Ed25519PublicKey) -> dict[str, Any]:
-    options = {"require": ["iss", "sub", "exp", "iat"]}
+    options: jwt.types.Options = {"require": ["iss", "sub", "exp", "iat"]}
     try:
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=[ALGORITHM], options=options)
     except jwt.InvalidSignatureError:
