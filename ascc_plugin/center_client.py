@@ -110,7 +110,7 @@ def describe(response: requests.Response) -> str:
 
 
 def retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date); ``None`` if absent."""
+    """Seconds to wait per ``Retry-After`` (seconds or an HTTP date); ``None`` if absent."""
     if not value:
         return None
     value = value.strip()

@@ -6,8 +6,9 @@ here with the same id key the center uses (state ``issued``, no token, no secret
 the center). Once the center has answered, the vouchers that carry a holder secret (first issue
 only) go to ``ascc_deliver_voucher`` and ``ascc_voucher_issued``.
 
-The store service starts the sender with :meth:`CenterHandler.start_background_sender` and stops
-it with :meth:`CenterHandler.close`; ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
+The store service starts the sender with :meth:`CenterHandler.start_background_sender` and
+stops it with :meth:`CenterHandler.close`; ``ascc store outbox --flush`` calls
+:meth:`CenterHandler.flush`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Order, OrderEvent
 from ascc_plugin.outbox import Entry, Outbox
 from ascc_plugin.programs import Program
-from ascc_plugin.sender import Backoff, BackgroundSender, DrainReport, Sender, Uniform
+from ascc_plugin.sender import BackgroundSender, Backoff, DrainReport, Sender, Uniform
 from ascc_plugin.signatures import secret_key
 from ascc_plugin.vouchers import Voucher
 
@@ -68,7 +69,9 @@ class CenterHandler:
         center = config.center
         _check_secret(config)
         self.issue_on = config.store.issue_on
-        self.id_key = KeyRing.load(config.keys.dir).id_key if config.keys.dir else PUBLIC_PREVIEW_KEY
+        self.id_key = (
+            KeyRing.load(config.keys.dir).id_key if config.keys.dir else PUBLIC_PREVIEW_KEY
+        )
         self.outbox = _open_outbox(config, clock)
         client = CenterClient(
             center.url, center.signing_secret, session or requests.Session(), center.timeout_seconds
@@ -163,5 +166,7 @@ def _open_outbox(config: StoreConfig, clock: Callable[[], float]) -> Outbox:
 
 
 @hookimpl
-def ascc_register_handlers(register: Callable[[str, Callable[[StoreConfig], object]], None]) -> None:
+def ascc_register_handlers(
+    register: Callable[[str, Callable[[StoreConfig], object]], None],
+) -> None:
     register("center", CenterHandler)

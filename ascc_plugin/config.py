@@ -22,7 +22,6 @@ from pydantic import (
 
 from ascc_plugin.programs import Program
 
-
 TEMPLATE_FIELDS = ("id", "program", "kind", "order_id", "valid_until", "holder_secret", "center")
 """What ``[delivery] subject`` and ``holder_url`` may name in braces."""
 

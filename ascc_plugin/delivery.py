@@ -76,4 +76,3 @@ class LogChannel:
                 os.write(fd, line.encode("utf-8"))
             finally:
                 os.close(fd)
-

@@ -66,7 +66,9 @@ def build_message(
     message.set_content(text_body(voucher, customer, link))
     message.add_alternative(html_body(voucher, customer, link, qr_svg(payload)), subtype="html")
     png = qr_png(payload)
-    message.add_attachment(png, maintype="image", subtype="png", filename=f"voucher-{voucher.id}.png")
+    message.add_attachment(
+        png, maintype="image", subtype="png", filename=f"voucher-{voucher.id}.png"
+    )
     return message
 
 

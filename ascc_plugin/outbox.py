@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ascc_plugin.outbox_schema import COLUMNS, SCHEMA
+from ascc_plugin.outbox_schema import CLAIM, COLUMNS, SCHEMA
 
 Clock = Callable[[], float]
 PENDING, SENT, PARKED = "pending", "sent", "parked"
@@ -80,7 +80,8 @@ class Outbox:
 
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Entry]:
         with self._lock:
-            rows = self._db.execute(f"SELECT {COLUMNS} FROM outbox {sql}", params).fetchall()
+            query = f"SELECT {COLUMNS} FROM outbox {sql}"  # noqa: S608 (constants; values are bound)
+            rows = self._db.execute(query, params).fetchall()
         return [Entry(*row) for row in rows]
 
     def enqueue(self, webhook_id: str, kind: str, domain: str, order_key: str, body: bytes) -> bool:
@@ -104,13 +105,7 @@ class Outbox:
         cutoff = now if tried_before is None else tried_before
         with self._write() as db:
             rows = db.execute(
-                f"UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN ("
-                " SELECT seq FROM outbox AS o WHERE state = 'pending' AND next_attempt_at <= ?"
-                " AND lease_until <= ? AND (last_attempt_at IS NULL OR last_attempt_at < ?)"
-                " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.order_key = o.order_key"
-                "  AND e.state = 'pending' AND e.seq < o.seq)"
-                f" ORDER BY seq LIMIT ?) RETURNING {COLUMNS}",
-                (owner, now + self.lease_seconds, now, now, cutoff, limit),
+                CLAIM, (owner, now + self.lease_seconds, now, now, cutoff, limit)
             ).fetchall()
         return sorted((Entry(*row) for row in rows), key=lambda entry: entry.seq)
 
@@ -173,7 +168,7 @@ class Outbox:
         if not states:
             return self._read("ORDER BY seq")
         marks = ", ".join("?" for _ in states)
-        return self._read(f"WHERE state IN ({marks}) ORDER BY seq", states)  # noqa: S608
+        return self._read(f"WHERE state IN ({marks}) ORDER BY seq", states)
 
     def get(self, webhook_id: str) -> Entry | None:
         found = self._read("WHERE webhook_id = ?", (webhook_id,))

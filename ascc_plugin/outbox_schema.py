@@ -41,3 +41,15 @@ COLUMNS = (
     " last_error, created_at, sent_at, response"
 )
 """The columns of :class:`ascc_plugin.outbox.Entry`, in its field order."""
+
+# COLUMNS is a constant and every value is bound: no injection (hence the noqa).
+CLAIM = (
+    "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN ("  # noqa: S608
+    " SELECT seq FROM outbox AS o WHERE state = 'pending' AND next_attempt_at <= ?"
+    " AND lease_until <= ? AND (last_attempt_at IS NULL OR last_attempt_at < ?)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.order_key = o.order_key"
+    "  AND e.state = 'pending' AND e.seq < o.seq)"
+    f" ORDER BY seq LIMIT ?) RETURNING {COLUMNS}"
+)
+"""Lease due entries (owner, lease_until, now, now, tried_before, limit): oldest first, and only
+the oldest pending entry of each order, so one order's events reach the center in order."""

@@ -19,10 +19,19 @@ from ascc_plugin.sender import DrainReport
 
 
 @click.command("outbox")
-@click.option("--config", "config_file", default="ascc.toml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="The store's ascc.toml.")
-@click.option("--flush", is_flag=True,
-              help="Attempt every due entry now, once (short timeouts; failures are rescheduled).")
+@click.option(
+    "--config",
+    "config_file",
+    default="ascc.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store's ascc.toml.",
+)
+@click.option(
+    "--flush",
+    is_flag=True,
+    help="Attempt every due entry now, once (short timeouts; failures are rescheduled).",
+)
 @click.option("--retry-parked", is_flag=True, help="Move parked entries back to pending, due now.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 def outbox_command(config_file: Path, flush: bool, retry_parked: bool, as_json: bool) -> None:
@@ -102,13 +111,17 @@ def _iso(seconds: float) -> str:
 
 def _print(summary: dict[str, Any]) -> None:
     counts = summary["counts"]
-    click.echo(f"{summary['outbox']}: {counts['pending']} pending, {counts['parked']} parked, "
-               f"{counts['sent']} sent")
+    click.echo(
+        f"{summary['outbox']}: {counts['pending']} pending, {counts['parked']} parked, "
+        f"{counts['sent']} sent"
+    )
     if summary["retried_parked"] is not None:
         click.echo(f"moved {summary['retried_parked']} parked back to pending")
     if (flushed := summary["flushed"]) is not None:
-        click.echo(f"flush: {flushed['sent']} sent, {flushed['retried']} to retry later, "
-                   f"{flushed['parked']} parked")
+        click.echo(
+            f"flush: {flushed['sent']} sent, {flushed['retried']} to retry later, "
+            f"{flushed['parked']} parked"
+        )
         for result in flushed["results"]:
             if result["verdict"] != "sent":
                 click.echo(f"  {result['webhook_id']}: {result['reason']}")
@@ -119,14 +132,22 @@ def _print(summary: dict[str, Any]) -> None:
 def _print_table(entries: list[dict[str, Any]]) -> None:
     header = ("WEBHOOK ID", "KIND", "ORDER", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")
     rows = [header] + [
-        (e["webhook_id"], e["kind"], e["order"], e["state"], str(e["attempts"]),
-         e["next_attempt_at"] or "-", (e["last_error"] or "-")[:60])
+        (
+            e["webhook_id"],
+            e["kind"],
+            e["order"],
+            e["state"],
+            str(e["attempts"]),
+            e["next_attempt_at"] or "-",
+            (e["last_error"] or "-")[:60],
+        )
         for e in entries
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  "
-                   + row[-1])
+        click.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
 
 
 @hookimpl
