@@ -24,6 +24,7 @@ from ascc_plugin.outbox_schema import CLAIM, COLUMNS, SCHEMA
 
 Clock = Callable[[], float]
 PENDING, SENT, PARKED = "pending", "sent", "parked"
+NEVER = 1e300  # a cutoff no attempt time reaches
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Outbox:
         ``tried_before``: skip entries attempted at or after that time (a bounded flush).
         """
         now = self.clock()
-        cutoff = now if tried_before is None else tried_before
+        cutoff = NEVER if tried_before is None else tried_before
         with self._write() as db:
             rows = db.execute(
                 CLAIM, (owner, now + self.lease_seconds, now, now, cutoff, limit)
