@@ -83,12 +83,23 @@ class Receiver:
 
     def _answer(self, status: int, body: bytes) -> Response:
         if status != 200:
-            problem = {"type": "about:blank", "title": "refused", "status": status,
-                       "detail": f"planned failure {status}"}
-            return Response(json.dumps(problem), status=status, headers=self.extra_headers,
-                            content_type="application/problem+json")
-        return Response(json.dumps({"vouchers": self.vouchers_for(body)}), status=200,
-                        content_type="application/json")
+            problem = {
+                "type": "about:blank",
+                "title": "refused",
+                "status": status,
+                "detail": f"planned failure {status}",
+            }
+            return Response(
+                json.dumps(problem),
+                status=status,
+                headers=self.extra_headers,
+                content_type="application/problem+json",
+            )
+        return Response(
+            json.dumps({"vouchers": self.vouchers_for(body)}),
+            status=200,
+            content_type="application/json",
+        )
 
     def vouchers_for(self, body: bytes) -> list[dict[str, Any]]:
         """Like the center: the entitled vouchers, a holder secret only the first time."""
@@ -106,7 +117,10 @@ class Receiver:
                 first = self.issued[voucher.id] == 1
             if first:
                 secret = new_holder_secret()
-                item |= {"holder_secret": secret, "holder_url": f"{self.url}/v/{voucher.id}#{secret}"}
+                item |= {
+                    "holder_secret": secret,
+                    "holder_url": f"{self.url}/v/{voucher.id}#{secret}",
+                }
             answer.append(item)
         return answer
 
@@ -175,7 +189,9 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def write_config(folder: Path, url: str, secret: str, key_dir: Path, extra: str = "") -> Path:
+def write_config(
+    folder: Path, url: str, secret: str, key_dir: Path, extra: str = "", center_extra: str = ""
+) -> Path:
     """An ``ascc.toml`` in ``mode = "center"`` with the sample programs and a delivery log."""
     programs = (SAMPLES / "ascc.toml").read_text().split("[[programs]]", 1)[1]
     text = f"""
@@ -192,6 +208,7 @@ url = "{url}"
 signing_secret = "{secret}"
 outbox = "outbox.sqlite"
 timeout_seconds = 2.0
+{center_extra}
 
 [delivery]
 channels = ["log"]

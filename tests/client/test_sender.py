@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from pathlib import Path
@@ -107,9 +108,7 @@ def test_each_attempt_is_stamped_with_the_clock_of_that_attempt(
     assert all(seen.verified for seen in receiver.seen)
 
 
-def test_a_center_that_is_down_is_retried_later(
-    tmp_path: Path, dead_url: str, secret: str
-) -> None:
+def test_a_center_that_is_down_is_retried_later(tmp_path: Path, dead_url: str, secret: str) -> None:
     sender = make_sender(tmp_path, dead_url, secret)
     enqueue(sender)
     report = sender.drain()
@@ -150,7 +149,7 @@ def test_backoff_doubles_up_to_the_cap_with_full_jitter_at_its_top(
     enqueue(sender)
     sender.run(clock.sleep, lambda: len(receiver.seen) >= 10, idle_wait=1000)
     attempts_at = [int(seen.headers["Webhook-Timestamp"]) for seen in receiver.seen]
-    gaps = [b - a for a, b in zip(attempts_at, attempts_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts_at)]
     assert gaps == [1, 2, 4, 8, 16, 32, 60, 60, 60]
     assert sender.outbox.counts()[SENT] == 1
 
