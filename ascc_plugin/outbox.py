@@ -59,6 +59,7 @@ class Outbox:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a 200 to the storefront means on disk
+        self._durable = True
         with self._write() as db:
             for statement in SCHEMA:
                 db.execute(statement)
@@ -68,9 +69,15 @@ class Outbox:
             self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction taken with BEGIN IMMEDIATE (no deferred-lock upgrade races)."""
+    def _write(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction taken with BEGIN IMMEDIATE (no deferred-lock upgrade races).
+
+        ``durable``: fsync at commit (``synchronous=FULL``). Enqueues and sent answers (which
+        carry holder secrets given only once) are; bookkeeping whose loss on a power cut only
+        means an attempt or a delivery is repeated (leases, retries, parking) is not.
+        """
         with self._lock:
+            self._sync(durable)
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -78,6 +85,11 @@ class Outbox:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _sync(self, durable: bool) -> None:
+        if durable != self._durable:
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._durable = durable
 
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Entry]:
         with self._lock:
@@ -104,7 +116,7 @@ class Outbox:
         """
         now = self.clock()
         cutoff = NEVER if tried_before is None else tried_before
-        with self._write() as db:
+        with self._write(durable=False) as db:
             rows = db.execute(
                 CLAIM, (owner, now + self.lease_seconds, now, now, cutoff, limit)
             ).fetchall()
@@ -124,7 +136,7 @@ class Outbox:
     def reschedule(self, entry: Entry, owner: str, error: str, delay: float) -> None:
         """Count a failed attempt and make the entry due again after ``delay`` seconds."""
         now = self.clock()
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?,"
                 " next_attempt_at = ?, lease_owner = NULL, lease_until = 0"
@@ -135,7 +147,7 @@ class Outbox:
     def park(self, entry: Entry, owner: str, reason: str) -> None:
         """Stop retrying an entry the center refused for good; ``reason`` says why."""
         now = self.clock()
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET state = 'parked', attempts = attempts + 1, last_error = ?,"
                 " last_attempt_at = ?, lease_owner = NULL, lease_until = 0"
@@ -158,7 +170,7 @@ class Outbox:
 
     def mark_delivered(self, entry: Entry, kept_response: bytes | None) -> None:
         """The answer was delivered; keep ``kept_response`` (the answer without secrets)."""
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET delivered_at = ?, response = ? WHERE seq = ?",
                 (self.clock(), kept_response, entry.seq),
@@ -191,7 +203,7 @@ class Outbox:
     def prune_sent(self, older_than_seconds: float) -> int:
         """Forget delivered entries sent longer ago than that; returns how many went."""
         before = self.clock() - older_than_seconds
-        with self._write() as db:
+        with self._write(durable=False) as db:
             cursor = db.execute(
                 "DELETE FROM outbox WHERE state = 'sent' AND delivered_at IS NOT NULL"
                 " AND sent_at < ?",
