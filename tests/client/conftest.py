@@ -44,8 +44,9 @@ class Seen:
 @dataclass
 class Receiver:
     """A stand-in center on loopback. ``plan`` says how to answer the next requests, in order:
-    an int is an HTTP status, ``"drop"`` closes the connection without an answer (after the
-    request was read), ``"slow"`` waits until released; once ``plan`` is empty, it answers 200."""
+    an int is an HTTP status, ``"drop"`` processes the request and closes the connection without
+    an answer (a lost reply), ``"slow"`` waits until released; once ``plan`` is empty, it
+    answers 200. Like the center, a repeated ``webhook-id`` gets the first answer again."""
 
     secret: str
     id_key: bytes
@@ -53,6 +54,7 @@ class Receiver:
     plan: list[Any] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     issued: dict[str, int] = field(default_factory=dict)
+    answers: dict[str, bytes] = field(default_factory=dict)
     extra_headers: dict[str, str] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -66,13 +68,16 @@ class Receiver:
             step = self.plan.pop(0) if self.plan else 200
         with self.arrived:
             self.arrived.notify_all()
-        if step == "drop":
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
-            return Response(b"", status=200)(environ, start_response)
         if step == "slow":
             self.release.wait(10)
             step = 200
-        return self._answer(step, body)(environ, start_response)
+        if step == "drop":
+            self._answer(200, body, request.headers.get("webhook-id", ""))
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=200)(environ, start_response)
+        return self._answer(step, body, request.headers.get("webhook-id", ""))(
+            environ, start_response
+        )
 
     def _verified(self, body: bytes, request: Request) -> bool:
         try:
@@ -81,7 +86,7 @@ class Receiver:
             return False
         return True
 
-    def _answer(self, status: int, body: bytes) -> Response:
+    def _answer(self, status: int, body: bytes, webhook_id: str) -> Response:
         if status != 200:
             problem = {
                 "type": "about:blank",
@@ -95,11 +100,13 @@ class Receiver:
                 headers=self.extra_headers,
                 content_type="application/problem+json",
             )
-        return Response(
-            json.dumps({"vouchers": self.vouchers_for(body)}),
-            status=200,
-            content_type="application/json",
-        )
+        with self.lock:
+            first = self.answers.get(webhook_id)
+        if first is None:
+            first = json.dumps({"vouchers": self.vouchers_for(body)}).encode()
+            with self.lock:
+                self.answers[webhook_id] = first
+        return Response(first, status=200, content_type="application/json")
 
     def vouchers_for(self, body: bytes) -> list[dict[str, Any]]:
         """Like the center: the entitled vouchers, a holder secret only the first time."""

@@ -169,3 +169,19 @@ def test_a_missing_or_malformed_signing_secret_is_refused(
     pm = get_plugin_manager(entrypoints=False)
     with pytest.raises(ConfigError, match=message):
         configure(pm, load_config(path))
+
+
+def test_a_lost_reply_is_retried_and_the_replayed_answer_is_delivered_once(
+    store, sample_event: OrderEvent, receiver: Receiver
+) -> None:
+    pm, handler, collector, _ = store
+    receiver.plan = ["drop"]  # the center issues, then the reply is lost
+    process_event(pm, sample_event)
+    assert handler.flush().count("retry") == 1
+    assert collector.issued == []
+    handler.start_background_sender()  # the retry is due within 1 s (base 1 s, full jitter)
+    assert collector.wait_for(7)
+    handler.close()
+    assert len(receiver.seen) == 2
+    assert {s.headers["Webhook-Id"] for s in receiver.seen} == {webhook_id_for(sample_event)}
+    assert len(collector.issued) == 7 and set(receiver.issued.values()) == {1}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -151,3 +154,28 @@ def test_sent_answers_are_kept_until_delivered_then_pruned(
 def test_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError):
         Outbox(tmp_path / "missing" / "o.sqlite")
+
+
+WRITER = """
+import sys
+from ascc_plugin.outbox import Outbox
+outbox = Outbox(sys.argv[1])
+n = 0
+while True:
+    outbox.enqueue(f"msg_{n}", "order.paid", "shop", f"o{n}", b"{}")
+    print(f"msg_{n}", flush=True)  # acknowledged: the storefront would get its 200 now
+    n += 1
+"""
+
+
+def test_every_acknowledged_entry_survives_a_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite"
+    with subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    ) as writer:
+        assert writer.stdout is not None
+        acknowledged = [writer.stdout.readline().strip() for _ in range(50)]
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+    stored = {entry.webhook_id for entry in Outbox(path).entries()}
+    assert set(acknowledged) <= stored
