@@ -7,8 +7,8 @@ the center). Once the center has answered, the vouchers that carry a holder secr
 only) go to ``ascc_deliver_voucher`` and ``ascc_voucher_issued``.
 
 The store service starts the sender with :meth:`CenterHandler.start_background_sender` and
-stops it with :meth:`CenterHandler.close`; ``ascc store outbox --flush`` calls
-:meth:`CenterHandler.flush`.
+stops it with :meth:`CenterHandler.stop` (or :meth:`CenterHandler.close`, which also closes the
+outbox file); ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
 """
 
 from __future__ import annotations
@@ -106,9 +106,13 @@ class CenterHandler:
         self.sender.deliver_pending()
         return self.sender.drain()
 
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the background sender after the attempt in flight; ``True`` if it ended in time."""
+        return self.background.stop(timeout)
+
     def close(self, timeout: float = 10.0) -> None:
-        """Stop the background sender (after the attempt in flight) and close the outbox."""
-        self.background.stop(timeout)
+        """:meth:`stop`, then close the outbox file (the handler is done)."""
+        self.stop(timeout)
         self.outbox.close()
 
     def deliver(self, entry: Entry, answer: bytes) -> bytes | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,21 @@ def test_a_lost_reply_is_retried_and_the_replayed_answer_is_delivered_once(
     assert len(receiver.seen) == 2
     assert {s.headers["Webhook-Id"] for s in receiver.seen} == {webhook_id_for(sample_event)}
     assert len(collector.issued) == 7 and set(receiver.issued.values()) == {1}
+
+
+def test_the_background_sender_stops_promptly_while_the_center_is_down(
+    tmp_path: Path, dead_url: str, secret: str, key_dir: Path, sample_event: OrderEvent
+) -> None:
+    config = load_config(write_config(tmp_path, dead_url, secret, key_dir))
+    pm = get_plugin_manager(entrypoints=False)
+    handler = configure(pm, config)
+    assert isinstance(handler, CenterHandler)
+    handler.start_background_sender()
+    vouchers = process_event(pm, sample_event)  # the storefront still gets its answer
+    assert len(vouchers) == 7 and handler.background.running
+    started = time.monotonic()
+    assert handler.stop(timeout=10) is True
+    assert time.monotonic() - started < 5 and not handler.background.running
+    (entry,) = handler.outbox.entries(PENDING)
+    handler.close()
+    assert entry.webhook_id == webhook_id_for(sample_event)
