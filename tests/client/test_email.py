@@ -26,6 +26,7 @@ from ascc_plugin.models import Customer
 from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher
 
+QR = zxingcpp.BarcodeFormat.QRCode
 CENTER = "https://center.example"
 
 
@@ -87,6 +88,11 @@ def voucher(tmp_path: Path) -> Voucher:
     return plain.model_copy(update={"token": signer.sign_voucher(plain, datetime.now(UTC))})
 
 
+def decoded(image: Image.Image) -> set[str]:
+    """The texts of the QR codes zxing-cpp finds in ``image``."""
+    return {barcode.text for barcode in zxingcpp.read_barcodes(image, formats=QR)}
+
+
 def settings(port: int, **extra: Any) -> DeliverySection:
     return DeliverySection(
         channels=("email",), smtp_port=port, smtp_from="shop@example.com", **extra
@@ -122,8 +128,7 @@ def test_the_customer_gets_the_link_and_a_qr_code_of_the_token(smtp, voucher: Vo
     expected = segno.make_qr(voucher.token, error="m", boost_error=False)
     assert expected.error == "M"
     assert image.size == expected.symbol_size(scale=6, border=4)
-    (decoded,) = zxingcpp.read_barcodes(image)
-    assert decoded.text == voucher.token
+    assert decoded(image) == {voucher.token}
 
 
 def test_the_inline_svg_holds_the_same_code(smtp, voucher: Voucher) -> None:
@@ -146,8 +151,7 @@ def test_a_voucher_without_a_token_carries_its_link_in_the_code(smtp, voucher: V
     assert message["Subject"] == "repair-12m: ME13-S9JW-J6MS-PK8P-S until 2027-11-02"
     link = f"{CENTER}/v/ME13-S9JW-J6MS-PK8P-S#hld_abc"  # the [delivery] holder_url template
     (attachment,) = list(message.iter_attachments())
-    (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(attachment.get_content())))
-    assert decoded.text == link
+    assert decoded(Image.open(io.BytesIO(attachment.get_content()))) == {link}
 
 
 def test_the_channel_logs_in_when_a_username_is_set(smtp, voucher: Voucher) -> None:
