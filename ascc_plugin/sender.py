@@ -9,9 +9,11 @@ service; ``ascc store outbox --flush`` calls :meth:`Sender.drain` once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +24,10 @@ from ascc_plugin.center_client import CenterClient, Outcome
 from ascc_plugin.outbox import Entry, Outbox
 
 log = logging.getLogger(__name__)
+
+SENT_RETENTION_SECONDS = 30 * 86400
+"""Delivered entries older than this are forgotten when a background sender starts (the
+center keeps its own idempotency record; a storefront repeat after that is merely re-sent)."""
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -190,6 +196,8 @@ class BackgroundSender:
         self._wake.clear()
 
     def _main(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.sender.outbox.prune_sent(SENT_RETENTION_SECONDS)
         while not self._stop.is_set():
             try:
                 self.sender.deliver_pending()
