@@ -11,9 +11,19 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ascc_plugin.programs import Program
+
+TEMPLATE_FIELDS = ("id", "program", "kind", "order_id", "valid_until", "holder_secret", "center")
+"""What ``[delivery] subject`` and ``holder_url`` may name in braces."""
 
 
 class ConfigError(Exception):
@@ -44,8 +54,40 @@ class KeysSection(Section):
 
 
 class CenterSection(Section):
+    """``mode = "center"``: where events go, how they are signed, how hard to retry."""
+
     url: str = "http://127.0.0.1:5000"
     signing_secret: str = ""
+    outbox: Path = Path("ascc-outbox.sqlite")
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_cap_seconds: float = Field(default=600.0, gt=0)
+
+
+class DeliverySection(Section):
+    """How newly issued vouchers reach customers (the ``ascc_deliver_voucher`` built-ins)."""
+
+    channels: tuple[Literal["log", "email"], ...] = ()
+    log_file: Path = Path("ascc-deliveries.jsonl")
+    holder_url: str = "{center}/v/{id}#{holder_secret}"
+    subject: str = "Your {kind} voucher {id}"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "ascc@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("subject", "holder_url")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        sample = dict.fromkeys(TEMPLATE_FIELDS, "x")
+        try:
+            value.format_map(sample)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ValueError(f"unknown field {exc} (known: {', '.join(TEMPLATE_FIELDS)})") from None
+        return value
 
 
 class StoreConfig(Section):
@@ -54,6 +96,7 @@ class StoreConfig(Section):
     store: StoreSection = StoreSection()
     keys: KeysSection = KeysSection()
     center: CenterSection = CenterSection()
+    delivery: DeliverySection = DeliverySection()
     programs: tuple[Program, ...] = ()
     path: Path | None = None
 
@@ -117,4 +160,7 @@ def _resolve_paths(config: StoreConfig) -> StoreConfig:
     keys = config.keys
     if keys.dir is not None:
         keys = keys.model_copy(update={"dir": base / keys.dir})
-    return config.model_copy(update={"store": store, "keys": keys})
+    center = config.center.model_copy(update={"outbox": base / config.center.outbox})
+    delivery = config.delivery.model_copy(update={"log_file": base / config.delivery.log_file})
+    update = {"store": store, "keys": keys, "center": center, "delivery": delivery}
+    return config.model_copy(update=update)

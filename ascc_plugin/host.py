@@ -20,6 +20,7 @@ from typing import Any
 import pluggy
 
 from ascc_plugin import hooks
+from ascc_plugin.channels import delivery_channels
 from ascc_plugin.config import ConfigError, StoreConfig
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.issuing import unique_programs
@@ -32,7 +33,12 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "ascc"
 ENV_ALLOW = "ASCC_PLUGINS"
 ENV_DENY = "ASCC_DISABLE_PLUGINS"
-BUILTIN_PLUGINS = ("ascc_plugin.commands", "ascc_plugin.preview")
+BUILTIN_PLUGINS = (
+    "ascc_plugin.commands",
+    "ascc_plugin.preview",
+    "ascc_plugin.center_handler",
+    "ascc_plugin.store_commands",
+)
 
 HandlerFactory = Callable[[StoreConfig], object]
 
@@ -106,7 +112,12 @@ class ConfigPrograms:
 
 
 def configure(pm: pluggy.PluginManager, config: StoreConfig, mode: str | None = None) -> object:
-    """Register the store's programs and its handler (``mode``, else ``[store] mode``)."""
+    """Register the store's programs and its handler (``mode``, else ``[store] mode``).
+
+    Also registers the delivery channels of ``[delivery] channels``. A handler that calls hooks
+    itself (the ``center`` handler delivers vouchers once the center answered) offers a
+    ``use_plugin_manager(pm)`` method, which is called with ``pm``. Returns the handler.
+    """
     factories = handler_factories(pm)
     mode = mode or config.store.mode
     if mode not in factories:
@@ -117,7 +128,12 @@ def configure(pm: pluggy.PluginManager, config: StoreConfig, mode: str | None = 
         )
     handler = factories[mode](config)
     pm.register(ConfigPrograms(config.programs), name="config-programs")
+    for name, channel in delivery_channels(config):
+        pm.register(channel, name=f"delivery:{name}")
     pm.register(handler, name=f"handler:{mode}")
+    use_pm = getattr(handler, "use_plugin_manager", None)
+    if callable(use_pm):
+        use_pm(pm)
     return handler
 
 

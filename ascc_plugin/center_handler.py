@@ -1,0 +1,176 @@
+"""The ``center`` handler (``mode = "center"``): forwards every order event to the center hub.
+
+``ascc_issue_vouchers`` commits the event to the durable outbox (so the storefront webhook may be
+answered 200), wakes the background sender and returns the vouchers the order entitles, computed
+here with the same id key the center uses (state ``issued``, no token, no secret: those come from
+the center). Once the center has answered, the vouchers that carry a holder secret (first issue
+only) go to ``ascc_deliver_voucher`` and ``ascc_voucher_issued``.
+
+The store service starts the sender with :meth:`CenterHandler.start_background_sender` and
+stops it with :meth:`CenterHandler.stop` (or :meth:`CenterHandler.close`, which also closes the
+outbox file); ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pluggy
+import requests
+
+from ascc_plugin.center_client import CenterClient
+from ascc_plugin.config import ConfigError, StoreConfig
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.host import notify
+from ascc_plugin.identity import PUBLIC_PREVIEW_KEY
+from ascc_plugin.issuing import entitled_vouchers
+from ascc_plugin.keys import KeyRing
+from ascc_plugin.models import Order, OrderEvent
+from ascc_plugin.outbox import Entry, Outbox
+from ascc_plugin.programs import Program
+from ascc_plugin.sender import BackgroundSender, Backoff, DrainReport, Sender, Uniform
+from ascc_plugin.signatures import secret_key
+from ascc_plugin.vouchers import Voucher
+
+log = logging.getLogger(__name__)
+
+SECRET_FIELDS = ("holder_secret", "holder_url")
+
+
+def webhook_id_for(event: OrderEvent) -> str:
+    """The Standard Webhooks id of an event: stable for one storefront delivery, header-safe."""
+    material = json.dumps([event.gsp.platform, event.gsp.shop, event.event_id])
+    return "msg_" + hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def event_body(event: OrderEvent, programs: Sequence[Program]) -> bytes:
+    """The exact bytes posted to the center (DESIGN §6): the event and the matching programs."""
+    listed = b",".join(program.model_dump_json().encode() for program in programs)
+    return b'{"event":' + event.model_dump_json().encode() + b',"programs":[' + listed + b"]}"
+
+
+class CenterHandler:
+    """Answers ``ascc_issue_vouchers`` by queueing the event for the center."""
+
+    def __init__(
+        self,
+        config: StoreConfig,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        rand: Uniform | None = None,
+    ) -> None:
+        center = config.center
+        _check_secret(config)
+        self.issue_on = config.store.issue_on
+        self.id_key = (
+            KeyRing.load(config.keys.dir).id_key if config.keys.dir else PUBLIC_PREVIEW_KEY
+        )
+        self.outbox = _open_outbox(config, clock)
+        client = CenterClient(
+            center.url, center.signing_secret, session or requests.Session(), center.timeout_seconds
+        )
+        backoff = Backoff(center.retry_base_seconds, center.retry_cap_seconds)
+        self.sender = Sender(
+            self.outbox, client, backoff, clock=clock, rand=rand, on_sent=self.deliver
+        )
+        self.background = BackgroundSender(self.sender)
+        self.pm: pluggy.PluginManager | None = None
+
+    def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
+        """Where delivery hooks are called; :func:`ascc_plugin.host.configure` sets it."""
+        self.pm = pm
+
+    @hookimpl
+    def ascc_issue_vouchers(
+        self, event: OrderEvent, order: Order, programs: Sequence[Program]
+    ) -> list[Voucher]:
+        key = f"{event.gsp.platform}:{event.gsp.shop}:{order.id}"
+        body = event_body(event, programs)
+        self.outbox.enqueue(webhook_id_for(event), event.kind, event.gsp.shop, key, body)
+        self.background.wake()
+        return entitled_vouchers(event.gsp, order, programs, self.issue_on, self.id_key)
+
+    def start_background_sender(self) -> None:
+        """Start draining in a daemon thread (idempotent); stop it with :meth:`close`."""
+        self.background.start()
+
+    def flush(self) -> DrainReport:
+        """Attempt every due entry once, now, in this thread (bounded by the short timeouts)."""
+        self.sender.deliver_pending()
+        return self.sender.drain()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the background sender after the attempt in flight; ``True`` if it ended in time."""
+        return self.background.stop(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """:meth:`stop`, then close the outbox file (the handler is done)."""
+        self.stop(timeout)
+        self.outbox.close()
+
+    def deliver(self, entry: Entry, answer: bytes) -> bytes | None:
+        """Hand the vouchers with a holder secret to the delivery hooks; keep the rest."""
+        if self.pm is None:
+            raise RuntimeError("no plugin manager: call use_plugin_manager() (configure does)")
+        try:
+            event = OrderEvent.model_validate(json.loads(entry.body)["event"])
+            found = json.loads(answer).get("vouchers", [])
+        except (ValueError, AttributeError, KeyError) as exc:
+            log.warning("outbox: %s: unreadable answer from the center (%s)", entry.webhook_id, exc)
+            return answer
+        for voucher in issued_with_secret(found):
+            notify(self.pm, "ascc_deliver_voucher", voucher=voucher, customer=event.order.customer)
+            notify(self.pm, "ascc_voucher_issued", voucher=voucher)
+        return json.dumps({"vouchers": [_redacted(item) for item in found]}).encode()
+
+
+def issued_with_secret(items: Any) -> list[Voucher]:
+    """The vouchers of the center's answer that carry a holder secret (first issue)."""
+    if not isinstance(items, list):
+        return []
+    vouchers = []
+    for item in items:
+        if isinstance(item, dict) and item.get("holder_secret"):
+            known = {k: v for k, v in item.items() if k in Voucher.model_fields}
+            try:
+                vouchers.append(Voucher.model_validate(known))
+            except ValueError as exc:
+                log.warning("outbox: the center sent an unreadable voucher (%s)", exc)
+    return vouchers
+
+
+def _redacted(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    return {k: v for k, v in item.items() if k not in SECRET_FIELDS}
+
+
+def _check_secret(config: StoreConfig) -> None:
+    where = config.path or "configuration"
+    if not config.center.signing_secret:
+        raise ConfigError(f"{where}: center.signing_secret: required in mode 'center'")
+    try:
+        secret_key(config.center.signing_secret)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: center.signing_secret: {exc}") from None
+
+
+def _open_outbox(config: StoreConfig, clock: Callable[[], float]) -> Outbox:
+    try:
+        return Outbox(config.center.outbox, clock)
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError(f"center.outbox: cannot open {config.center.outbox}: {exc}") from None
+
+
+@hookimpl
+def ascc_register_handlers(
+    register: Callable[[str, Callable[[StoreConfig], object]], None],
+) -> None:
+    register("center", CenterHandler)

@@ -1,0 +1,212 @@
+"""The store's durable outbox: order events on their way to the center (one SQLite file, WAL).
+
+An entry is committed before the storefront webhook is answered 200, so a crash, a restart or a
+center that is down loses nothing. Senders *claim* due entries with one conditional
+``UPDATE … RETURNING`` inside ``BEGIN IMMEDIATE`` (a lease with an owner and an expiry), so
+several threads or processes never send one entry at the same time; a sender that dies simply
+lets its lease run out. Entries of one order are sent in the order they were enqueued.
+
+Written on the standard library's ``sqlite3`` rather than SQLAlchemy: one table, a handful of
+statements, and direct control over ``BEGIN IMMEDIATE`` and the pragmas, without an engine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ascc_plugin.outbox_schema import CLAIM, COLUMNS, SCHEMA
+
+Clock = Callable[[], float]
+PENDING, SENT, PARKED = "pending", "sent", "parked"
+NEVER = 1e300  # a cutoff no attempt time reaches
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event in the outbox, as claimed or listed."""
+
+    seq: int
+    webhook_id: str
+    kind: str
+    domain: str
+    order_key: str
+    body: bytes
+    state: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None
+    created_at: float
+    sent_at: float | None
+    response: bytes | None
+
+
+class Outbox:
+    """A handle on the outbox file; safe to share between threads (one connection, a lock)."""
+
+    def __init__(self, path: Path | str, clock: Clock = time.time, lease_seconds: float = 60.0):
+        self.path = Path(path)
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a 200 to the storefront means on disk
+        self._durable = True
+        with self._write() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction taken with BEGIN IMMEDIATE (no deferred-lock upgrade races).
+
+        ``durable``: fsync at commit (``synchronous=FULL``). Enqueues and sent answers (which
+        carry holder secrets given only once) are; bookkeeping whose loss on a power cut only
+        means an attempt or a delivery is repeated (leases, retries, parking) is not.
+        """
+        with self._lock:
+            self._sync(durable)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _sync(self, durable: bool) -> None:
+        if durable != self._durable:
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._durable = durable
+
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Entry]:
+        with self._lock:
+            query = f"SELECT {COLUMNS} FROM outbox {sql}"  # noqa: S608 (constants; values are bound)
+            rows = self._db.execute(query, params).fetchall()
+        return [Entry(*row) for row in rows]
+
+    def enqueue(self, webhook_id: str, kind: str, domain: str, order_key: str, body: bytes) -> bool:
+        """Commit a new pending entry; ``False`` (and nothing changed) if the id is known."""
+        now = self.clock()
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO outbox (webhook_id, kind, domain, order_key, body, state,"
+                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (webhook_id) DO NOTHING",
+                (webhook_id, kind, domain, order_key, body, PENDING, now, now),
+            )
+            return cursor.rowcount == 1
+
+    def claim(self, owner: str, limit: int = 20, tried_before: float | None = None) -> list[Entry]:
+        """Lease up to ``limit`` due entries to ``owner``, oldest first, one per order at a time.
+
+        ``tried_before``: skip entries attempted at or after that time (a bounded flush).
+        """
+        now = self.clock()
+        cutoff = NEVER if tried_before is None else tried_before
+        with self._write(durable=False) as db:
+            rows = db.execute(
+                CLAIM, (owner, now + self.lease_seconds, now, now, cutoff, limit)
+            ).fetchall()
+        return sorted((Entry(*row) for row in rows), key=lambda entry: entry.seq)
+
+    def mark_sent(self, entry: Entry, response: bytes) -> None:
+        """Record a 2xx answer (whoever holds the lease: the center answered, that settles it)."""
+        now = self.clock()
+        with self._write() as db:
+            db.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, response = ?, last_error = NULL,"
+                " attempts = attempts + 1, last_attempt_at = ?, lease_owner = NULL,"
+                " lease_until = 0 WHERE seq = ? AND state = 'pending'",
+                (now, response, now, entry.seq),
+            )
+
+    def reschedule(self, entry: Entry, owner: str, error: str, delay: float) -> None:
+        """Count a failed attempt and make the entry due again after ``delay`` seconds."""
+        now = self.clock()
+        with self._write(durable=False) as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?,"
+                " next_attempt_at = ?, lease_owner = NULL, lease_until = 0"
+                " WHERE seq = ? AND state = 'pending' AND lease_owner = ?",
+                (now, error, now + delay, entry.seq, owner),
+            )
+
+    def park(self, entry: Entry, owner: str, reason: str) -> None:
+        """Stop retrying an entry the center refused for good; ``reason`` says why."""
+        now = self.clock()
+        with self._write(durable=False) as db:
+            db.execute(
+                "UPDATE outbox SET state = 'parked', attempts = attempts + 1, last_error = ?,"
+                " last_attempt_at = ?, lease_owner = NULL, lease_until = 0"
+                " WHERE seq = ? AND state = 'pending' AND lease_owner = ?",
+                (reason, now, entry.seq, owner),
+            )
+
+    def retry_parked(self) -> int:
+        """Move every parked entry back to pending, due now; returns how many moved."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'parked'",
+                (self.clock(),),
+            )
+            return cursor.rowcount
+
+    def undelivered(self) -> list[Entry]:
+        """Sent entries whose answer has not been handed to the delivery channels yet."""
+        return self._read("WHERE state = 'sent' AND delivered_at IS NULL ORDER BY seq")
+
+    def mark_delivered(self, entry: Entry, kept_response: bytes | None) -> None:
+        """The answer was delivered; keep ``kept_response`` (the answer without secrets)."""
+        with self._write(durable=False) as db:
+            db.execute(
+                "UPDATE outbox SET delivered_at = ?, response = ? WHERE seq = ?",
+                (self.clock(), kept_response, entry.seq),
+            )
+
+    def entries(self, *states: str) -> list[Entry]:
+        """The entries in ``states`` (all when none given), oldest first."""
+        if not states:
+            return self._read("ORDER BY seq")
+        marks = ", ".join("?" for _ in states)
+        return self._read(f"WHERE state IN ({marks}) ORDER BY seq", states)
+
+    def get(self, webhook_id: str) -> Entry | None:
+        found = self._read("WHERE webhook_id = ?", (webhook_id,))
+        return found[0] if found else None
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+        return {PENDING: 0, SENT: 0, PARKED: 0} | {state: n for state, n in rows}
+
+    def next_due(self) -> float | None:
+        """When the earliest pending entry is due (``None`` when nothing is pending)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT min(max(next_attempt_at, lease_until)) FROM outbox WHERE state = 'pending'"
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def prune_sent(self, older_than_seconds: float) -> int:
+        """Forget delivered entries sent longer ago than that; returns how many went."""
+        before = self.clock() - older_than_seconds
+        with self._write(durable=False) as db:
+            cursor = db.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND delivered_at IS NOT NULL"
+                " AND sent_at < ?",
+                (before,),
+            )
+            return cursor.rowcount

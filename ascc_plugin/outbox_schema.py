@@ -1,0 +1,55 @@
+"""The outbox table: one row per event on its way to the center.
+
+Times are seconds since the epoch (the injected clock's unit). ``webhook_id`` is the Standard
+Webhooks id, stable across retries and unique: enqueuing a known id changes nothing.
+``order_key`` keeps the entries of one order in order. ``lease_owner``/``lease_until`` mark an
+entry claimed by a sender; ``delivered_at`` is set once the center's answer reached the delivery
+channels.
+"""
+
+from __future__ import annotations
+
+SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS outbox (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        webhook_id      TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        domain          TEXT NOT NULL,
+        order_key       TEXT NOT NULL,
+        body            BLOB NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'parked')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_attempt_at REAL,
+        last_error      TEXT,
+        lease_owner     TEXT,
+        lease_until     REAL NOT NULL DEFAULT 0,
+        created_at      REAL NOT NULL,
+        sent_at         REAL,
+        delivered_at    REAL,
+        response        BLOB,
+        CONSTRAINT uq_outbox_webhook_id UNIQUE (webhook_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ix_outbox_due ON outbox (state, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS ix_outbox_order ON outbox (order_key, state, seq)",
+)
+
+COLUMNS = (
+    "seq, webhook_id, kind, domain, order_key, body, state, attempts, next_attempt_at,"
+    " last_error, created_at, sent_at, response"
+)
+"""The columns of :class:`ascc_plugin.outbox.Entry`, in its field order."""
+
+# COLUMNS is a constant and every value is bound: no injection (hence the noqa).
+CLAIM = (
+    "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq IN ("  # noqa: S608
+    " SELECT seq FROM outbox AS o WHERE state = 'pending' AND next_attempt_at <= ?"
+    " AND lease_until <= ? AND (last_attempt_at IS NULL OR last_attempt_at < ?)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.order_key = o.order_key"
+    "  AND e.state = 'pending' AND e.seq < o.seq)"
+    f" ORDER BY seq LIMIT ?) RETURNING {COLUMNS}"
+)
+"""Lease due entries (owner, lease_until, now, now, tried_before, limit): oldest first, and only
+the oldest pending entry of each order, so one order's events reach the center in order."""

@@ -1,0 +1,207 @@
+"""Draining the outbox: claim due entries, post each once, record the outcome, hand answers on.
+
+Retries follow exponential backoff with full jitter: after the n-th failed attempt the entry
+waits ``uniform(0, min(cap, base · 2ⁿ⁻¹))`` seconds, or the center's ``Retry-After`` when that
+is longer (capped too). The clock, the sleep and the random source are injected, so the schedule
+is tested without waiting. :class:`BackgroundSender` runs the loop in a thread for the store
+service; ``ascc store outbox --flush`` calls :meth:`Sender.drain` once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ascc_plugin.center_client import CenterClient, Outcome
+from ascc_plugin.outbox import Entry, Outbox
+
+log = logging.getLogger(__name__)
+
+SENT_RETENTION_SECONDS = 30 * 86400
+"""Delivered entries older than this are forgotten when a background sender starts (the
+center keeps its own idempotency record; a storefront repeat after that is merely re-sent)."""
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+OnSent = Callable[[Entry, bytes], bytes | None]
+"""Called with a sent entry and the center's answer; returns what of the answer to keep."""
+
+
+class Uniform(Protocol):
+    def uniform(self, a: float, b: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter, in seconds."""
+
+    base: float = 1.0
+    cap: float = 600.0
+
+    def ceiling(self, attempts: int) -> float:
+        """The longest wait after ``attempts`` failed attempts (1, 2, … )."""
+        return min(self.cap, self.base * 2.0 ** min(max(attempts, 1) - 1, 60))
+
+    def delay(self, attempts: int, rand: Uniform, retry_after: float | None = None) -> float:
+        wait = rand.uniform(0.0, self.ceiling(attempts))
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.cap))
+        return wait
+
+
+@dataclass
+class DrainReport:
+    """What one drain did, entry by entry: ``(webhook_id, verdict, reason)``."""
+
+    results: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for _, seen, _ in self.results if seen == verdict)
+
+    def add(self, other: DrainReport) -> None:
+        self.results.extend(other.results)
+
+
+class Sender:
+    """Sends due outbox entries to the center; safe to run in several threads or processes."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: CenterClient,
+        backoff: Backoff = Backoff(),
+        *,
+        clock: Clock = time.time,
+        rand: Uniform | None = None,
+        on_sent: OnSent | None = None,
+        batch: int = 20,
+    ) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.backoff = backoff
+        self.clock = clock
+        self.rand: Uniform = rand or random.SystemRandom()
+        self.on_sent = on_sent
+        self.batch = batch
+        self.owner = f"sender-{secrets.token_hex(6)}"
+
+    def drain_once(self, tried_before: float | None = None) -> DrainReport:
+        """Claim one batch of due entries and attempt each once."""
+        report = DrainReport()
+        for entry in self.outbox.claim(self.owner, self.batch, tried_before):
+            outcome = self.client.post(entry, self.clock())
+            self.record(entry, outcome)
+            report.results.append((entry.webhook_id, outcome.verdict, outcome.reason))
+        return report
+
+    def drain(self) -> DrainReport:
+        """Attempt every entry due now at most once (bounded: failures wait for a later drain)."""
+        started = self.clock()
+        report = DrainReport()
+        while True:
+            batch = self.drain_once(tried_before=started)
+            if not batch.results:
+                return report
+            report.add(batch)
+
+    def record(self, entry: Entry, outcome: Outcome) -> None:
+        if outcome.verdict == "sent":
+            self.outbox.mark_sent(entry, outcome.body)
+            self.hand_over(entry, outcome.body)
+        elif outcome.verdict == "park":
+            log.warning("outbox: parked %s: %s", entry.webhook_id, outcome.reason)
+            self.outbox.park(entry, self.owner, outcome.reason)
+        else:
+            delay = self.backoff.delay(entry.attempts + 1, self.rand, outcome.retry_after)
+            log.info("outbox: %s retry in %.1f s: %s", entry.webhook_id, delay, outcome.reason)
+            self.outbox.reschedule(entry, self.owner, outcome.reason, delay)
+
+    def hand_over(self, entry: Entry, answer: bytes) -> None:
+        """Give the center's answer to ``on_sent`` (delivery), then note it was delivered."""
+        kept: bytes | None = answer
+        if self.on_sent is not None:
+            try:
+                kept = self.on_sent(entry, answer)
+            except Exception:
+                log.exception("outbox: handing over the answer to %s failed", entry.webhook_id)
+                return  # stays undelivered: deliver_pending() tries again at the next start
+        self.outbox.mark_delivered(entry, kept)
+
+    def deliver_pending(self) -> int:
+        """Hand over answers that were sent but not delivered (a crash in between)."""
+        waiting = self.outbox.undelivered()
+        for entry in waiting:
+            self.hand_over(entry, entry.response or b"")
+        return len(waiting)
+
+    def run(self, sleep: Sleep, should_stop: Callable[[], bool], idle_wait: float = 5.0) -> None:
+        """Drain, then sleep until the next entry is due (at most ``idle_wait``), until stopped."""
+        while not should_stop():
+            self.drain()
+            if should_stop():
+                return
+            sleep(self.wait_time(idle_wait))
+
+    def wait_time(self, idle_wait: float) -> float:
+        due = self.outbox.next_due()
+        if due is None:
+            return idle_wait
+        return min(idle_wait, max(0.0, due - self.clock()))
+
+
+class BackgroundSender:
+    """Runs :meth:`Sender.run` in a daemon thread; :meth:`wake` after an enqueue sends at once."""
+
+    def __init__(self, sender: Sender, idle_wait: float = 5.0) -> None:
+        self.sender = sender
+        self.idle_wait = idle_wait
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._main, name="ascc-outbox-sender", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the loop to end after the attempt in flight; ``True`` if it ended in time."""
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        self._wake.set()
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+    def _main(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.sender.outbox.prune_sent(SENT_RETENTION_SECONDS)
+        while not self._stop.is_set():
+            try:
+                self.sender.deliver_pending()
+                self.sender.run(self._sleep, self._stop.is_set, self.idle_wait)
+            except Exception:  # a full disk or a locked file must not end the sender for good
+                log.exception("outbox: the sender failed; trying again in %.0f s", self.idle_wait)
+                self._sleep(self.idle_wait)

@@ -1,0 +1,155 @@
+"""``ascc store outbox``: what waits for the center, and draining it by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ascc_plugin.center_handler import CenterHandler
+from ascc_plugin.cli import echo_json, ensure_group, plugin_manager
+from ascc_plugin.config import ConfigError, StoreConfig, load_config
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.host import configure
+from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.outbox import PARKED, PENDING, Entry, Outbox
+from ascc_plugin.sender import DrainReport
+
+
+@click.command("outbox")
+@click.option(
+    "--config",
+    "config_file",
+    default="ascc.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store's ascc.toml.",
+)
+@click.option(
+    "--flush",
+    is_flag=True,
+    help="Attempt every due entry now, once (short timeouts; failures are rescheduled).",
+)
+@click.option("--retry-parked", is_flag=True, help="Move parked entries back to pending, due now.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def outbox_command(config_file: Path, flush: bool, retry_parked: bool, as_json: bool) -> None:
+    """Show the events waiting for the center (pending) or refused by it (parked)."""
+    config = _load(config_file)
+    handler = _open_handler(config) if flush else None
+    outbox = handler.outbox if handler else _open_outbox(config)
+    try:
+        moved = outbox.retry_parked() if retry_parked else None
+        report = handler.flush() if handler else None
+        summary = _summary(outbox, moved, report)
+    finally:
+        handler.close() if handler else outbox.close()
+    echo_json(summary) if as_json else _print(summary)
+
+
+def _load(config_file: Path) -> StoreConfig:
+    try:
+        return load_config(config_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _open_handler(config: StoreConfig) -> CenterHandler:
+    try:
+        handler = configure(plugin_manager(), config, mode="center")
+    except (ConfigError, KeyFolderError) as exc:
+        raise click.ClickException(str(exc)) from None
+    assert isinstance(handler, CenterHandler)
+    return handler
+
+
+def _open_outbox(config: StoreConfig) -> Outbox:
+    try:
+        return Outbox(config.center.outbox)
+    except Exception as exc:  # sqlite3.Error, OSError: the message names the file
+        raise click.ClickException(f"cannot open {config.center.outbox}: {exc}") from None
+
+
+def _summary(outbox: Outbox, moved: int | None, report: DrainReport | None) -> dict[str, Any]:
+    flushed = None
+    if report is not None:
+        flushed = {
+            "sent": report.count("sent"),
+            "retried": report.count("retry"),
+            "parked": report.count("park"),
+            "results": [
+                {"webhook_id": wid, "verdict": verdict, "reason": reason}
+                for wid, verdict, reason in report.results
+            ],
+        }
+    return {
+        "outbox": str(outbox.path),
+        "counts": outbox.counts(),
+        "retried_parked": moved,
+        "flushed": flushed,
+        "entries": [_entry_json(entry) for entry in outbox.entries(PENDING, PARKED)],
+    }
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "webhook_id": entry.webhook_id,
+        "kind": entry.kind,
+        "order": entry.order_key.rsplit(":", 1)[-1],
+        "state": entry.state,
+        "attempts": entry.attempts,
+        "next_attempt_at": _iso(entry.next_attempt_at) if entry.state == PENDING else None,
+        "last_error": entry.last_error,
+        "created_at": _iso(entry.created_at),
+    }
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def _print(summary: dict[str, Any]) -> None:
+    counts = summary["counts"]
+    click.echo(
+        f"{summary['outbox']}: {counts['pending']} pending, {counts['parked']} parked, "
+        f"{counts['sent']} sent"
+    )
+    if summary["retried_parked"] is not None:
+        click.echo(f"moved {summary['retried_parked']} parked back to pending")
+    if (flushed := summary["flushed"]) is not None:
+        click.echo(
+            f"flush: {flushed['sent']} sent, {flushed['retried']} to retry later, "
+            f"{flushed['parked']} parked"
+        )
+        for result in flushed["results"]:
+            if result["verdict"] != "sent":
+                click.echo(f"  {result['webhook_id']}: {result['reason']}")
+    if summary["entries"]:
+        _print_table(summary["entries"])
+
+
+def _print_table(entries: list[dict[str, Any]]) -> None:
+    header = ("WEBHOOK ID", "KIND", "ORDER", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")
+    rows = [header] + [
+        (
+            e["webhook_id"],
+            e["kind"],
+            e["order"],
+            e["state"],
+            str(e["attempts"]),
+            e["next_attempt_at"] or "-",
+            (e["last_error"] or "-")[:60],
+        )
+        for e in entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
+
+
+@hookimpl
+def ascc_register_commands(cli: click.Group) -> None:
+    ensure_group(cli, "store", "The store service.").add_command(outbox_command)
