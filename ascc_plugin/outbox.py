@@ -12,6 +12,7 @@ statements, and direct control over ``BEGIN IMMEDIATE`` and the pragmas, without
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -54,15 +55,27 @@ class Outbox:
         self.clock = clock
         self.lease_seconds = lease_seconds
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a 200 to the storefront means on disk
-        self._durable = True
+        self._connect()
         with self._write() as db:
             for statement in SCHEMA:
                 db.execute(statement)
+
+    def _connect(self) -> None:
+        self._pid = os.getpid()
+        self._conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")  # a 200 to the storefront means on disk
+        self._durable = True
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This process's connection: a server worker forked after the outbox was opened gets
+        its own (SQLite connections must not cross ``fork``); call with the lock held."""
+        if self._pid != os.getpid():
+            self._connect()
+        return self._conn
 
     def close(self) -> None:
         with self._lock:

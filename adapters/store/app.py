@@ -26,18 +26,36 @@ def create_app(
     """The store service for ``config``; ConfigError when it cannot safely start."""
     check_config(config)
     pm = pm or get_plugin_manager()
-    configure(pm, config)
+    handler = configure(pm, config)
     sessions = make_sessions(make_engine(config.store.state_db))
     pm.register(StatePrivacy(sessions), name="store-state")
     config.store.events_log.parent.mkdir(parents=True, exist_ok=True)
     app = Flask("ascc-store")
     app.config["MAX_CONTENT_LENGTH"] = config.store.max_body_bytes
     app.extensions["ascc_store"] = StoreService(config, pm, sessions, clock)
+    app.extensions["ascc_handler"] = handler
     install_error_handlers(app)
     app.register_blueprint(shopify_bp)
     app.register_blueprint(woocommerce_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def start_background(app: Flask) -> None:
+    """Start the active handler's background work (the ``center`` handler's outbox sender).
+
+    Called once per serving process, after any ``fork``: threads do not survive one.
+    """
+    start = getattr(app.extensions["ascc_handler"], "start_background_sender", None)
+    if callable(start):
+        start()
+
+
+def stop_background(app: Flask, timeout: float = 10.0) -> None:
+    """Stop what :func:`start_background` started, after the attempt in flight."""
+    stop = getattr(app.extensions["ascc_handler"], "stop", None)
+    if callable(stop):
+        stop(timeout)
 
 
 def check_config(config: StoreConfig) -> None:

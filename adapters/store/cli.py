@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from adapters.store.app import create_app
+from adapters.store.app import create_app, start_background, stop_background
 from ascc_plugin.cli import plugin_manager
 from ascc_plugin.config import ConfigError, load_config
 from ascc_plugin.host import PluginError
@@ -57,6 +57,8 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
             "timeout": 30,
             "graceful_timeout": 5,
             "preload_app": True,
+            "post_fork": lambda _server, _worker: start_background(app),
+            "worker_exit": lambda _server, _worker: stop_background(app),
         },
     ).run()
 
