@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from center.db import Base, UtcDateTime
 
@@ -24,3 +24,5 @@ class AuditEvent(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Tells the unit of work to insert vouchers before their audit events (never loaded).
+    voucher: Mapped[object] = relationship("Voucher", lazy="raise", viewonly=False)
