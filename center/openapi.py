@@ -137,6 +137,11 @@ def body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
 
+CURSOR = {"name": "cursor", "in": "query", "required": False,
+          "description": "next_cursor of the previous page",
+          "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}}
+LIMIT = {"name": "limit", "in": "query", "required": False, "description": "page size",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
 VOUCHER_ID = {"name": "voucher_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -201,8 +206,7 @@ def paths() -> dict[str, Any]:
                 query("category", "a program kind, e.g. repair"),
                 query("region", "the provider's region"),
                 query("sort", "order", enum=["rating", "completed", "reviews", "name"]),
-                query("cursor", "next_cursor of the previous page"),
-                query("limit", "page size (1–200)", pattern="^[0-9]+$")],
+                CURSOR, LIMIT],
             "responses": {**ok(page_of("Provider")), **problems(422)}}},
         "/api/v1/records": {"get": {
             "summary": "Records (vouchers with history): a store its own, a provider its "
@@ -213,8 +217,7 @@ def paths() -> dict[str, Any]:
                 query("provider", "provider id"),
                 query("state", "voucher state", enum=[s.value for s in VoucherState]),
                 query("since", "changed at or after (ISO 8601 with offset)", format="date-time"),
-                query("cursor", "next_cursor of the previous page"),
-                query("limit", "page size (1–200)", pattern="^[0-9]+$")],
+                CURSOR, LIMIT],
             "responses": {**ok(page_of("Record")), **problems(401, 422)}}},
         "/.well-known/jwks.json": {"get": {
             "summary": "Public keys of voucher tokens", "security": anyone,

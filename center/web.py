@@ -15,9 +15,19 @@ class MalformedJson(Problem):
     status, slug, title = 400, "malformed-json", "Malformed JSON"
 
 
+NUL_ESCAPE = b"\\u0000"
+
+
+def refuse_nul(raw: bytes) -> None:
+    """NUL characters cannot be stored in PostgreSQL text: refuse them up front (422)."""
+    if NUL_ESCAPE in raw.lower() or b"\x00" in raw:
+        raise InvalidInput("NUL characters (\\u0000) are not accepted")
+
+
 def json_object(allow_empty: bool = False) -> dict[str, Any]:
     """The request body as a JSON object; an empty body is ``{}`` when ``allow_empty``."""
     raw = request.get_data(cache=True)
+    refuse_nul(raw)
     if not raw.strip() and allow_empty:
         return {}
     try:
@@ -29,12 +39,17 @@ def json_object(allow_empty: bool = False) -> dict[str, Any]:
     return data
 
 
-def text_arg(name: str, max_length: int = 320) -> str | None:
+def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | None:
+    """A query parameter; an empty value means "not given" unless ``empty_ok`` is false."""
     value = request.args.get(name)
+    if value == "" and not empty_ok:
+        raise InvalidInput(f"{name}: give a value or leave the parameter out", field=name)
     if value is None or value == "":
         return None
     if len(value) > max_length:
         raise InvalidInput(f"{name}: at most {max_length} characters", field=name)
+    if "\x00" in value:
+        raise InvalidInput(f"{name}: NUL characters are not accepted", field=name)
     return value
 
 
@@ -49,7 +64,7 @@ def limit_arg() -> int:
 
 
 def since_arg() -> datetime | None:
-    value = text_arg("since", 64)
+    value = text_arg("since", 64, empty_ok=False)
     if value is None:
         return None
     try:

@@ -19,4 +19,4 @@ def list_providers() -> dict[str, Any]:
     with hub.database.transaction(write=False) as session:
         return search(session, program=text_arg("program", 64), category=text_arg("category", 64),
                       region=text_arg("region", 100), sort=text_arg("sort", 20) or "rating",
-                      cursor=text_arg("cursor", 100), limit=limit_arg())
+                      cursor=text_arg("cursor", 100, empty_ok=False), limit=limit_arg())

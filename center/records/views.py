@@ -23,7 +23,7 @@ def records() -> dict[str, Any]:
     wanted = filter_from_args()
     with hub.database.transaction(write=False) as session:
         principal = require(hub.principal(session), Kind.GSP, Kind.PROVIDER, Kind.ADMIN)
-        return list_records(session, scoped(wanted, principal), text_arg("cursor", 100),
+        return list_records(session, scoped(wanted, principal), text_arg("cursor", 100, empty_ok=False),
                             limit_arg())
 
 

@@ -22,7 +22,7 @@ from ascc_plugin.vouchers import VoucherState
 from center.parties import keys
 from center.parties.auth import Kind, Principal
 from center.parties.models import Provider, ProviderCategory
-from center.problems import Conflict, InvalidInput, NotFound
+from center.problems import Conflict, InvalidInput, NotFound, Unauthorized
 from center.records.services import Actor, append_event
 from center.vouchers.models import Voucher
 from center.vouchers.states import BEFORE_SERVICE, Action, IllegalTransition, plan
@@ -56,8 +56,11 @@ def actor_of(principal: Principal) -> Actor:
 def visible_voucher(session: Session, voucher_id: str, principal: Principal) -> Voucher:
     """The voucher if ``principal`` may see it: its holder, its store, its provider, the operator.
 
-    Everyone else — and every malformed or unknown id — gets the same 404.
+    Everyone else — and every malformed or unknown id — gets the same 404; a caller with no
+    key at all gets 401 (whatever the id, so that reveals nothing either).
     """
+    if principal.kind == Kind.ANONYMOUS:
+        raise Unauthorized("this operation needs a key or the voucher's holder secret")
     try:
         canonical = parse_id(voucher_id)
     except InvalidVoucherId:
@@ -120,7 +123,8 @@ def assign(session: Session, voucher_id: str, principal: Principal, provider_id:
            now: datetime) -> Voucher:
     """The holder picks a provider that serves the voucher's kind and has room for a case."""
     voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
-    provider = session.get(Provider, provider_id) if isinstance(provider_id, str) else None
+    known = isinstance(provider_id, str) and provider_id.isprintable() and len(provider_id) <= 40
+    provider = session.get(Provider, provider_id) if known else None
     if provider is None:
         raise InvalidInput("provider_id: no such provider", field="provider_id")
     if voucher.kind not in provider.category_names:

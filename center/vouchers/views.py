@@ -19,7 +19,7 @@ from center.parties.services import gsp_by_shop
 from center.problems import InvalidInput, Unauthorized
 from center.vouchers import services
 from center.vouchers.ingest import body_digest, ingest
-from center.web import MalformedJson, json_object
+from center.web import MalformedJson, json_object, refuse_nul
 
 bp = Blueprint("vouchers", __name__)
 MAX_WEBHOOK_ID = 255
@@ -39,7 +39,7 @@ def post_event() -> dict[str, Any]:
     hub = current_hub()
     body = request.get_data(cache=False)
     with hub.database.transaction(write=False) as session:
-        gsp = gsp_by_shop(session, request.headers.get("ASCC-Domain", "").strip())
+        gsp = gsp_by_shop(session, domain_header())
     if gsp is None:
         raise Unauthorized("ASCC-Domain names no registered store")
     now = hub.clock()
@@ -49,12 +49,18 @@ def post_event() -> dict[str, Any]:
         raise Unauthorized(str(exc)) from None
     if len(webhook_id) > MAX_WEBHOOK_ID:
         raise InvalidInput(f"webhook-id: at most {MAX_WEBHOOK_ID} characters")
+    refuse_nul(body)
     payload = parse_events_body(body)
     digest = body_digest(body)
     result = hub.database.run(lambda session: ingest(
         session, gsp, payload.event, payload.programs, hub.issuer, now, webhook_id, digest))
     hub.notify_issued(result)
     return {"vouchers": result.vouchers}
+
+
+def domain_header() -> str:
+    domain = request.headers.get("ASCC-Domain", "").strip()
+    return domain if domain.isprintable() and len(domain) <= 255 else ""
 
 
 def parse_events_body(body: bytes) -> EventsBody:

@@ -82,7 +82,15 @@ class LiveHub:
 
     def __init__(self, app: Any, base_url: str, admin_key: str, backend: str) -> None:
         self.app, self.base_url, self.admin_key, self.backend = app, base_url, admin_key, backend
-        self.http = requests.Session()
+        self._local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        """A keep-alive session per thread (``requests.Session`` is not thread-safe)."""
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        session: requests.Session = self._local.session
+        return session
 
     @property
     def database(self) -> Database:

@@ -255,3 +255,18 @@ def test_voucher_actions_refuse_malformed_bodies(live: LiveHub) -> None:
     assert_problem(live.call("GET", "/api/v1/nowhere"), 404)
     assert_problem(live.call("DELETE", path, holder), 405)
     assert_problem(live.call("GET", path, "Basic abc"), 401)
+
+
+def test_nul_characters_are_refused_everywhere(live: LiveHub) -> None:
+    """PostgreSQL text cannot hold NUL: every entry point answers 422, never 500."""
+    gsp = live.new_gsp()
+    good = json.loads(event_body(gsp, order_id="o-nul"))
+    good["event"]["order"]["customer"]["name"] = "Ada\u0000"
+    assert_problem(live.post_event(gsp, json.dumps(good).encode()), 422)
+    assert_problem(live.call("GET", "/api/v1/records", gsp.key, params={"gsp": "a\x00"}), 422)
+    assert_problem(live.call("GET", "/api/v1/providers", params={"region": "\x00"}), 422)
+    voucher = live.issue(gsp)[0]
+    path = f"/api/v1/vouchers/{voucher['id']}/assign"
+    assert_problem(live.call("POST", path, voucher["holder_secret"],
+                             json={"provider_id": "p\u0000"}), 422)
+    assert count(live, Voucher, Voucher.order_id == "o-nul") == 0
