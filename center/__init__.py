@@ -1,4 +1,4 @@
-"""The ASCC center hub: a multi-tenant Flask service (DESIGN §2, §5–§7).
+"""The ASCC center hub: a multi-tenant Flask service (DESIGN §2, §5 to §7).
 
 ``create_app(config)`` layers its settings (:mod:`center.settings`), makes the database
 (:mod:`center.db`), loads — or on first start makes — the key folder, and mounts the
@@ -27,15 +27,20 @@ from center.vouchers.ingest import Issuer
 __all__ = ["create_app", "ensure_keys"]
 
 
-def create_app(config: Mapping[str, Any] | None = None, *, pm: pluggy.PluginManager | None = None,
-               clock: Callable[[], datetime] = utcnow) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    pm: pluggy.PluginManager | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Flask:
     """The hub app; ``config`` is the last settings layer (tests), ``pm`` gets the hooks."""
     app = Flask("center")
     load_settings(app, config)
     database = db.init_app(app)
     ring = ensure_keys(Path(app.config["KEYS_DIR"]))
-    issuer = Issuer(ring, str(app.config["ISSUER"]), str(app.config["PUBLIC_URL"]),
-                    app.config["ISSUE_ON"])
+    issuer = Issuer(
+        ring, str(app.config["ISSUER"]), str(app.config["PUBLIC_URL"]), app.config["ISSUE_ON"]
+    )
     install(app, Hub(database, issuer, admin_digest(app.config.get("ADMIN_KEY")), pm, clock))
     problems.init_app(app)
     register_blueprints(app)

@@ -24,8 +24,21 @@ from center.records.services import RecordFilter, list_records
 from center.settings import SettingsError
 
 T = TypeVar("T")
-CSV_COLUMNS = ("voucher_id", "gsp_id", "provider_id", "program", "kind", "order_id", "line_id",
-               "unit", "state", "valid_until", "customer_email", "created_at", "updated_at")
+CSV_COLUMNS = (
+    "voucher_id",
+    "gsp_id",
+    "provider_id",
+    "program",
+    "kind",
+    "order_id",
+    "line_id",
+    "unit",
+    "state",
+    "valid_until",
+    "customer_email",
+    "created_at",
+    "updated_at",
+)
 
 
 @contextmanager
@@ -41,8 +54,9 @@ def hub_app() -> Iterator[Flask]:
     except Problem as exc:
         raise click.ClickException(exc.detail) from None
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"database error: {exc.__class__.__name__}: "
-                                   f"{str(exc).splitlines()[0]}") from None
+        raise click.ClickException(
+            f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 def in_transaction(work: Callable[[Session], T]) -> T:
@@ -73,9 +87,18 @@ def add_gsp(name: str, platform: str, shop: str, webhook_url: str | None) -> Non
     """Register a store; prints its id, API key and signing secret (shown once)."""
     with hub_app() as app:
         now = current_hub().clock()
-        echo_json(in_transaction(lambda s: parties.add_gsp(
-            s, name=name, platform=platform, shop=shop.strip().lower(), now=now,
-            webhook_url=webhook_url)))
+        echo_json(
+            in_transaction(
+                lambda s: parties.add_gsp(
+                    s,
+                    name=name,
+                    platform=platform,
+                    shop=shop.strip().lower(),
+                    now=now,
+                    webhook_url=webhook_url,
+                )
+            )
+        )
         del app
 
 
@@ -83,25 +106,42 @@ def add_gsp(name: str, platform: str, shop: str, webhook_url: str | None) -> Non
 @click.option("--name", required=True, help="The provider's name.")
 @click.option("--categories", required=True, help="Program kinds served, comma-separated.")
 @click.option("--region", default=None, help="Where the provider works.")
-@click.option("--capacity", default=10, show_default=True, type=click.IntRange(1, 100_000),
-              help="How many open cases at once.")
+@click.option(
+    "--capacity",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many open cases at once.",
+)
 @click.option("--description", default="", help="A short public description.")
-def add_provider(name: str, categories: str, region: str | None, capacity: int,
-                 description: str) -> None:
+def add_provider(
+    name: str, categories: str, region: str | None, capacity: int, description: str
+) -> None:
     """Register a provider; prints its id and API key (shown once)."""
     with hub_app():
         now = current_hub().clock()
-        echo_json(in_transaction(lambda s: parties.add_provider(
-            s, name=name, categories=categories.split(","), region=region, capacity=capacity,
-            description=description, now=now)))
+        echo_json(
+            in_transaction(
+                lambda s: parties.add_provider(
+                    s,
+                    name=name,
+                    categories=categories.split(","),
+                    region=region,
+                    capacity=capacity,
+                    description=description,
+                    now=now,
+                )
+            )
+        )
 
 
 @center.command("records")
 @click.option("--gsp", default=None, help="A store id.")
 @click.option("--customer", default=None, help="A customer's e-mail.")
 @click.option("--provider", default=None, help="A provider id.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
 def records(gsp: str | None, customer: str | None, provider: str | None, fmt: str) -> None:
     """Print the records of one store, customer or provider (operator view)."""
     if sum(x is not None for x in (gsp, customer, provider)) != 1:

@@ -67,14 +67,23 @@ class Base(DeclarativeBase):
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10,
-                 sqlite_synchronous: str = "NORMAL", sqlite_busy_timeout: int = 30) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        sqlite_synchronous: str = "NORMAL",
+        sqlite_busy_timeout: int = 30,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
-                pool_size=pool_size, max_overflow=max_overflow,
+                url,
+                connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
+                pool_size=pool_size,
+                max_overflow=max_overflow,
             )
             _sqlite_events(self.engine, sqlite_synchronous, sqlite_busy_timeout)
         else:

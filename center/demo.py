@@ -50,36 +50,57 @@ def write_settings(folder: Path, port: int) -> str:
 
 
 def seed_providers(session: Session, seed: int, count: int, now: datetime) -> list[dict[str, Any]]:
-    fake, rng = Faker(), random.Random(seed)
+    fake, rng = Faker(), random.Random(seed)  # noqa: S311 (demo profiles, not secrets)
     fake.seed_instance(seed)
     made = []
     for _ in range(count):
         categories = rng.sample(CATEGORIES, rng.randint(1, 3))
         created = parties.add_provider(
-            session, name=fake.company(), categories=categories, region=fake.city(),
-            capacity=rng.randint(3, 20), description=fake.catch_phrase(), now=now)
+            session,
+            name=fake.company(),
+            categories=categories,
+            region=fake.city(),
+            capacity=rng.randint(3, 20),
+            description=fake.catch_phrase(),
+            now=now,
+        )
         reviews = rng.randint(0, 40)
-        session.execute(update(Provider).where(Provider.id == created["provider_id"]).values(
-            reviews_count=reviews, rating_total=sum(rng.randint(3, 5) for _ in range(reviews)),
-            completed_services=reviews + rng.randint(0, 15)))
+        session.execute(
+            update(Provider)
+            .where(Provider.id == created["provider_id"])
+            .values(
+                reviews_count=reviews,
+                rating_total=sum(rng.randint(3, 5) for _ in range(reviews)),
+                completed_services=reviews + rng.randint(0, 15),
+            )
+        )
         made.append({**created, "categories": sorted(categories)})
     return made
 
 
 def seed(session: Session, seed_value: int, providers: int, now: datetime) -> dict[str, Any]:
     config = load_config(SAMPLES / "ascc.toml")
-    store = parties.add_gsp(session, name="Demo Store", platform=config.store.platform,
-                            shop=config.store.shop, now=now)
+    store = parties.add_gsp(
+        session, name="Demo Store", platform=config.store.platform, shop=config.store.shop, now=now
+    )
     event = OrderEvent.model_validate_json((SAMPLES / "order-paid.json").read_bytes())
     gsp = parties.get_gsp(session, store["gsp_id"])
     result = ingest(session, gsp, event, config.programs, current_hub().issuer, now)
-    return {"store": store, "providers": seed_providers(session, seed_value, providers, now),
-            "vouchers": result.vouchers}
+    return {
+        "store": store,
+        "providers": seed_providers(session, seed_value, providers, now),
+        "vouchers": result.vouchers,
+    }
 
 
 @click.command("demo-seed")
-@click.option("--dir", "folder", default=".demo", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--dir",
+    "folder",
+    default=".demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
 @click.option("--seed", "seed_value", default=4, show_default=True, type=int)
 @click.option("--providers", default=6, show_default=True, type=click.IntRange(1, 500))
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -115,8 +136,10 @@ def describe(summary: dict[str, Any], folder: Path, port: int) -> str:
         f"{base}/api/v1/vouchers/{voucher['id']}",
         f"    curl -H 'Authorization: Bearer {summary['admin_key']}' {base}/api/v1/records",
         "  providers:",
-        *(f"    {p['provider_id']}  {p['api_key']}  {','.join(p['categories'])}"
-          for p in summary["providers"]),
+        *(
+            f"    {p['provider_id']}  {p['api_key']}  {','.join(p['categories'])}"
+            for p in summary["providers"]
+        ),
         f"  all of it as JSON: {json.dumps(str(folder / 'demo.json'))}",
     ]
     (folder / "demo.json").write_text(json.dumps(summary, indent=2))

@@ -65,8 +65,12 @@ def _from_problem(error: Problem) -> Response:
 
 def _from_transition(error: IllegalTransition) -> Response:
     return problem_response(
-        409, "illegal-transition", "Illegal state transition", str(error),
-        state=error.state.value, action=error.action.value,
+        409,
+        "illegal-transition",
+        "Illegal state transition",
+        str(error),
+        state=error.state.value,
+        action=error.action.value,
     )
 
 

@@ -33,8 +33,9 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app(pm=get_plugin_manager())
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int,
-                     worker_class: str) -> dict[str, Any]:
+def gunicorn_options(
+    host: str, port: int, workers: int, threads: int, worker_class: str
+) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -52,10 +53,16 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker (gthread).")
-@click.option("--worker-class", default="gthread", show_default=True,
-              type=click.Choice(["gthread", "sync"]))
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker (gthread).",
+)
+@click.option(
+    "--worker-class", default="gthread", show_default=True, type=click.Choice(["gthread", "sync"])
+)
 def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""
     with hub_app() as app:

@@ -64,7 +64,7 @@ def toml_file() -> Path | None:
 
 
 def read_toml(file: Path) -> dict[str, Any]:
-    """The ``[hub]`` table of ``file`` with upper-case keys; relative ``keys_dir`` from its folder."""
+    """The ``[hub]`` table of ``file``, keys upper-cased; ``keys_dir`` relative to its folder."""
     try:
         table = tomllib.loads(file.read_text(encoding="utf-8")).get(TOML_TABLE, {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -18,8 +18,13 @@ from center.problems import InvalidInput
 from center.records.services import decode_cursor, encode_cursor
 from center.vouchers.models import GspProgram
 
-RATING = case((Provider.reviews_count > 0,
-               Provider.rating_total * 1.0 / func.nullif(Provider.reviews_count, 0)), else_=-1.0)
+RATING = case(
+    (
+        Provider.reviews_count > 0,
+        Provider.rating_total * 1.0 / func.nullif(Provider.reviews_count, 0),
+    ),
+    else_=-1.0,
+)
 SORTS = {
     "rating": (RATING.desc(), Provider.completed_services.desc(), Provider.id),
     "completed": (Provider.completed_services.desc(), RATING.desc(), Provider.id),
@@ -34,9 +39,16 @@ def program_kinds(session: Session, program: str) -> set[str]:
     return set(session.scalars(query))
 
 
-def search(session: Session, *, program: str | None = None, category: str | None = None,
-           region: str | None = None, sort: str = "rating", cursor: str | None = None,
-           limit: int = 50) -> dict[str, Any]:
+def search(
+    session: Session,
+    *,
+    program: str | None = None,
+    category: str | None = None,
+    region: str | None = None,
+    sort: str = "rating",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
     """One page ``{"items", "next_cursor"}`` of matching providers, best first."""
     if sort not in SORTS:
         raise InvalidInput(f"sort: one of {', '.join(SORTS)}", field="sort")

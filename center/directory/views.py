@@ -17,6 +17,12 @@ bp = Blueprint("directory", __name__)
 def list_providers() -> dict[str, Any]:
     hub = current_hub()
     with hub.database.transaction(write=False) as session:
-        return search(session, program=text_arg("program", 64), category=text_arg("category", 64),
-                      region=text_arg("region", 100), sort=text_arg("sort", 20) or "rating",
-                      cursor=text_arg("cursor", 100, empty_ok=False), limit=limit_arg())
+        return search(
+            session,
+            program=text_arg("program", 64),
+            category=text_arg("category", 64),
+            region=text_arg("region", 100),
+            sort=text_arg("sort", 20) or "rating",
+            cursor=text_arg("cursor", 100, empty_ok=False),
+            limit=limit_arg(),
+        )

@@ -15,23 +15,44 @@ from center.parties.models import Gsp, Provider, ProviderCategory
 from center.problems import Conflict, InvalidInput, NotFound
 
 
-def add_gsp(session: Session, *, name: str, platform: str, shop: str, now: datetime,
-            webhook_url: str | None = None) -> dict[str, str]:
+def add_gsp(
+    session: Session,
+    *,
+    name: str,
+    platform: str,
+    shop: str,
+    now: datetime,
+    webhook_url: str | None = None,
+) -> dict[str, str]:
     """Register a store; returns ``{"gsp_id", "api_key", "signing_secret"}``."""
     if session.scalar(select(Gsp.id).where(Gsp.shop == shop)) is not None:
         raise Conflict(f"a store with shop {shop!r} is already registered")
     api_key, secret = keys.new_key(keys.GSP_PREFIX), new_secret()
-    gsp = Gsp(id=keys.new_party_id("gsp"), name=name, platform=platform, shop=shop,
-              key_digest=keys.digest(api_key), signing_secret=secret,
-              webhook_url=webhook_url, created_at=now)
+    gsp = Gsp(
+        id=keys.new_party_id("gsp"),
+        name=name,
+        platform=platform,
+        shop=shop,
+        key_digest=keys.digest(api_key),
+        signing_secret=secret,
+        webhook_url=webhook_url,
+        created_at=now,
+    )
     session.add(gsp)
     session.flush()
     return {"gsp_id": gsp.id, "api_key": api_key, "signing_secret": secret}
 
 
-def add_provider(session: Session, *, name: str, categories: Sequence[str], now: datetime,
-                 region: str | None = None, capacity: int = 10,
-                 description: str = "") -> dict[str, str]:
+def add_provider(
+    session: Session,
+    *,
+    name: str,
+    categories: Sequence[str],
+    now: datetime,
+    region: str | None = None,
+    capacity: int = 10,
+    description: str = "",
+) -> dict[str, str]:
     """Register a provider; returns ``{"provider_id", "api_key"}``."""
     clean = sorted({c.strip().lower() for c in categories if c.strip()})
     if not clean:
@@ -40,9 +61,16 @@ def add_provider(session: Session, *, name: str, categories: Sequence[str], now:
         raise InvalidInput("capacity is at least 1")
     api_key = keys.new_key(keys.PROVIDER_PREFIX)
     provider = Provider(
-        id=keys.new_party_id("prv"), name=name, region=region or None, capacity=capacity,
-        description=description, key_digest=keys.digest(api_key), created_at=now,
-        rating_total=0, reviews_count=0, completed_services=0,
+        id=keys.new_party_id("prv"),
+        name=name,
+        region=region or None,
+        capacity=capacity,
+        description=description,
+        key_digest=keys.digest(api_key),
+        created_at=now,
+        rating_total=0,
+        reviews_count=0,
+        completed_services=0,
         categories=[ProviderCategory(category=c) for c in clean],
     )
     session.add(provider)
@@ -79,6 +107,9 @@ def provider_json(provider: Provider) -> dict[str, Any]:
         "region": provider.region,
         "capacity": provider.capacity,
         "description": provider.description,
-        "record": {"rating": rating, "reviews": reviews,
-                   "completed_services": provider.completed_services},
+        "record": {
+            "rating": rating,
+            "reviews": reviews,
+            "completed_services": provider.completed_services,
+        },
     }

@@ -25,7 +25,7 @@ SYSTEM = "system"
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: a party kind (``gsp``, ``provider``, ``holder``, ``admin``, ``system``)."""
+    """Who made a change: a party kind (gsp, provider, holder, admin, system) and its id."""
 
     kind: str
     id: str | None = None
@@ -40,12 +40,29 @@ class RecordFilter:
     since: datetime | None = None
 
 
-def append_event(session: Session, voucher_id: str, action: str, from_state: str | None,
-                 to_state: str, actor: Actor, at: datetime, detail: str | None = None) -> None:
+def append_event(
+    session: Session,
+    voucher_id: str,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor: Actor,
+    at: datetime,
+    detail: str | None = None,
+) -> None:
     """Record one state change in the voucher's audit trail (same transaction as the change)."""
-    session.add(AuditEvent(voucher_id=voucher_id, action=action, from_state=from_state,
-                           to_state=to_state, actor_kind=actor.kind, actor_id=actor.id,
-                           detail=detail, at=at))
+    session.add(
+        AuditEvent(
+            voucher_id=voucher_id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            detail=detail,
+            at=at,
+        )
+    )
 
 
 def encode_cursor(position: int) -> str:
@@ -59,9 +76,13 @@ def decode_cursor(cursor: str) -> int:
     return int(cursor)
 
 
-def records_query(wanted: RecordFilter, after: int) -> Select[tuple[Voucher, Customer | None]]:
-    query = (select(Voucher, Customer).outerjoin(Customer, Voucher.customer_seq == Customer.seq)
-             .where(Voucher.seq > after).order_by(Voucher.seq))
+def records_query(wanted: RecordFilter, after: int) -> Select[Voucher, Customer]:
+    query = (
+        select(Voucher, Customer)
+        .outerjoin(Customer, Voucher.customer_seq == Customer.seq)
+        .where(Voucher.seq > after)
+        .order_by(Voucher.seq)
+    )
     if wanted.gsp is not None:
         query = query.where(Voucher.gsp_id == wanted.gsp)
     if wanted.provider is not None:
@@ -75,8 +96,9 @@ def records_query(wanted: RecordFilter, after: int) -> Select[tuple[Voucher, Cus
     return query
 
 
-def list_records(session: Session, wanted: RecordFilter, cursor: str | None,
-                 limit: int) -> dict[str, Any]:
+def list_records(
+    session: Session, wanted: RecordFilter, cursor: str | None, limit: int
+) -> dict[str, Any]:
     """One page ``{"items", "next_cursor"}`` of the records matching ``wanted``."""
     after = decode_cursor(cursor) if cursor else 0
     rows = session.execute(records_query(wanted, after).limit(limit + 1)).all()
@@ -91,28 +113,43 @@ def histories(session: Session, voucher_ids: Sequence[str]) -> dict[str, list[di
     found: dict[str, list[dict[str, Any]]] = {}
     if not voucher_ids:
         return found
-    query = (select(AuditEvent).where(AuditEvent.voucher_id.in_(voucher_ids))
-             .order_by(AuditEvent.seq))
+    query = (
+        select(AuditEvent).where(AuditEvent.voucher_id.in_(voucher_ids)).order_by(AuditEvent.seq)
+    )
     for event in session.scalars(query):
         found.setdefault(event.voucher_id, []).append(event_json(event))
     return found
 
 
 def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {"at": event.at.isoformat(), "action": event.action, "from": event.from_state,
-            "to": event.to_state, "actor": {"kind": event.actor_kind, "id": event.actor_id},
-            "detail": event.detail}
-
-
-def record_json(voucher: Voucher, customer: Customer | None,
-                history: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "voucher_id": voucher.id, "gsp_id": voucher.gsp_id, "provider_id": voucher.provider_id,
-        "program": voucher.program, "kind": voucher.kind, "order_id": voucher.order_id,
-        "line_id": voucher.line_id, "unit": voucher.unit, "state": voucher.state.value,
+        "at": event.at.isoformat(),
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "actor": {"kind": event.actor_kind, "id": event.actor_id},
+        "detail": event.detail,
+    }
+
+
+def record_json(
+    voucher: Voucher, customer: Customer | None, history: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "voucher_id": voucher.id,
+        "gsp_id": voucher.gsp_id,
+        "provider_id": voucher.provider_id,
+        "program": voucher.program,
+        "kind": voucher.kind,
+        "order_id": voucher.order_id,
+        "line_id": voucher.line_id,
+        "unit": voucher.unit,
+        "state": voucher.state.value,
         "valid_until": voucher.valid_until.isoformat(),
-        "customer": None if customer is None else {
-            "email": customer.email, "name": customer.name, "phone": customer.phone},
+        "customer": None
+        if customer is None
+        else {"email": customer.email, "name": customer.name, "phone": customer.phone},
         "created_at": voucher.created_at.isoformat(),
-        "updated_at": voucher.updated_at.isoformat(), "history": history,
+        "updated_at": voucher.updated_at.isoformat(),
+        "history": history,
     }

@@ -23,17 +23,24 @@ def records() -> dict[str, Any]:
     wanted = filter_from_args()
     with hub.database.transaction(write=False) as session:
         principal = require(hub.principal(session), Kind.GSP, Kind.PROVIDER, Kind.ADMIN)
-        return list_records(session, scoped(wanted, principal), text_arg("cursor", 100, empty_ok=False),
-                            limit_arg())
+        return list_records(
+            session, scoped(wanted, principal), text_arg("cursor", 100, empty_ok=False), limit_arg()
+        )
 
 
 def filter_from_args() -> RecordFilter:
     state = text_arg("state", 20)
     if state is not None and state not in {s.value for s in VoucherState}:
-        raise InvalidInput(f"state: one of {', '.join(s.value for s in VoucherState)}",
-                           field="state")
-    return RecordFilter(gsp=text_arg("gsp", 40), customer=text_arg("customer"),
-                        provider=text_arg("provider", 40), state=state, since=since_arg())
+        raise InvalidInput(
+            f"state: one of {', '.join(s.value for s in VoucherState)}", field="state"
+        )
+    return RecordFilter(
+        gsp=text_arg("gsp", 40),
+        customer=text_arg("customer"),
+        provider=text_arg("provider", 40),
+        state=state,
+        since=since_arg(),
+    )
 
 
 def scoped(wanted: RecordFilter, principal: Principal) -> RecordFilter:

@@ -66,13 +66,23 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def ingest(session: Session, gsp: Gsp, event: OrderEvent, programs: Sequence[Program],
-           issuer: Issuer, now: datetime, webhook_id: str | None = None,
-           digest: str = "") -> IngestResult:
+def ingest(
+    session: Session,
+    gsp: Gsp,
+    event: OrderEvent,
+    programs: Sequence[Program],
+    issuer: Issuer,
+    now: datetime,
+    webhook_id: str | None = None,
+    digest: str = "",
+) -> IngestResult:
     """Reconcile ``event.order``'s vouchers; see the module docstring."""
     if webhook_id is not None:
-        done = session.scalar(select(ProcessedEvent).where(
-            ProcessedEvent.gsp_id == gsp.id, ProcessedEvent.webhook_id == webhook_id))
+        done = session.scalar(
+            select(ProcessedEvent).where(
+                ProcessedEvent.gsp_id == gsp.id, ProcessedEvent.webhook_id == webhook_id
+            )
+        )
         if done is not None:
             return replay(done, digest)
     if (event.gsp.platform, event.gsp.shop) != (gsp.platform, gsp.shop):
@@ -82,8 +92,15 @@ def ingest(session: Session, gsp: Gsp, event: OrderEvent, programs: Sequence[Pro
     result = reconcile(session, gsp, event, programs, issuer, now, customer)
     if webhook_id is not None:
         answer = {"vouchers": [strip_secret(v) for v in result.vouchers]}
-        session.add(ProcessedEvent(gsp_id=gsp.id, webhook_id=webhook_id, body_digest=digest,
-                                   response=answer, processed_at=now))
+        session.add(
+            ProcessedEvent(
+                gsp_id=gsp.id,
+                webhook_id=webhook_id,
+                body_digest=digest,
+                response=answer,
+                processed_at=now,
+            )
+        )
     session.flush()
     return result
 
@@ -98,12 +115,23 @@ def strip_secret(voucher: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in voucher.items() if k not in ("holder_secret", "holder_url")}
 
 
-def reconcile(session: Session, gsp: Gsp, event: OrderEvent, programs: Sequence[Program],
-              issuer: Issuer, now: datetime, customer: Customer | None) -> IngestResult:
+def reconcile(
+    session: Session,
+    gsp: Gsp,
+    event: OrderEvent,
+    programs: Sequence[Program],
+    issuer: Issuer,
+    now: datetime,
+    customer: Customer | None,
+) -> IngestResult:
     order = event.order
     entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
-    existing = {v.id: v for v in session.scalars(
-        select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id))}
+    existing = {
+        v.id: v
+        for v in session.scalars(
+            select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id)
+        )
+    }
     result = IngestResult(vouchers=[], customer=order.customer)
     actor = Actor("gsp", gsp.id)
     signer = issuer.signer
@@ -122,36 +150,69 @@ def reconcile(session: Session, gsp: Gsp, event: OrderEvent, programs: Sequence[
     return result
 
 
-def issue(session: Session, gsp: Gsp, wanted: VoucherJson, signer: Signer, public_url: str,
-          customer: Customer | None, now: datetime) -> VoucherJson:
+def issue(
+    session: Session,
+    gsp: Gsp,
+    wanted: VoucherJson,
+    signer: Signer,
+    public_url: str,
+    customer: Customer | None,
+    now: datetime,
+) -> VoucherJson:
     """Store one new voucher; the returned JSON model carries its token and holder secret."""
     secret = new_holder_secret()
     token = signer.sign_voucher(wanted, now)
-    session.add(Voucher(
-        id=wanted.id, gsp_id=gsp.id, customer_seq=customer.seq if customer else None,
-        program=wanted.program, kind=wanted.kind, order_id=wanted.order_id,
-        line_id=wanted.line_id, unit=wanted.unit, state=VoucherState.ISSUED,
-        valid_until=wanted.valid_until, token=token, holder_digest=keys.digest(secret),
-        created_at=now, updated_at=now,
-    ))
-    append_event(session, wanted.id, "issue", None, VoucherState.ISSUED.value,
-                 Actor("gsp", gsp.id), now)
-    return wanted.model_copy(update={
-        "token": token, "holder_secret": secret,
-        "holder_url": holder_url(public_url, wanted.id, secret)})
+    session.add(
+        Voucher(
+            id=wanted.id,
+            gsp_id=gsp.id,
+            customer_seq=customer.seq if customer else None,
+            program=wanted.program,
+            kind=wanted.kind,
+            order_id=wanted.order_id,
+            line_id=wanted.line_id,
+            unit=wanted.unit,
+            state=VoucherState.ISSUED,
+            valid_until=wanted.valid_until,
+            token=token,
+            holder_digest=keys.digest(secret),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    append_event(
+        session, wanted.id, "issue", None, VoucherState.ISSUED.value, Actor("gsp", gsp.id), now
+    )
+    return wanted.model_copy(
+        update={
+            "token": token,
+            "holder_secret": secret,
+            "holder_url": holder_url(public_url, wanted.id, secret),
+        }
+    )
 
 
-def save_programs(session: Session, gsp_id: str, programs: Sequence[Program],
-                  now: datetime) -> None:
+def save_programs(
+    session: Session, gsp_id: str, programs: Sequence[Program], now: datetime
+) -> None:
     """Keep the store's programs as it last described them."""
-    stored = {p.program_id: p for p in session.scalars(
-        select(GspProgram).where(GspProgram.gsp_id == gsp_id))}
+    stored = {
+        p.program_id: p
+        for p in session.scalars(select(GspProgram).where(GspProgram.gsp_id == gsp_id))
+    }
     for program in programs:
         definition = program.model_dump(mode="json")
         row = stored.get(program.id)
         if row is None:
-            session.add(GspProgram(gsp_id=gsp_id, program_id=program.id, kind=program.kind,
-                                   definition=definition, updated_at=now))
+            session.add(
+                GspProgram(
+                    gsp_id=gsp_id,
+                    program_id=program.id,
+                    kind=program.kind,
+                    definition=definition,
+                    updated_at=now,
+                )
+            )
         elif row.definition != definition:
             row.kind, row.definition, row.updated_at = program.kind, definition, now
 
@@ -161,12 +222,14 @@ def save_customer(session: Session, gsp_id: str, given: CustomerJson | None) -> 
     key = customer_key(given)
     if given is None or key is None:
         return None
-    row = session.scalar(select(Customer).where(Customer.gsp_id == gsp_id,
-                                                Customer.customer_key == key))
+    row = session.scalar(
+        select(Customer).where(Customer.gsp_id == gsp_id, Customer.customer_key == key)
+    )
     email = given.email.strip().lower() if given.email else None
     if row is None:
-        row = Customer(gsp_id=gsp_id, customer_key=key, email=email, name=given.name,
-                       phone=given.phone)
+        row = Customer(
+            gsp_id=gsp_id, customer_key=key, email=email, name=given.name, phone=given.phone
+        )
         session.add(row)
         session.flush()
     elif (row.email, row.name, row.phone) != (email, given.name, given.phone):

@@ -31,13 +31,21 @@ NOT_FOUND = "no voucher with this id is visible to you"
 ACTIVE_CASES = (VoucherState.ASSIGNED, VoucherState.IN_SERVICE)
 
 
-def voucher_json(voucher: Voucher, holder_secret: str | None = None,
-                 public_url: str = "") -> dict[str, Any]:
+def voucher_json(
+    voucher: Voucher, holder_secret: str | None = None, public_url: str = ""
+) -> dict[str, Any]:
     """The DESIGN §7 voucher JSON (plus ``provider_id``); the secret only at first issue."""
     data = VoucherJson(
-        id=voucher.id, program=voucher.program, kind=voucher.kind, order_id=voucher.order_id,
-        line_id=voucher.line_id, unit=voucher.unit, state=voucher.state,
-        valid_until=voucher.valid_until, token=voucher.token, holder_secret=holder_secret,
+        id=voucher.id,
+        program=voucher.program,
+        kind=voucher.kind,
+        order_id=voucher.order_id,
+        line_id=voucher.line_id,
+        unit=voucher.unit,
+        state=voucher.state,
+        valid_until=voucher.valid_until,
+        token=voucher.token,
+        holder_secret=holder_secret,
         holder_url=holder_url(public_url, voucher.id, holder_secret) if holder_secret else None,
     ).to_json()
     data["provider_id"] = voucher.provider_id
@@ -73,11 +81,14 @@ def visible_voucher(session: Session, voucher_id: str, principal: Principal) -> 
 
 def may_see(voucher: Voucher, principal: Principal) -> bool:
     if principal.kind == Kind.HOLDER:
-        return principal.secret is not None and keys.matches(principal.secret,
-                                                             voucher.holder_digest)
-    return (principal.kind == Kind.ADMIN
-            or principal.is_(Kind.GSP, voucher.gsp_id)
-            or principal.is_(Kind.PROVIDER, voucher.provider_id))
+        return principal.secret is not None and keys.matches(
+            principal.secret, voucher.holder_digest
+        )
+    return (
+        principal.kind == Kind.ADMIN
+        or principal.is_(Kind.GSP, voucher.gsp_id)
+        or principal.is_(Kind.PROVIDER, voucher.provider_id)
+    )
 
 
 def acting_voucher(session: Session, voucher_id: str, principal: Principal, kind: Kind) -> Voucher:
@@ -88,16 +99,29 @@ def acting_voucher(session: Session, voucher_id: str, principal: Principal, kind
     return voucher
 
 
-def transition(session: Session, voucher: Voucher, action: Action, actor: Actor, now: datetime,
-               detail: str | None = None, **values: Any) -> bool:
+def transition(
+    session: Session,
+    voucher: Voucher,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    detail: str | None = None,
+    **values: Any,
+) -> bool:
     """Move ``voucher`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced."""
     step = plan(action, voucher.state)
     if step is None:
         return False
-    if voucher.valid_until <= now and action not in (Action.VOID, Action.EXPIRE) \
-            and voucher.state in BEFORE_SERVICE:
-        raise IllegalTransition(action, voucher.state, f"the voucher expired on "
-                                f"{voucher.valid_until.date().isoformat()}")
+    if (
+        voucher.valid_until <= now
+        and action not in (Action.VOID, Action.EXPIRE)
+        and voucher.state in BEFORE_SERVICE
+    ):
+        raise IllegalTransition(
+            action,
+            voucher.state,
+            f"the voucher expired on {voucher.valid_until.date().isoformat()}",
+        )
     result = session.execute(
         update(Voucher)
         .where(Voucher.seq == voucher.seq, Voucher.state.in_(step.sources))
@@ -106,8 +130,16 @@ def transition(session: Session, voucher: Voucher, action: Action, actor: Actor,
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
-    append_event(session, voucher.id, action.value, voucher.state.value, step.target.value,
-                 actor, now, detail)
+    append_event(
+        session,
+        voucher.id,
+        action.value,
+        voucher.state.value,
+        step.target.value,
+        actor,
+        now,
+        detail,
+    )
     for name, value in {"state": step.target, "updated_at": now, **values}.items():
         set_committed_value(voucher, name, value)
     return True
@@ -119,8 +151,9 @@ def activate(session: Session, voucher_id: str, principal: Principal, now: datet
     return voucher
 
 
-def assign(session: Session, voucher_id: str, principal: Principal, provider_id: Any,
-           now: datetime) -> Voucher:
+def assign(
+    session: Session, voucher_id: str, principal: Principal, provider_id: Any, now: datetime
+) -> Voucher:
     """The holder picks a provider that serves the voucher's kind and has room for a case."""
     voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
     known = isinstance(provider_id, str) and provider_id.isprintable() and len(provider_id) <= 40
@@ -128,23 +161,38 @@ def assign(session: Session, voucher_id: str, principal: Principal, provider_id:
     if provider is None:
         raise InvalidInput("provider_id: no such provider", field="provider_id")
     if voucher.kind not in provider.category_names:
-        raise InvalidInput(f"provider_id: {provider.id} does not serve {voucher.kind!r}",
-                           field="provider_id")
+        raise InvalidInput(
+            f"provider_id: {provider.id} does not serve {voucher.kind!r}", field="provider_id"
+        )
     if voucher.provider_id != provider.id and open_cases(session, provider.id) >= provider.capacity:
         raise Conflict(f"provider {provider.id} has no free capacity")
-    transition(session, voucher, Action.ASSIGN, actor_of(principal), now,
-               detail=f"provider {provider.id}", provider_id=provider.id)
+    transition(
+        session,
+        voucher,
+        Action.ASSIGN,
+        actor_of(principal),
+        now,
+        detail=f"provider {provider.id}",
+        provider_id=provider.id,
+    )
     return voucher
 
 
 def open_cases(session: Session, provider_id: str) -> int:
-    query = select(func.count()).where(Voucher.provider_id == provider_id,
-                                       Voucher.state.in_(ACTIVE_CASES))
+    query = select(func.count()).where(
+        Voucher.provider_id == provider_id, Voucher.state.in_(ACTIVE_CASES)
+    )
     return int(session.scalar(query) or 0)
 
 
-def redeem(session: Session, voucher_id: str, principal: Principal, token: Any,
-           verifier: Verifier, now: datetime) -> Voucher:
+def redeem(
+    session: Session,
+    voucher_id: str,
+    principal: Principal,
+    token: Any,
+    verifier: Verifier,
+    now: datetime,
+) -> Voucher:
     """The assigned provider redeems, once: the signed token must name this voucher."""
     voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
     if not isinstance(token, str) or not token:
@@ -159,25 +207,31 @@ def redeem(session: Session, voucher_id: str, principal: Principal, token: Any,
     return voucher
 
 
-def complete(session: Session, voucher_id: str, principal: Principal, notes: Any,
-             now: datetime) -> Voucher:
+def complete(
+    session: Session, voucher_id: str, principal: Principal, notes: Any, now: datetime
+) -> Voucher:
     voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
     if notes is not None and (not isinstance(notes, str) or len(notes) > 10_000):
         raise InvalidInput("notes: a text of at most 10000 characters", field="notes")
     transition(session, voucher, Action.COMPLETE, actor_of(principal), now, notes=notes)
-    session.execute(update(Provider).where(Provider.id == voucher.provider_id)
-                    .values(completed_services=Provider.completed_services + 1))
+    session.execute(
+        update(Provider)
+        .where(Provider.id == voucher.provider_id)
+        .values(completed_services=Provider.completed_services + 1)
+    )
     return voucher
 
 
 def expire_due(session: Session, now: datetime) -> int:
     """Expire every voucher whose term ended before service; returns how many."""
-    due = session.scalars(select(Voucher).where(Voucher.valid_until <= now,
-                                                Voucher.state.in_(BEFORE_SERVICE)))
+    due = session.scalars(
+        select(Voucher).where(Voucher.valid_until <= now, Voucher.state.in_(BEFORE_SERVICE))
+    )
     return sum(transition(session, v, Action.EXPIRE, Actor("system"), now) for v in due)
 
 
 def serves(session: Session, provider_id: str, kind: str) -> bool:
-    query = select(ProviderCategory).where(ProviderCategory.provider_id == provider_id,
-                                           ProviderCategory.category == kind)
+    query = select(ProviderCategory).where(
+        ProviderCategory.provider_id == provider_id, ProviderCategory.category == kind
+    )
     return session.scalar(query) is not None

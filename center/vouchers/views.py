@@ -6,7 +6,8 @@ transaction, answer JSON. Mountable in any app that installed a :class:`center.h
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -44,7 +45,9 @@ def post_event() -> dict[str, Any]:
         raise Unauthorized("ASCC-Domain names no registered store")
     now = hub.clock()
     try:
-        webhook_id = verify_standard([gsp.signing_secret], request.headers, body, now.timestamp())
+        webhook_id = verify_standard(
+            [gsp.signing_secret], cast(Mapping[str, str], request.headers), body, now.timestamp()
+        )
     except SignatureError as exc:
         raise Unauthorized(str(exc)) from None
     if len(webhook_id) > MAX_WEBHOOK_ID:
@@ -52,8 +55,11 @@ def post_event() -> dict[str, Any]:
     refuse_nul(body)
     payload = parse_events_body(body)
     digest = body_digest(body)
-    result = hub.database.run(lambda session: ingest(
-        session, gsp, payload.event, payload.programs, hub.issuer, now, webhook_id, digest))
+    result = hub.database.run(
+        lambda session: ingest(
+            session, gsp, payload.event, payload.programs, hub.issuer, now, webhook_id, digest
+        )
+    )
     hub.notify_issued(result)
     return {"vouchers": result.vouchers}
 
@@ -96,8 +102,9 @@ def assign(voucher_id: str) -> dict[str, Any]:
     hub = current_hub()
     provider_id = json_object().get("provider_id")
     with hub.database.transaction() as session:
-        voucher = services.assign(session, voucher_id, hub.principal(session), provider_id,
-                                  hub.clock())
+        voucher = services.assign(
+            session, voucher_id, hub.principal(session), provider_id, hub.clock()
+        )
         return services.voucher_json(voucher)
 
 
@@ -106,8 +113,9 @@ def redeem(voucher_id: str) -> dict[str, Any]:
     hub = current_hub()
     token = json_object().get("token")
     with hub.database.transaction() as session:
-        voucher = services.redeem(session, voucher_id, hub.principal(session), token,
-                                  hub.verifier, hub.clock())
+        voucher = services.redeem(
+            session, voucher_id, hub.principal(session), token, hub.verifier, hub.clock()
+        )
         return services.voucher_json(voucher)
 
 
@@ -116,6 +124,5 @@ def complete(voucher_id: str) -> dict[str, Any]:
     hub = current_hub()
     notes = json_object(allow_empty=True).get("notes")
     with hub.database.transaction() as session:
-        voucher = services.complete(session, voucher_id, hub.principal(session), notes,
-                                    hub.clock())
+        voucher = services.complete(session, voucher_id, hub.principal(session), notes, hub.clock())
         return services.voucher_json(voucher)

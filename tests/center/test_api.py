@@ -33,12 +33,17 @@ def test_event_issues_one_voucher_per_unit_and_program(live: LiveHub) -> None:
     gsp = live.new_gsp()
     vouchers = live.issue(gsp, quantity=2)
     assert sorted((v["program"], v["unit"]) for v in vouchers) == [
-        ("repair-12m", 0), ("repair-12m", 1), ("support-24m", 0), ("support-24m", 1)]
+        ("repair-12m", 0),
+        ("repair-12m", 1),
+        ("support-24m", 0),
+        ("support-24m", 1),
+    ]
     for voucher in vouchers:
         assert voucher["state"] == "issued"
         assert voucher["holder_secret"].startswith("hld_")
         assert voucher["holder_url"] == (
-            f"https://hub.example/v/{voucher['id']}#{voucher['holder_secret']}")
+            f"https://hub.example/v/{voucher['id']}#{voucher['holder_secret']}"
+        )
         assert voucher["token"].count(".") == 2
 
 
@@ -78,8 +83,9 @@ def test_cancel_voids_everything_before_service(live: LiveHub) -> None:
     issued = live.issue(gsp, order_id="o-cancel")
     after = live.post_event(gsp, event_body(gsp, order_id="o-cancel", cancelled=True))
     assert after.json()["vouchers"] == []
-    states = {live.call("GET", f"/api/v1/vouchers/{v['id']}", gsp.key).json()["state"]
-              for v in issued}
+    states = {
+        live.call("GET", f"/api/v1/vouchers/{v['id']}", gsp.key).json()["state"] for v in issued
+    }
     assert states == {"voided"}
 
 
@@ -104,10 +110,13 @@ def test_full_lifecycle_with_audit_trail(live: LiveHub) -> None:
     records = live.call("GET", "/api/v1/records", provider.key).json()["items"]
     assert [r["voucher_id"] for r in records] == [voucher["id"]]
     steps = [(e["action"], e["from"], e["to"], e["actor"]["kind"]) for e in records[0]["history"]]
-    assert steps == [("issue", None, "issued", "gsp"), ("activate", "issued", "activated", "holder"),
-                     ("assign", "activated", "assigned", "holder"),
-                     ("redeem", "assigned", "in_service", "provider"),
-                     ("complete", "in_service", "completed", "provider")]
+    assert steps == [
+        ("issue", None, "issued", "gsp"),
+        ("activate", "issued", "activated", "holder"),
+        ("assign", "activated", "assigned", "holder"),
+        ("redeem", "assigned", "in_service", "provider"),
+        ("complete", "in_service", "completed", "provider"),
+    ]
     listed = live.call("GET", "/api/v1/providers", params={"category": "repair", "limit": "200"})
     mine = next(p for p in listed.json()["items"] if p["id"] == provider.id)
     assert mine["record"]["completed_services"] == 1
@@ -141,8 +150,9 @@ def test_assign_refuses_unknown_provider_and_wrong_kind(live: LiveHub) -> None:
     path, holder = f"/api/v1/vouchers/{voucher['id']}", voucher["holder_secret"]
     live.call("POST", path + "/activate", holder)
     assert_problem(live.call("POST", path + "/assign", holder, json={"provider_id": "prv-x"}), 422)
-    assert_problem(live.call("POST", path + "/assign", holder,
-                             json={"provider_id": installer.id}), 422)
+    assert_problem(
+        live.call("POST", path + "/assign", holder, json={"provider_id": installer.id}), 422
+    )
     assert_problem(live.call("POST", path + "/assign", holder, json={"provider_id": 7}), 422)
     assert live.call("GET", path, holder).json()["state"] == "activated"
 
@@ -174,8 +184,9 @@ def test_directory_filters_and_sorts(live: LiveHub) -> None:
             assert row is not None
             row.region = region
         made.append(provider.id)
-    by_program = live.call("GET", "/api/v1/providers",
-                           params={"program": "repair-12m", "region": region}).json()["items"]
+    by_program = live.call(
+        "GET", "/api/v1/providers", params={"program": "repair-12m", "region": region}
+    ).json()["items"]
     assert {p["id"] for p in by_program} == {made[0], made[2]}
     names = live.call("GET", "/api/v1/providers", params={"region": region, "sort": "name"})
     assert len(names.json()["items"]) == 3
@@ -196,13 +207,18 @@ def test_records_paginate_with_a_cursor(live: LiveHub) -> None:
         if cursor is None:
             break
     assert sorted(seen) == sorted(issued) and len(seen) == 6
-    by_customer = live.call("GET", "/api/v1/records", live.admin_key,
-                            params={"gsp": gsp.id, "customer": "ADA@example.com"})
+    by_customer = live.call(
+        "GET",
+        "/api/v1/records",
+        live.admin_key,
+        params={"gsp": gsp.id, "customer": "ADA@example.com"},
+    )
     assert len(by_customer.json()["items"]) == 6
     assert_problem(live.call("GET", "/api/v1/records", gsp.key, params={"cursor": "zz"}), 422)
     assert_problem(live.call("GET", "/api/v1/records", gsp.key, params={"state": "x"}), 422)
-    assert_problem(live.call("GET", "/api/v1/records", gsp.key, params={"since": "2026-01-01"}),
-                   422)
+    assert_problem(
+        live.call("GET", "/api/v1/records", gsp.key, params={"since": "2026-01-01"}), 422
+    )
 
 
 def test_signature_failures_are_401_and_write_nothing(live: LiveHub) -> None:
@@ -215,8 +231,12 @@ def test_signature_failures_are_401_and_write_nothing(live: LiveHub) -> None:
         live.post_event(gsp, body, **{"webhook-signature": "v1,ñó-ascii"}),
         live.post_event(gsp, body, **{"webhook-signature": ""}),
         live.post_event(gsp, body, **{"ASCC-Domain": "unknown.example"}),
-        live.post_event(gsp, body + b" ", webhook_id="msg_tamper", **{
-            "webhook-signature": live_signature(gsp, body, "msg_tamper")}),
+        live.post_event(
+            gsp,
+            body + b" ",
+            webhook_id="msg_tamper",
+            **{"webhook-signature": live_signature(gsp, body, "msg_tamper")},
+        ),
     ]
     for response in cases:
         assert_problem(response, 401)
@@ -267,6 +287,7 @@ def test_nul_characters_are_refused_everywhere(live: LiveHub) -> None:
     assert_problem(live.call("GET", "/api/v1/providers", params={"region": "\x00"}), 422)
     voucher = live.issue(gsp)[0]
     path = f"/api/v1/vouchers/{voucher['id']}/assign"
-    assert_problem(live.call("POST", path, voucher["holder_secret"],
-                             json={"provider_id": "p\u0000"}), 422)
+    assert_problem(
+        live.call("POST", path, voucher["holder_secret"], json={"provider_id": "p\u0000"}), 422
+    )
     assert count(live, Voucher, Voucher.order_id == "o-nul") == 0

@@ -39,15 +39,22 @@ def test_fifty_concurrent_redemptions_exactly_one_wins(live: LiveHub) -> None:
     def redeem() -> int:
         import requests
 
-        response = requests.post(live.url(path + "/redeem"), json={"token": voucher["token"]},
-                                 headers={"Authorization": f"Bearer {provider.key}"}, timeout=60)
+        response = requests.post(
+            live.url(path + "/redeem"),
+            json={"token": voucher["token"]},
+            headers={"Authorization": f"Bearer {provider.key}"},
+            timeout=60,
+        )
         return response.status_code
 
     statuses = Counter(together(REDEEMERS, redeem))
     assert statuses == Counter({200: 1, 409: REDEEMERS - 1})
     with live.database.transaction(write=False) as session:
-        redeemed = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.voucher_id == voucher["id"], AuditEvent.action == "redeem"))
+        redeemed = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.voucher_id == voucher["id"], AuditEvent.action == "redeem")
+        )
     assert redeemed == 1
 
 
@@ -60,21 +67,26 @@ def test_twenty_parallel_replays_make_one_set(live: LiveHub) -> None:
 
         from ascc_plugin.signatures import standard_headers
 
-        headers = {"ASCC-Domain": gsp.shop, "Content-Type": "application/json",
-                   **standard_headers(gsp.secret, "msg_race", int(__import__("time").time()),
-                                      body)}
-        response = requests.post(live.url("/api/v1/events"), data=body, headers=headers,
-                                 timeout=60)
+        headers = {
+            "ASCC-Domain": gsp.shop,
+            "Content-Type": "application/json",
+            **standard_headers(gsp.secret, "msg_race", int(__import__("time").time()), body),
+        }
+        response = requests.post(live.url("/api/v1/events"), data=body, headers=headers, timeout=60)
         return response.status_code, sorted(v["id"] for v in response.json()["vouchers"])
 
     results = together(REPLAYS, send)
     assert {status for status, _ in results} == {200}
     assert len({tuple(ids) for _, ids in results}) == 1
     with live.database.transaction(write=False) as session:
-        stored = session.scalar(select(func.count()).select_from(Voucher).where(
-            Voucher.gsp_id == gsp.id))
-        issues = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "issue", AuditEvent.actor_id == gsp.id))
+        stored = session.scalar(
+            select(func.count()).select_from(Voucher).where(Voucher.gsp_id == gsp.id)
+        )
+        issues = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "issue", AuditEvent.actor_id == gsp.id)
+        )
     assert stored == issues == 6
 
 
@@ -85,6 +97,7 @@ def test_parallel_distinct_deliveries_of_one_order_make_one_set(live: LiveHub) -
     results = together(10, lambda: live.post_event(gsp, body).status_code)
     assert set(results) == {200}
     with live.database.transaction(write=False) as session:
-        stored = session.scalar(select(func.count()).select_from(Voucher).where(
-            Voucher.gsp_id == gsp.id))
+        stored = session.scalar(
+            select(func.count()).select_from(Voucher).where(Voucher.gsp_id == gsp.id)
+        )
     assert stored == 4

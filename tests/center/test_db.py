@@ -18,8 +18,11 @@ from tests.center.conftest import LiveHub
 def test_sqlite_writes_begin_immediate_and_reads_begin_deferred(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'x.sqlite'}")
     seen: list[str] = []
-    event.listen(database.engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *args: seen.append(statement))
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: seen.append(statement),
+    )
     with database.transaction() as session:
         session.execute(text("SELECT 1"))
     with database.transaction(write=False) as session:
@@ -37,12 +40,15 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
     database.dispose()
 
 
-@pytest.mark.parametrize("given,expected", [
-    ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
-    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("sqlite:///x.sqlite", "sqlite:///x.sqlite"),
-])
+@pytest.mark.parametrize(
+    "given,expected",
+    [
+        ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.sqlite", "sqlite:///x.sqlite"),
+    ],
+)
 def test_database_urls_map_to_psycopg3(given: str, expected: str) -> None:
     assert database_url(given) == expected
 

@@ -1,4 +1,4 @@
-"""Tenant isolation: every read/write endpoint × every party that is not entitled → denied.
+"""Tenant isolation: every read/write endpoint x every party that is not entitled → denied.
 
 Denials reveal nothing: an existing voucher of someone else answers exactly like an id that
 does not exist (404, same body), never 403.
@@ -33,10 +33,17 @@ def world(live: LiveHub) -> dict[str, Any]:
     path = f"/api/v1/vouchers/{voucher['id']}"
     live.call("POST", path + "/activate", voucher["holder_secret"])
     live.call("POST", path + "/assign", voucher["holder_secret"], json={"provider_id": provider.id})
-    return {"voucher": voucher, "provider": provider, "gsp": gsp,
-            "strangers": {"other GSP": other_gsp.key, "other provider": other_provider.key,
-                          "wrong holder secret": other_voucher["holder_secret"],
-                          "made-up holder secret": "hld_" + "x" * 27}}
+    return {
+        "voucher": voucher,
+        "provider": provider,
+        "gsp": gsp,
+        "strangers": {
+            "other GSP": other_gsp.key,
+            "other provider": other_provider.key,
+            "wrong holder secret": other_voucher["holder_secret"],
+            "made-up holder secret": "hld_" + "x" * 27,
+        },
+    }
 
 
 def body_for(kind: Any, world: dict[str, Any]) -> Any:
@@ -48,26 +55,30 @@ def body_for(kind: Any, world: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("method,suffix,kind", OPERATIONS)
-@pytest.mark.parametrize("who", ["other GSP", "other provider", "wrong holder secret",
-                                 "made-up holder secret"])
-def test_others_get_404_identical_to_a_missing_id(live: LiveHub, world: dict[str, Any],
-                                                   method: str, suffix: str, kind: Any,
-                                                   who: str) -> None:
+@pytest.mark.parametrize(
+    "who", ["other GSP", "other provider", "wrong holder secret", "made-up holder secret"]
+)
+def test_others_get_404_identical_to_a_missing_id(
+    live: LiveHub, world: dict[str, Any], method: str, suffix: str, kind: Any, who: str
+) -> None:
     key = world["strangers"][who]
     json_body = body_for(kind, world)
-    real = live.call(method, f"/api/v1/vouchers/{world['voucher']['id']}{suffix}", key,
-                     json=json_body)
+    real = live.call(
+        method, f"/api/v1/vouchers/{world['voucher']['id']}{suffix}", key, json=json_body
+    )
     missing = live.call(method, f"/api/v1/vouchers/{MISSING_ID}{suffix}", key, json=json_body)
     assert real.status_code == missing.status_code == 404
     assert real.json() == missing.json()
 
 
 @pytest.mark.parametrize("method,suffix,kind", OPERATIONS)
-def test_strangers_without_a_key_learn_nothing(live: LiveHub, world: dict[str, Any],
-                                               method: str, suffix: str, kind: Any) -> None:
+def test_strangers_without_a_key_learn_nothing(
+    live: LiveHub, world: dict[str, Any], method: str, suffix: str, kind: Any
+) -> None:
     json_body = body_for(kind, world)
-    real = live.call(method, f"/api/v1/vouchers/{world['voucher']['id']}{suffix}", None,
-                     json=json_body)
+    real = live.call(
+        method, f"/api/v1/vouchers/{world['voucher']['id']}{suffix}", None, json=json_body
+    )
     missing = live.call(method, f"/api/v1/vouchers/{MISSING_ID}{suffix}", None, json=json_body)
     assert real.status_code == missing.status_code == 401
     assert real.json() == missing.json()
@@ -79,8 +90,11 @@ def test_parties_act_only_in_their_role(live: LiveHub, world: dict[str, Any]) ->
     gsp_key = world["gsp"].key
     assert live.call("GET", path, gsp_key).status_code == 200
     assert live.call("GET", path, world["provider"].key).status_code == 200
-    for suffix, body in (("/activate", None), ("/assign", {"provider_id": "x"}),
-                         ("/redeem", {"token": world["voucher"]["token"]})):
+    for suffix, body in (
+        ("/activate", None),
+        ("/assign", {"provider_id": "x"}),
+        ("/redeem", {"token": world["voucher"]["token"]}),
+    ):
         assert live.call("POST", path + suffix, gsp_key, json=body).status_code == 404
     assert live.call("GET", path, live.admin_key).status_code == 200
 

@@ -23,8 +23,11 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 def test_every_route_is_described(live: LiveHub) -> None:
     described = set(document()["paths"])
-    routes = {str(rule).replace("<voucher_id>", "{voucher_id}")
-              for rule in live.app.url_map.iter_rules() if rule.endpoint != "static"}
+    routes = {
+        str(rule).replace("<voucher_id>", "{voucher_id}")
+        for rule in live.app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
     assert routes == described
 
 
@@ -41,23 +44,42 @@ def test_served_document_equals_the_source(live: LiveHub) -> None:
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub,
-                                                          tmp_path: Path) -> None:
+def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub, tmp_path: Path) -> None:
     """Two GSP identities as peers, so object-level authorization is checked too."""
     alice, bob = live.new_gsp(), live.new_gsp()
     live.issue(alice)
     live.issue(bob)
-    users = [{"name": name, "fixedHeaders": [{"name": "Authorization",
-                                               "value": f"Bearer {party.key}"}]}
-             for name, party in (("alice", alice), ("bob", bob))]
+    users = [
+        {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {party.key}"}]}
+        for name, party in (("alice", alice), ("bob", bob))
+    ]
     (tmp_path / "wfc.json").write_text(json.dumps({"auth": users}))
     (tmp_path / "schemathesis.toml").write_text(
-        '[auth.wfc]\npath = "wfc.json"\npeers = ["alice", "bob"]\n')
+        '[auth.wfc]\npath = "wfc.json"\npeers = ["alice", "bob"]\n'
+    )
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st is not None
     run = subprocess.run(
-        [st, "--config-file", str(tmp_path / "schemathesis.toml"), "run",
-         live.url("/openapi.json"), "--checks", "all", "-n", str(MAX_EXAMPLES),
-         "--seed", "7", "--generation-deterministic", "--request-timeout", "10"],
-        capture_output=True, text=True, timeout=170, cwd=tmp_path, check=False)
+        [
+            st,
+            "--config-file",
+            str(tmp_path / "schemathesis.toml"),
+            "run",
+            live.url("/openapi.json"),
+            "--checks",
+            "all",
+            "-n",
+            str(MAX_EXAMPLES),
+            "--seed",
+            "7",
+            "--generation-deterministic",
+            "--request-timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        cwd=tmp_path,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

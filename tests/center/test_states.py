@@ -7,8 +7,11 @@ import pytest
 from ascc_plugin.vouchers import VoucherState as S
 from center.vouchers.states import TRANSITIONS, Action, IllegalTransition, allowed_actions, plan
 
-ALLOWED = {(action, source): target for action, (sources, target) in TRANSITIONS.items()
-           for source in sources}
+ALLOWED = {
+    (action, source): target
+    for action, (sources, target) in TRANSITIONS.items()
+    for source in sources
+}
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -17,8 +20,9 @@ def test_every_pair_is_allowed_noop_or_illegal(action: Action, state: S) -> None
     if (action, state) in ALLOWED:
         step = plan(action, state)
         assert step is not None and step.target == ALLOWED[action, state]
-    elif action in (Action.ACTIVATE, Action.VOID, Action.EXPIRE) and \
-            state == TRANSITIONS[action][1]:
+    elif (
+        action in (Action.ACTIVATE, Action.VOID, Action.EXPIRE) and state == TRANSITIONS[action][1]
+    ):
         assert plan(action, state) is None
     else:
         with pytest.raises(IllegalTransition) as caught:
@@ -28,8 +32,14 @@ def test_every_pair_is_allowed_noop_or_illegal(action: Action, state: S) -> None
 
 def test_the_happy_path_reaches_rewarded() -> None:
     state = S.ISSUED
-    for action in (Action.ACTIVATE, Action.ASSIGN, Action.REDEEM, Action.COMPLETE,
-                   Action.ASSESS, Action.REWARD):
+    for action in (
+        Action.ACTIVATE,
+        Action.ASSIGN,
+        Action.REDEEM,
+        Action.COMPLETE,
+        Action.ASSESS,
+        Action.REWARD,
+    ):
         step = plan(action, state)
         assert step is not None
         state = step.target
