@@ -16,7 +16,8 @@ recipe: take over the driver's implicit BEGIN with ``connect``/``begin`` events)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -91,13 +92,21 @@ class Database:
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Session]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        with self.sessions() as session, session.begin():
-            session.connection(execution_options={WRITE_OPTION: write})
-            yield session
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        On SQLite, the writers of one process queue on a lock before ``BEGIN IMMEDIATE``:
+        SQLite's own busy handler sleeps in steps of up to 100 ms, the lock wakes at once.
+        """
+        with self.write_lock if write else nullcontext(), self.sessions() as session:
+            with session.begin():
+                session.connection(execution_options={WRITE_OPTION: write})
+                yield session
 
     def run(self, work: Callable[[Session], T], retries: int = 8) -> T:
         """``work(session)`` in a write transaction, retried after a lost unique race."""
