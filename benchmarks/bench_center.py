@@ -34,8 +34,7 @@ sys.path.insert(0, str(ROOT))
 from ascc_plugin.signatures import standard_headers  # noqa: E402
 
 ASCC = str(Path(sys.executable).parent / "ascc")
-PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL",
-                          "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12}]
 
 LUA = """
@@ -86,35 +85,54 @@ def lua_string(text: str) -> str:
 
 def lua_request(method: str, path: str, headers: dict[str, str], body: bytes) -> str:
     hdrs = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
-    return (f"{{method = {lua_string(method)}, path = {lua_string(path)}, headers = {{{hdrs}}}, "
-            f"body = {lua_string(body.decode())}}}")
+    return (
+        f"{{method = {lua_string(method)}, path = {lua_string(path)}, headers = {{{hdrs}}}, "
+        f"body = {lua_string(body.decode())}}}"
+    )
 
 
 def event_body(shop: str, order_id: str, quantity: int = 1) -> bytes:
     event = {
-        "event_id": f"evt-{order_id}", "kind": "order.paid",
+        "event_id": f"evt-{order_id}",
+        "kind": "order.paid",
         "occurred_at": "2026-11-02T10:15:00+00:00",
         "gsp": {"platform": "shopify", "shop": shop},
-        "order": {"id": order_id, "number": "1", "currency": "EUR", "total": "99.00",
-                  "placed_at": "2026-11-02T10:12:44+00:00", "paid": True,
-                  "customer": {"email": f"{order_id}@example.com", "name": "Ada"},
-                  "lines": [{"id": "L1", "sku": "TV", "title": "TV", "quantity": quantity,
-                             "unit_price": "99.00"}]},
+        "order": {
+            "id": order_id,
+            "number": "1",
+            "currency": "EUR",
+            "total": "99.00",
+            "placed_at": "2026-11-02T10:12:44+00:00",
+            "paid": True,
+            "customer": {"email": f"{order_id}@example.com", "name": "Ada"},
+            "lines": [
+                {
+                    "id": "L1",
+                    "sku": "TV",
+                    "title": "TV",
+                    "quantity": quantity,
+                    "unit_price": "99.00",
+                }
+            ],
+        },
     }
     return json.dumps({"event": event, "programs": PROGRAMS}).encode()
 
 
 def signed_event(gsp: dict[str, str], shop: str, order_id: str) -> tuple[dict[str, str], bytes]:
     body = event_body(shop, order_id)
-    headers = {"ASCC-Domain": shop, "Content-Type": "application/json",
-               **standard_headers(gsp["signing_secret"], f"msg_{order_id}", int(time.time()),
-                                  body)}
+    headers = {
+        "ASCC-Domain": shop,
+        "Content-Type": "application/json",
+        **standard_headers(gsp["signing_secret"], f"msg_{order_id}", int(time.time()), body),
+    }
     return headers, body
 
 
 def cli(env: dict[str, str], *args: str) -> Any:
-    out = subprocess.run([ASCC, "center", *args], env=env, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [ASCC, "center", *args], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
     return json.loads(out.stdout) if out.stdout.strip().startswith("{") else out.stdout
 
 
@@ -132,17 +150,69 @@ def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path
     while len(lines) < 2 * threads:
         lines = lines * 2  # every wrk thread needs a slice of its own
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout",
-         "10s", "-s", str(script), url, "--", str(threads), str(data)],
-        capture_output=True, text=True, check=True, timeout=seconds + 60)
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(threads),
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
     result["per_second"] = result["requests"] / result["seconds"]
     return result
 
 
-def prepare_redemptions(env: dict[str, str], gsp: dict[str, str], shop: str,
-                        provider: dict[str, str], count: int) -> list[str]:
+def wrk_plain(url: str, seconds: int, connections: int) -> dict[str, Any]:
+    """wrk on one GET without a script, parsed from its --latency report."""
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    percent = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "99%"):
+            value = parts[1]
+            number = float(value.rstrip("usm"))
+            percent[parts[0]] = (
+                number / 1000
+                if value.endswith("us")
+                else (number if value.endswith("ms") else number * 1000)
+            )
+    rate = float(next(x for x in out.splitlines() if x.startswith("Requests/sec:")).split()[1])
+    non_2xx = next((int(x.split()[-1]) for x in out.splitlines() if "Non-2xx" in x), 0)
+    return {
+        "per_second": rate,
+        "p50_ms": percent["50%"],
+        "p99_ms": percent["99%"],
+        "status_errors": non_2xx,
+        "socket_errors": 0,
+        "sent": 0,
+    }
+
+
+def prepare_redemptions(
+    env: dict[str, str], gsp: dict[str, str], shop: str, provider: dict[str, str], count: int
+) -> list[str]:
     """Vouchers issued, activated and assigned in-process (the service layer, no HTTP)."""
     from datetime import UTC, datetime
 
@@ -170,17 +240,24 @@ def prepare_redemptions(env: dict[str, str], gsp: dict[str, str], shop: str,
             body = json.loads(event_body(shop, f"r-{batch}", quantity=10))
             event = OrderEvent.model_validate(body["event"])
             with hub.database.transaction() as session:
-                issued = ingest(session, get_gsp(session, gsp["gsp_id"]), event, programs,
-                                hub.issuer, now).vouchers
+                issued = ingest(
+                    session, get_gsp(session, gsp["gsp_id"]), event, programs, hub.issuer, now
+                ).vouchers
                 for voucher in issued:
                     holder = Principal(Kind.HOLDER, secret=voucher["holder_secret"])
                     services.activate(session, voucher["id"], holder, now)
                     services.assign(session, voucher["id"], holder, provider["provider_id"], now)
-                    lines.append(lua_request(
-                        "POST", f"/api/v1/vouchers/{voucher['id']}/redeem",
-                        {"Authorization": f"Bearer {provider['api_key']}",
-                         "Content-Type": "application/json"},
-                        json.dumps({"token": voucher["token"]}).encode()))
+                    lines.append(
+                        lua_request(
+                            "POST",
+                            f"/api/v1/vouchers/{voucher['id']}/redeem",
+                            {
+                                "Authorization": f"Bearer {provider['api_key']}",
+                                "Content-Type": "application/json",
+                            },
+                            json.dumps({"token": voucher["token"]}).encode(),
+                        )
+                    )
     get_database(app).dispose()
     return lines
 
@@ -218,15 +295,21 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         url = f"sqlite:///{folder / 'hub.sqlite'}"
     else:
         url, pg_name = postgres_database()
-    env = {**os.environ, "ASCC_DATABASE_URL": url, "ASCC_KEYS_DIR": str(folder / "keys"),
-           "ASCC_DB_POOL_SIZE": "4", "ASCC_DB_MAX_OVERFLOW": "4"}
+    env = {
+        **os.environ,
+        "ASCC_DATABASE_URL": url,
+        "ASCC_KEYS_DIR": str(folder / "keys"),
+        "ASCC_DB_POOL_SIZE": "4",
+        "ASCC_DB_MAX_OVERFLOW": "4",
+    }
     env.pop("ASCC_CONFIG", None)
     try:
         cli(env, "init-db")
         shop = "bench.example"
         gsp = cli(env, "add-gsp", "--name", "Bench", "--platform", "shopify", "--shop", shop)
-        provider = cli(env, "add-provider", "--name", "P", "--categories", "repair",
-                       "--capacity", "100000")
+        provider = cli(
+            env, "add-provider", "--name", "P", "--categories", "repair", "--capacity", "100000"
+        )
         redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
         return serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
     finally:
@@ -234,46 +317,80 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
             drop_postgres(pg_name)
 
 
-def serve_and_measure(env: dict[str, str], args: argparse.Namespace, folder: Path,
-                      gsp: dict[str, str], shop: str, redeem_lines: list[str]) -> dict[str, Any]:
+def serve_and_measure(
+    env: dict[str, str],
+    args: argparse.Namespace,
+    folder: Path,
+    gsp: dict[str, str],
+    shop: str,
+    redeem_lines: list[str],
+) -> dict[str, Any]:
     port = free_port()
     server = subprocess.Popen(
-        [ASCC, "center", "serve", "--port", str(port), "--workers", str(args.workers),
-         "--threads", str(args.threads), "--worker-class", args.worker_class],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            ASCC,
+            "center",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            args.worker_class,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(base + "/healthz")
-        floor = wrk(base, [lua_request("GET", "/healthz", {}, b"")], args.seconds,
-                    args.connections, folder)
-        events = [lua_request("POST", "/api/v1/events", *signed_event(gsp, shop, f"o-{n}"))
-                  for n in range(args.events)]
+        wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
+        floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
+        events = [
+            lua_request("POST", "/api/v1/events", *signed_event(gsp, shop, f"o-{n}"))
+            for n in range(args.events)
+        ]
         ingest = wrk(base, events, args.seconds, args.connections, folder)
         redeem = wrk(base, redeem_lines, args.seconds, args.connections, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"floor": floor, "ingest": ingest, "redeem": redeem,
-            "events_prepared": args.events, "redemptions_prepared": len(redeem_lines)}
+    return {
+        "floor": floor,
+        "ingest": ingest,
+        "redeem": redeem,
+        "events_prepared": args.events,
+        "redemptions_prepared": len(redeem_lines),
+    }
 
 
 def report(backend: str, r: dict[str, Any]) -> None:
     floor, ingest, redeem = r["floor"], r["ingest"], r["redeem"]
     print(f"== {backend}")
-    for name, m in (("healthz floor", floor), ("signed events", ingest),
-                    ("redemptions", redeem)):
-        print(f"  {name:<14} {m['per_second']:8.0f}/s   p50 {m['p50_ms']:7.2f} ms   "
-              f"p99 {m['p99_ms']:7.2f} ms   non-2xx {m['status_errors']}   "
-              f"socket errors {m['socket_errors']}")
-    print(f"  ratio events/floor      {ingest['per_second'] / floor['per_second']:.2f}"
-          "   (goal on PostgreSQL: >= 0.40)")
+    for name, m in (("healthz floor", floor), ("signed events", ingest), ("redemptions", redeem)):
+        print(
+            f"  {name:<14} {m['per_second']:8.0f}/s   p50 {m['p50_ms']:7.2f} ms   "
+            f"p99 {m['p99_ms']:7.2f} ms   non-2xx {m['status_errors']}   "
+            f"socket errors {m['socket_errors']}"
+        )
+    print(
+        f"  ratio events/floor      {ingest['per_second'] / floor['per_second']:.2f}"
+        "   (goal on PostgreSQL: >= 0.40)"
+    )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
     if ingest["sent"] > r["events_prepared"]:
-        print(f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
-              "the rest were replays (raise --events)")
+        print(
+            f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
+            "the rest were replays (raise --events)"
+        )
     if redeem["sent"] > r["redemptions_prepared"]:
-        print(f"  note: {redeem['sent'] - r['redemptions_prepared']} redemptions were repeats "
-              "(409s, counted in non-2xx); raise --redemptions")
+        print(
+            f"  note: {redeem['sent'] - r['redemptions_prepared']} redemptions were repeats "
+            "(409s, counted in non-2xx); raise --redemptions"
+        )
 
 
 def main() -> None:
@@ -289,8 +406,10 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    print(f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
-          f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run")
+    print(
+        f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
+        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run"
+    )
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-center-{backend}-") as tmp:
             report(backend, run_backend(backend, args, Path(tmp)))

@@ -15,8 +15,8 @@ recipe: take over the driver's implicit BEGIN with ``connect``/``begin`` events)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -103,10 +103,10 @@ class Database:
         On SQLite, the writers of one process queue on a lock before ``BEGIN IMMEDIATE``:
         SQLite's own busy handler sleeps in steps of up to 100 ms, the lock wakes at once.
         """
-        with self.write_lock if write else nullcontext(), self.sessions() as session:
-            with session.begin():
-                session.connection(execution_options={WRITE_OPTION: write})
-                yield session
+        lock = self.write_lock if write else nullcontext()
+        with lock, self.sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: write})
+            yield session
 
     def run(self, work: Callable[[Session], T], retries: int = 8) -> T:
         """``work(session)`` in a write transaction, retried after a lost unique race."""

@@ -21,15 +21,18 @@ ASCC = str(Path(sys.executable).parent / "ascc")
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ASCC, "center", *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [ASCC, "center", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "ascc.toml"
-    config.write_text(f'[hub]\ndatabase_url = "sqlite:///{tmp_path / "hub.sqlite"}"\n'
-                      'keys_dir = "keys"\npublic_url = "http://127.0.0.1"\n')
+    config.write_text(
+        f'[hub]\ndatabase_url = "sqlite:///{tmp_path / "hub.sqlite"}"\n'
+        'keys_dir = "keys"\npublic_url = "http://127.0.0.1"\n'
+    )
     return {**os.environ, "ASCC_CONFIG": str(config), "ASCC_ADMIN_KEY": "adm_" + "k" * 40}
 
 
@@ -39,8 +42,18 @@ def test_init_db_add_parties_and_records(env: dict[str, str], tmp_path: Path) ->
     made = run(env, "add-gsp", "--name", "Shop", "--platform", "shopify", "--shop", "a.example")
     gsp = json.loads(made.stdout)
     assert gsp["api_key"].startswith("gsp_") and gsp["signing_secret"].startswith("whsec_")
-    provider = json.loads(run(env, "add-provider", "--name", "Fix", "--categories",
-                              "repair,support", "--region", "Berlin").stdout)
+    provider = json.loads(
+        run(
+            env,
+            "add-provider",
+            "--name",
+            "Fix",
+            "--categories",
+            "repair,support",
+            "--region",
+            "Berlin",
+        ).stdout
+    )
     assert provider["api_key"].startswith("prv_") and provider["provider_id"].startswith("prv-")
     again = run(env, "add-gsp", "--name", "Shop", "--platform", "shopify", "--shop", "a.example")
     assert again.returncode != 0 and "already registered" in again.stderr
@@ -52,19 +65,27 @@ def test_init_db_add_parties_and_records(env: dict[str, str], tmp_path: Path) ->
 
 def test_serve_runs_gunicorn_and_records_come_out_as_csv(env: dict[str, str]) -> None:
     run(env, "init-db")
-    gsp = json.loads(run(env, "add-gsp", "--name", "S", "--platform", "shopify", "--shop",
-                         "b.example").stdout)
+    gsp = json.loads(
+        run(env, "add-gsp", "--name", "S", "--platform", "shopify", "--shop", "b.example").stdout
+    )
     port = free_port()
-    server = subprocess.Popen([ASCC, "center", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [ASCC, "center", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         party = Party(gsp["gsp_id"], gsp["api_key"], gsp["signing_secret"], "b.example")
         body = event_body(party, quantity=1)
-        headers = {"ASCC-Domain": "b.example",
-                   **standard_headers(party.secret, "msg_1", int(time.time()), body)}
-        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=body,
-                               headers=headers, timeout=10)
+        headers = {
+            "ASCC-Domain": "b.example",
+            **standard_headers(party.secret, "msg_1", int(time.time()), body),
+        }
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/events", data=body, headers=headers, timeout=10
+        )
         assert answer.status_code == 200 and len(answer.json()["vouchers"]) == 2
     finally:
         server.terminate()
@@ -80,8 +101,12 @@ def test_bad_settings_are_a_clear_error(tmp_path: Path) -> None:
     bad = {**os.environ, "ASCC_DATABASE_URL": "mysql://x@y/z", "ASCC_KEYS_DIR": str(tmp_path)}
     result = run(bad, "init-db")
     assert result.returncode == 1 and "unsupported database 'mysql'" in result.stderr
-    weak = {**os.environ, "ASCC_ADMIN_KEY": "letmein", "ASCC_KEYS_DIR": str(tmp_path),
-            "ASCC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    weak = {
+        **os.environ,
+        "ASCC_ADMIN_KEY": "letmein",
+        "ASCC_KEYS_DIR": str(tmp_path),
+        "ASCC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+    }
     assert "ADMIN_KEY must start" in run(weak, "init-db").stderr
 
 

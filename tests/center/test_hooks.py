@@ -41,18 +41,23 @@ def test_issued_vouchers_are_notified_once(tmp_path: Path) -> None:
     recorder = Recorder()
     pm.register(Broken())
     pm.register(recorder)
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite'}",
-                      "KEYS_DIR": str(tmp_path / "keys")}, pm=pm)
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite'}", "KEYS_DIR": str(tmp_path / "keys")},
+        pm=pm,
+    )
     migrate.upgrade(get_database(app))
     with app.app_context(), get_database(app).transaction() as session:
-        made = parties.add_gsp(session, name="S", platform="shopify", shop="h.example",
-                               now=current_hub().clock())
+        made = parties.add_gsp(
+            session, name="S", platform="shopify", shop="h.example", now=current_hub().clock()
+        )
     gsp = Party(made["gsp_id"], made["api_key"], made["signing_secret"], "h.example")
     body = event_body(gsp, quantity=1)
     client = app.test_client()
     for _ in range(2):
-        headers = {"ASCC-Domain": gsp.shop,
-                   **standard_headers(gsp.secret, "msg_hook", int(time.time()), body)}
+        headers = {
+            "ASCC-Domain": gsp.shop,
+            **standard_headers(gsp.secret, "msg_hook", int(time.time()), body),
+        }
         assert client.post("/api/v1/events", data=body, headers=headers).status_code == 200
     assert len(recorder.issued) == 2
     assert all(secret and secret.startswith("hld_") for _, secret, _ in recorder.delivered)
