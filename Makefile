@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install ascc with its dev tools
 
-run: $(STAMP)  ## the main job: preview the vouchers of a sample order
-	cd ascc_plugin/samples && ../../$(VENV)/bin/ascc vouchers preview --event order-paid.json --config ascc.toml
+run: $(STAMP)  ## the hub on SQLite with a seeded demo marketplace (prints URLs and keys)
+	rm -rf .demo
+	$(VENV)/bin/ascc center demo-seed --dir .demo --port 5000
+	ASCC_CONFIG=.demo/ascc.toml $(VENV)/bin/ascc center serve --port 5000
 
 test: $(STAMP)  ## the whole test suite (PostgreSQL and Redis tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)

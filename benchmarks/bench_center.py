@@ -1,0 +1,419 @@
+"""Center hub throughput: signed events, the /healthz floor and redemptions, through a real
+``ascc center serve`` (gunicorn) over loopback, on SQLite and on PostgreSQL.
+
+The load generator is wrk (Debian package ``wrk``): a Python generator on the same two cores
+would take half the CPU from the server. Standard Webhooks signatures carry a unique id and a
+timestamp, so the events are pre-signed here (distinct webhook-ids and orders, timestamps inside
+the tolerance) and a generated Lua script hands each wrk thread its own slice of them: every
+request is a first delivery, none a replay. Redemptions are pre-assigned vouchers, each
+redeemed once.
+
+    .venv/bin/python benchmarks/bench_center.py [--seconds 5] [--connections 8] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ascc_plugin.signatures import standard_headers  # noqa: E402
+
+ASCC = str(Path(sys.executable).parent / "ascc")
+PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12}]
+
+LUA = """
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  local nthreads = tonumber(args[1])
+  reqs = {}
+  local n = 0
+  for line in io.lines(args[2]) do
+    if n % nthreads == id then
+      local item = loadstring("return " .. line)()
+      table.insert(reqs, wrk.format(item.method, item.path, item.headers, item.body))
+    end
+    n = n + 1
+  end
+  i = 0
+  sent = 0
+end
+function request()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  sent = sent + 1
+  return reqs[i]
+end
+function done(summary, latency, requests)
+  local sent_total = 0
+  for _, thread in ipairs(threads) do sent_total = sent_total + thread:get("sent") end
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %f, "p50_ms": %f, "p99_ms": %f, '
+    .. '"status_errors": %d, "socket_errors": %d, "sent": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    sent_total))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a valid Lua string for ASCII content
+
+
+def lua_request(method: str, path: str, headers: dict[str, str], body: bytes) -> str:
+    hdrs = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
+    return (
+        f"{{method = {lua_string(method)}, path = {lua_string(path)}, headers = {{{hdrs}}}, "
+        f"body = {lua_string(body.decode())}}}"
+    )
+
+
+def event_body(shop: str, order_id: str, quantity: int = 1) -> bytes:
+    event = {
+        "event_id": f"evt-{order_id}",
+        "kind": "order.paid",
+        "occurred_at": "2026-11-02T10:15:00+00:00",
+        "gsp": {"platform": "shopify", "shop": shop},
+        "order": {
+            "id": order_id,
+            "number": "1",
+            "currency": "EUR",
+            "total": "99.00",
+            "placed_at": "2026-11-02T10:12:44+00:00",
+            "paid": True,
+            "customer": {"email": f"{order_id}@example.com", "name": "Ada"},
+            "lines": [
+                {
+                    "id": "L1",
+                    "sku": "TV",
+                    "title": "TV",
+                    "quantity": quantity,
+                    "unit_price": "99.00",
+                }
+            ],
+        },
+    }
+    return json.dumps({"event": event, "programs": PROGRAMS}).encode()
+
+
+def signed_event(gsp: dict[str, str], shop: str, order_id: str) -> tuple[dict[str, str], bytes]:
+    body = event_body(shop, order_id)
+    headers = {
+        "ASCC-Domain": shop,
+        "Content-Type": "application/json",
+        **standard_headers(gsp["signing_secret"], f"msg_{order_id}", int(time.time()), body),
+    }
+    return headers, body
+
+
+def cli(env: dict[str, str], *args: str) -> Any:
+    out = subprocess.run(
+        [ASCC, "center", *args], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(out.stdout) if out.stdout.strip().startswith("{") else out.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path) -> dict[str, Any]:
+    script, data = folder / "bench.lua", folder / "requests.lua"
+    script.write_text(LUA)
+    data.write_text("\n".join(lines) + "\n")
+    threads = 2
+    while len(lines) < 2 * threads:
+        lines = lines * 2  # every wrk thread needs a slice of its own
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(threads),
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    result["per_second"] = result["requests"] / result["seconds"]
+    return result
+
+
+def wrk_plain(url: str, seconds: int, connections: int) -> dict[str, Any]:
+    """wrk on one GET without a script, parsed from its --latency report."""
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    percent = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "99%"):
+            value = parts[1]
+            number = float(value.rstrip("usm"))
+            percent[parts[0]] = (
+                number / 1000
+                if value.endswith("us")
+                else (number if value.endswith("ms") else number * 1000)
+            )
+    rate = float(next(x for x in out.splitlines() if x.startswith("Requests/sec:")).split()[1])
+    non_2xx = next((int(x.split()[-1]) for x in out.splitlines() if "Non-2xx" in x), 0)
+    return {
+        "per_second": rate,
+        "p50_ms": percent["50%"],
+        "p99_ms": percent["99%"],
+        "status_errors": non_2xx,
+        "socket_errors": 0,
+        "sent": 0,
+    }
+
+
+def prepare_redemptions(
+    env: dict[str, str], gsp: dict[str, str], shop: str, provider: dict[str, str], count: int
+) -> list[str]:
+    """Vouchers issued, activated and assigned in-process (the service layer, no HTTP)."""
+    from datetime import UTC, datetime
+
+    from ascc_plugin.models import OrderEvent
+    from ascc_plugin.programs import Program
+    from center import create_app
+    from center.db import get_database
+    from center.hub import current_hub
+    from center.parties.auth import Kind, Principal
+    from center.parties.services import get_gsp
+    from center.vouchers import services
+    from center.vouchers.ingest import ingest
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        app = create_app()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    lines, programs = [], [Program.model_validate(p) for p in PROGRAMS]
+    with app.app_context():
+        hub, now = current_hub(), datetime.now(UTC)
+        for batch in range(0, count, 10):
+            body = json.loads(event_body(shop, f"r-{batch}", quantity=10))
+            event = OrderEvent.model_validate(body["event"])
+            with hub.database.transaction() as session:
+                issued = ingest(
+                    session, get_gsp(session, gsp["gsp_id"]), event, programs, hub.issuer, now
+                ).vouchers
+                for voucher in issued:
+                    holder = Principal(Kind.HOLDER, secret=voucher["holder_secret"])
+                    services.activate(session, voucher["id"], holder, now)
+                    services.assign(session, voucher["id"], holder, provider["provider_id"], now)
+                    lines.append(
+                        lua_request(
+                            "POST",
+                            f"/api/v1/vouchers/{voucher['id']}/redeem",
+                            {
+                                "Authorization": f"Bearer {provider['api_key']}",
+                                "Content-Type": "application/json",
+                            },
+                            json.dumps({"token": voucher["token"]}).encode(),
+                        )
+                    )
+    get_database(app).dispose()
+    return lines
+
+
+def postgres_database() -> tuple[str, str]:
+    import psycopg
+
+    name = f"ascc_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, name
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wait_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    pg_name = ""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'hub.sqlite'}"
+    else:
+        url, pg_name = postgres_database()
+    env = {
+        **os.environ,
+        "ASCC_DATABASE_URL": url,
+        "ASCC_KEYS_DIR": str(folder / "keys"),
+        "ASCC_DB_POOL_SIZE": "4",
+        "ASCC_DB_MAX_OVERFLOW": "4",
+    }
+    env.pop("ASCC_CONFIG", None)
+    try:
+        cli(env, "init-db")
+        shop = "bench.example"
+        gsp = cli(env, "add-gsp", "--name", "Bench", "--platform", "shopify", "--shop", shop)
+        provider = cli(
+            env, "add-provider", "--name", "P", "--categories", "repair", "--capacity", "100000"
+        )
+        redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
+        return serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+    finally:
+        if pg_name:
+            drop_postgres(pg_name)
+
+
+def serve_and_measure(
+    env: dict[str, str],
+    args: argparse.Namespace,
+    folder: Path,
+    gsp: dict[str, str],
+    shop: str,
+    redeem_lines: list[str],
+) -> dict[str, Any]:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            ASCC,
+            "center",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            args.worker_class,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/healthz")
+        wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
+        floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
+        events = [
+            lua_request("POST", "/api/v1/events", *signed_event(gsp, shop, f"o-{n}"))
+            for n in range(args.events)
+        ]
+        ingest = wrk(base, events, args.seconds, args.connections, folder)
+        redeem = wrk(base, redeem_lines, args.seconds, args.connections, folder)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "floor": floor,
+        "ingest": ingest,
+        "redeem": redeem,
+        "events_prepared": args.events,
+        "redemptions_prepared": len(redeem_lines),
+    }
+
+
+def report(backend: str, r: dict[str, Any]) -> None:
+    floor, ingest, redeem = r["floor"], r["ingest"], r["redeem"]
+    print(f"== {backend}")
+    for name, m in (("healthz floor", floor), ("signed events", ingest), ("redemptions", redeem)):
+        print(
+            f"  {name:<14} {m['per_second']:8.0f}/s   p50 {m['p50_ms']:7.2f} ms   "
+            f"p99 {m['p99_ms']:7.2f} ms   non-2xx {m['status_errors']}   "
+            f"socket errors {m['socket_errors']}"
+        )
+    print(
+        f"  ratio events/floor      {ingest['per_second'] / floor['per_second']:.2f}"
+        "   (goal on PostgreSQL: >= 0.40)"
+    )
+    print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
+    if ingest["sent"] > r["events_prepared"]:
+        print(
+            f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
+            "the rest were replays (raise --events)"
+        )
+    if redeem["sent"] > r["redemptions_prepared"]:
+        print(
+            f"  note: {redeem['sent'] - r['redemptions_prepared']} redemptions were repeats "
+            "(409s, counted in non-2xx); raise --redemptions"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--redemptions", type=int, default=3000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    print(
+        f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
+        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run"
+    )
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory(prefix=f"bench-center-{backend}-") as tmp:
+            report(backend, run_backend(backend, args, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""``ascc center …``: run, migrate and administer the hub from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ascc_plugin.cli import echo_json
+from ascc_plugin.keys import KeyFolderError
+from center import create_app, migrate
+from center.db import get_database
+from center.hub import current_hub
+from center.parties import services as parties
+from center.problems import Problem
+from center.records.services import RecordFilter, list_records
+from center.settings import SettingsError
+
+T = TypeVar("T")
+CSV_COLUMNS = (
+    "voucher_id",
+    "gsp_id",
+    "provider_id",
+    "program",
+    "kind",
+    "order_id",
+    "line_id",
+    "unit",
+    "state",
+    "valid_until",
+    "customer_email",
+    "created_at",
+    "updated_at",
+)
+
+
+@contextmanager
+def hub_app() -> Iterator[Flask]:
+    """The hub app from the layered settings; setting and database errors become CLI errors."""
+    try:
+        app = create_app()
+        with app.app_context():
+            yield app
+        get_database(app).dispose()
+    except (SettingsError, KeyFolderError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except Problem as exc:
+        raise click.ClickException(exc.detail) from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from None
+
+
+def in_transaction(work: Callable[[Session], T]) -> T:
+    hub = current_hub()
+    with hub.database.transaction() as session:
+        return work(session)
+
+
+@click.group()
+def center() -> None:
+    """The ASCC center hub (settings: ASCC_CONFIG's [hub] table, ASCC_* variables)."""
+
+
+@center.command("init-db")
+def init_db() -> None:
+    """Create or migrate the hub's database to the newest schema (and make the key folder)."""
+    with hub_app() as app:
+        migrate.upgrade(get_database(app))
+        click.echo(f"database ready: {get_database(app).engine.url.render_as_string()}")
+
+
+@center.command("add-gsp")
+@click.option("--name", required=True, help="The store's name.")
+@click.option("--platform", required=True, type=click.Choice(["shopify", "woocommerce"]))
+@click.option("--shop", required=True, help="The shop domain (the ASCC-Domain header).")
+@click.option("--webhook-url", default=None, help="Where the hub sends the store's webhooks.")
+def add_gsp(name: str, platform: str, shop: str, webhook_url: str | None) -> None:
+    """Register a store; prints its id, API key and signing secret (shown once)."""
+    with hub_app() as app:
+        now = current_hub().clock()
+        echo_json(
+            in_transaction(
+                lambda s: parties.add_gsp(
+                    s,
+                    name=name,
+                    platform=platform,
+                    shop=shop.strip().lower(),
+                    now=now,
+                    webhook_url=webhook_url,
+                )
+            )
+        )
+        del app
+
+
+@center.command("add-provider")
+@click.option("--name", required=True, help="The provider's name.")
+@click.option("--categories", required=True, help="Program kinds served, comma-separated.")
+@click.option("--region", default=None, help="Where the provider works.")
+@click.option(
+    "--capacity",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many open cases at once.",
+)
+@click.option("--description", default="", help="A short public description.")
+def add_provider(
+    name: str, categories: str, region: str | None, capacity: int, description: str
+) -> None:
+    """Register a provider; prints its id and API key (shown once)."""
+    with hub_app():
+        now = current_hub().clock()
+        echo_json(
+            in_transaction(
+                lambda s: parties.add_provider(
+                    s,
+                    name=name,
+                    categories=categories.split(","),
+                    region=region,
+                    capacity=capacity,
+                    description=description,
+                    now=now,
+                )
+            )
+        )
+
+
+@center.command("records")
+@click.option("--gsp", default=None, help="A store id.")
+@click.option("--customer", default=None, help="A customer's e-mail.")
+@click.option("--provider", default=None, help="A provider id.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+def records(gsp: str | None, customer: str | None, provider: str | None, fmt: str) -> None:
+    """Print the records of one store, customer or provider (operator view)."""
+    if sum(x is not None for x in (gsp, customer, provider)) != 1:
+        raise click.UsageError("give exactly one of --gsp, --customer, --provider")
+    with hub_app():
+        items = all_records(RecordFilter(gsp=gsp, customer=customer, provider=provider))
+    if fmt == "json":
+        echo_json(items)
+    else:
+        click.echo(to_csv(items), nl=False)
+
+
+def all_records(wanted: RecordFilter) -> list[dict[str, Any]]:
+    hub, items, cursor = current_hub(), [], None
+    while True:
+        with hub.database.transaction(write=False) as session:
+            page = list_records(session, wanted, cursor, 200)
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def to_csv(items: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        writer.writerow({**item, "customer_email": (item["customer"] or {}).get("email")})
+    return out.getvalue()

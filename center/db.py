@@ -1,0 +1,166 @@
+"""The database: one typed declarative base, and one engine + session factory per app.
+
+Nothing connects at import time. :class:`Database` is made by :func:`init_app` (or directly, for
+the in-process GSP variant) and hands out transactions:
+
+* ``database.transaction()`` — a write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers
+  queue on the busy timeout instead of failing with "database is locked");
+* ``database.transaction(write=False)`` — a read;
+* ``database.run(fn)`` — ``fn(session)`` in a write transaction, retried when a concurrent
+  transaction won a unique-constraint race (the retry then sees the winner's rows).
+
+SQLite connections get WAL, ``foreign_keys=ON`` and a busy timeout (SQLAlchemy's pysqlite
+recipe: take over the driver's implicit BEGIN with ``connect``/``begin`` events).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+T = TypeVar("T")
+WRITE_OPTION = "ascc_write"
+EXTENSION_KEY = "ascc_database"
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite keeps no offset: stored as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Every center model; constraints are named so migrations can refer to them."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        sqlite_synchronous: str = "NORMAL",
+        sqlite_busy_timeout: int = 30,
+    ) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+            )
+            _sqlite_events(self.engine, sqlite_synchronous, sqlite_busy_timeout)
+        else:
+            self.engine = create_engine(
+                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            )
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        On SQLite, the writers of one process queue on a lock before ``BEGIN IMMEDIATE``:
+        SQLite's own busy handler sleeps in steps of up to 100 ms, the lock wakes at once.
+        """
+        lock = self.write_lock if write else nullcontext()
+        with lock, self.sessions() as session, session.begin():
+            session.connection(execution_options={WRITE_OPTION: write})
+            yield session
+
+    def run(self, work: Callable[[Session], T], retries: int = 8) -> T:
+        """``work(session)`` in a write transaction, retried after a lost unique race."""
+        for attempt in range(retries + 1):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == retries or not _retryable(exc, self.is_sqlite):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _retryable(exc: Exception, is_sqlite: bool) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return is_sqlite and "locked" in str(exc)
+
+
+def _sqlite_events(engine: Engine, synchronous: str, busy_timeout: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout) * 1000}")
+        cursor.execute(f"PRAGMA synchronous={synchronous if synchronous.isalpha() else 'FULL'}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def init_app(app: Flask) -> Database:
+    """Make the app's database from its settings (no connection is opened yet)."""
+    config = app.config
+    database = Database(
+        config["DATABASE_URL"],
+        pool_size=int(config["DB_POOL_SIZE"]),
+        max_overflow=int(config["DB_MAX_OVERFLOW"]),
+        sqlite_synchronous=str(config["SQLITE_SYNCHRONOUS"]),
+        sqlite_busy_timeout=int(config["SQLITE_BUSY_TIMEOUT"]),
+    )
+    app.extensions[EXTENSION_KEY] = database
+    return database
+
+
+def get_database(app: Flask | None = None) -> Database:
+    database = (app or current_app).extensions[EXTENSION_KEY]
+    assert isinstance(database, Database)
+    return database

@@ -1,0 +1,70 @@
+"""What the views need besides the request: database, issuer, verifier, clock, plugin manager.
+
+:func:`install` puts one :class:`Hub` on a Flask app; the blueprints fetch it with
+:func:`current_hub`, so they mount in any app that installed a hub (the store service does, in
+``gsp`` mode, with its own database and keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pluggy
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
+
+from ascc_plugin.host import notify
+from ascc_plugin.tokens import Verifier
+from center.db import Database
+from center.parties import auth
+from center.parties.auth import Principal
+from center.vouchers.ingest import IngestResult, Issuer
+
+EXTENSION_KEY = "ascc_hub"
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Hub:
+    database: Database
+    issuer: Issuer
+    admin_digest: str | None = None
+    pm: pluggy.PluginManager | None = None
+    clock: Clock = utcnow
+    verifier: Verifier = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.verifier = Verifier(self.issuer.ring.jwks())
+
+    def principal(self, session: Session) -> Principal:
+        """The caller of the current request (cached for the request)."""
+        if "ascc_principal" not in g:
+            header = request.headers.get("Authorization")
+            g.ascc_principal = auth.resolve(session, header, self.admin_digest)
+        principal: Principal = g.ascc_principal
+        return principal
+
+    def notify_issued(self, result: IngestResult) -> None:
+        """After commit: the host's notification hooks for every newly issued voucher."""
+        if self.pm is None:
+            return
+        for voucher in result.issued:
+            notify(self.pm, "ascc_voucher_issued", voucher=voucher)
+            notify(self.pm, "ascc_deliver_voucher", voucher=voucher, customer=result.customer)
+
+
+def install(app: Flask, hub: Hub) -> Hub:
+    app.extensions[EXTENSION_KEY] = hub
+    return hub
+
+
+def current_hub() -> Hub:
+    hub = current_app.extensions[EXTENSION_KEY]
+    assert isinstance(hub, Hub)
+    return hub

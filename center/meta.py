@@ -1,0 +1,27 @@
+"""Endpoints anyone may call: health, the token keys, the API description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from center.hub import current_hub
+from center.openapi import document
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> dict[str, Any]:
+    return current_hub().issuer.ring.jwks()
+
+
+@bp.get("/openapi.json")
+def openapi() -> dict[str, Any]:
+    return document()

@@ -1,0 +1,115 @@
+"""Registering parties: each call returns the new id and the secrets, shown once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ascc_plugin.signatures import new_secret
+from center.parties import keys
+from center.parties.models import Gsp, Provider, ProviderCategory
+from center.problems import Conflict, InvalidInput, NotFound
+
+
+def add_gsp(
+    session: Session,
+    *,
+    name: str,
+    platform: str,
+    shop: str,
+    now: datetime,
+    webhook_url: str | None = None,
+) -> dict[str, str]:
+    """Register a store; returns ``{"gsp_id", "api_key", "signing_secret"}``."""
+    if session.scalar(select(Gsp.id).where(Gsp.shop == shop)) is not None:
+        raise Conflict(f"a store with shop {shop!r} is already registered")
+    api_key, secret = keys.new_key(keys.GSP_PREFIX), new_secret()
+    gsp = Gsp(
+        id=keys.new_party_id("gsp"),
+        name=name,
+        platform=platform,
+        shop=shop,
+        key_digest=keys.digest(api_key),
+        signing_secret=secret,
+        webhook_url=webhook_url,
+        created_at=now,
+    )
+    session.add(gsp)
+    session.flush()
+    return {"gsp_id": gsp.id, "api_key": api_key, "signing_secret": secret}
+
+
+def add_provider(
+    session: Session,
+    *,
+    name: str,
+    categories: Sequence[str],
+    now: datetime,
+    region: str | None = None,
+    capacity: int = 10,
+    description: str = "",
+) -> dict[str, str]:
+    """Register a provider; returns ``{"provider_id", "api_key"}``."""
+    clean = sorted({c.strip().lower() for c in categories if c.strip()})
+    if not clean:
+        raise InvalidInput("a provider serves at least one category (program kind)")
+    if capacity < 1:
+        raise InvalidInput("capacity is at least 1")
+    api_key = keys.new_key(keys.PROVIDER_PREFIX)
+    provider = Provider(
+        id=keys.new_party_id("prv"),
+        name=name,
+        region=region or None,
+        capacity=capacity,
+        description=description,
+        key_digest=keys.digest(api_key),
+        created_at=now,
+        rating_total=0,
+        reviews_count=0,
+        completed_services=0,
+        categories=[ProviderCategory(category=c) for c in clean],
+    )
+    session.add(provider)
+    session.flush()
+    return {"provider_id": provider.id, "api_key": api_key}
+
+
+def gsp_by_shop(session: Session, shop: str) -> Gsp | None:
+    return session.scalar(select(Gsp).where(Gsp.shop == shop))
+
+
+def get_gsp(session: Session, gsp_id: str) -> Gsp:
+    gsp = session.get(Gsp, gsp_id)
+    if gsp is None:
+        raise NotFound(f"no store {gsp_id!r}")
+    return gsp
+
+
+def get_provider(session: Session, provider_id: str) -> Provider:
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound(f"no provider {provider_id!r}")
+    return provider
+
+
+def provider_json(provider: Provider) -> dict[str, Any]:
+    """The public profile and service record shown in the directory."""
+    reviews = provider.reviews_count
+    rating = round(provider.rating_total / reviews, 2) if reviews else None
+    return {
+        "id": provider.id,
+        "name": provider.name,
+        "categories": provider.category_names,
+        "region": provider.region,
+        "capacity": provider.capacity,
+        "description": provider.description,
+        "record": {
+            "rating": rating,
+            "reviews": reviews,
+            "completed_services": provider.completed_services,
+        },
+    }

@@ -1,0 +1,95 @@
+"""RFC 9457 problem details: every error the API gives, and the one handler that maps them.
+
+Domain code raises :class:`Problem` subclasses (or :class:`IllegalTransition` from the state
+machine); :func:`init_app` turns them, Werkzeug's HTTP errors (unknown route, 405, 413 …) and
+any unexpected exception into ``application/problem+json`` bodies with ``type``, ``title``,
+``status`` and ``detail``. Nothing reaches a client as an HTML page or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from center.vouchers.states import IllegalTransition
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://ascc.dev/problems/"
+
+
+class Problem(Exception):
+    """An error with an HTTP status; ``slug`` names its ``type`` URI."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Not authenticated"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class InvalidInput(Problem):
+    status, slug, title = 422, "invalid-input", "Invalid input"
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ascc"'
+    return response
+
+
+def _from_problem(error: Problem) -> Response:
+    return problem_response(error.status, error.slug, error.title, error.detail, **error.extra)
+
+
+def _from_transition(error: IllegalTransition) -> Response:
+    return problem_response(
+        409,
+        "illegal-transition",
+        "Illegal state transition",
+        str(error),
+        state=error.state.value,
+        action=error.action.value,
+    )
+
+
+def _from_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    slug = (error.name or "error").lower().replace(" ", "-")
+    response = problem_response(status, slug, error.name or "Error", error.description or "")
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def _from_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error", exc_info=error)
+    return problem_response(500, "internal", "Internal error", "the hub could not answer")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, _from_problem)
+    app.register_error_handler(IllegalTransition, _from_transition)
+    app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(Exception, _from_unexpected)

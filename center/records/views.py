@@ -1,0 +1,54 @@
+"""``GET /api/v1/records``: the database manager, scoped by who asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from ascc_plugin.vouchers import VoucherState
+from center.hub import current_hub
+from center.parties.auth import Kind, Principal, require
+from center.problems import InvalidInput
+from center.records.services import RecordFilter, list_records
+from center.web import limit_arg, since_arg, text_arg
+
+bp = Blueprint("records", __name__)
+NOBODY = "-"  # a filter value no party id can equal: a scope that matches nothing
+
+
+@bp.get("/api/v1/records")
+def records() -> dict[str, Any]:
+    hub = current_hub()
+    wanted = filter_from_args()
+    with hub.database.transaction(write=False) as session:
+        principal = require(hub.principal(session), Kind.GSP, Kind.PROVIDER, Kind.ADMIN)
+        return list_records(
+            session, scoped(wanted, principal), text_arg("cursor", 100, empty_ok=False), limit_arg()
+        )
+
+
+def filter_from_args() -> RecordFilter:
+    state = text_arg("state", 20)
+    if state is not None and state not in {s.value for s in VoucherState}:
+        raise InvalidInput(
+            f"state: one of {', '.join(s.value for s in VoucherState)}", field="state"
+        )
+    return RecordFilter(
+        gsp=text_arg("gsp", 40),
+        customer=text_arg("customer"),
+        provider=text_arg("provider", 40),
+        state=state,
+        since=since_arg(),
+    )
+
+
+def scoped(wanted: RecordFilter, principal: Principal) -> RecordFilter:
+    """A store sees its own records, a provider its cases; asking for others' matches nothing."""
+    if principal.kind == Kind.GSP:
+        gsp = principal.id if wanted.gsp in (None, principal.id) else NOBODY
+        return RecordFilter(gsp, wanted.customer, wanted.provider, wanted.state, wanted.since)
+    if principal.kind == Kind.PROVIDER:
+        provider = principal.id if wanted.provider in (None, principal.id) else NOBODY
+        return RecordFilter(wanted.gsp, wanted.customer, provider, wanted.state, wanted.since)
+    return wanted

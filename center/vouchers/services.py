@@ -1,0 +1,237 @@
+"""Voucher lifecycle operations: check who may act → conditional update → audit event.
+
+Every state change is one ``UPDATE … WHERE seq = :seq AND state IN (:allowed)`` whose row count
+is checked, so two concurrent requests can never both move a voucher (single-use redemption
+holds under any concurrency, on PostgreSQL and on SQLite). Functions take a session inside a
+transaction and plain arguments; the caller commits (``Database.transaction``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ascc_plugin.identity import InvalidVoucherId, parse_id
+from ascc_plugin.tokens import TokenError, Verifier
+from ascc_plugin.vouchers import Voucher as VoucherJson
+from ascc_plugin.vouchers import VoucherState
+from center.parties import keys
+from center.parties.auth import Kind, Principal
+from center.parties.models import Provider, ProviderCategory
+from center.problems import Conflict, InvalidInput, NotFound, Unauthorized
+from center.records.services import Actor, append_event
+from center.vouchers.models import Voucher
+from center.vouchers.states import BEFORE_SERVICE, Action, IllegalTransition, plan
+
+NOT_FOUND = "no voucher with this id is visible to you"
+ACTIVE_CASES = (VoucherState.ASSIGNED, VoucherState.IN_SERVICE)
+
+
+def voucher_json(
+    voucher: Voucher, holder_secret: str | None = None, public_url: str = ""
+) -> dict[str, Any]:
+    """The DESIGN §7 voucher JSON (plus ``provider_id``); the secret only at first issue."""
+    data = VoucherJson(
+        id=voucher.id,
+        program=voucher.program,
+        kind=voucher.kind,
+        order_id=voucher.order_id,
+        line_id=voucher.line_id,
+        unit=voucher.unit,
+        state=voucher.state,
+        valid_until=voucher.valid_until,
+        token=voucher.token,
+        holder_secret=holder_secret,
+        holder_url=holder_url(public_url, voucher.id, holder_secret) if holder_secret else None,
+    ).to_json()
+    data["provider_id"] = voucher.provider_id
+    return data
+
+
+def holder_url(public_url: str, voucher_id: str, secret: str) -> str:
+    """The customer's link; the secret rides in the fragment, which never reaches server logs."""
+    return f"{public_url.rstrip('/')}/v/{voucher_id}#{secret}"
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.kind.value, principal.id)
+
+
+def visible_voucher(session: Session, voucher_id: str, principal: Principal) -> Voucher:
+    """The voucher if ``principal`` may see it: its holder, its store, its provider, the operator.
+
+    Everyone else — and every malformed or unknown id — gets the same 404; a caller with no
+    key at all gets 401 (whatever the id, so that reveals nothing either).
+    """
+    if principal.kind == Kind.ANONYMOUS:
+        raise Unauthorized("this operation needs a key or the voucher's holder secret")
+    try:
+        canonical = parse_id(voucher_id)
+    except InvalidVoucherId:
+        raise NotFound(NOT_FOUND) from None
+    voucher = session.scalar(select(Voucher).where(Voucher.id == canonical))
+    if voucher is None or not may_see(voucher, principal):
+        raise NotFound(NOT_FOUND)
+    return voucher
+
+
+def may_see(voucher: Voucher, principal: Principal) -> bool:
+    if principal.kind == Kind.HOLDER:
+        return principal.secret is not None and keys.matches(
+            principal.secret, voucher.holder_digest
+        )
+    return (
+        principal.kind == Kind.ADMIN
+        or principal.is_(Kind.GSP, voucher.gsp_id)
+        or principal.is_(Kind.PROVIDER, voucher.provider_id)
+    )
+
+
+def acting_voucher(session: Session, voucher_id: str, principal: Principal, kind: Kind) -> Voucher:
+    """The voucher if ``principal`` is the party of ``kind`` allowed to act on it; else 404."""
+    voucher = visible_voucher(session, voucher_id, principal)
+    if principal.kind != kind:
+        raise NotFound(NOT_FOUND)
+    return voucher
+
+
+def transition(
+    session: Session,
+    voucher: Voucher,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    detail: str | None = None,
+    **values: Any,
+) -> bool:
+    """Move ``voucher`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced."""
+    step = plan(action, voucher.state)
+    if step is None:
+        return False
+    if (
+        voucher.valid_until <= now
+        and action not in (Action.VOID, Action.EXPIRE)
+        and voucher.state in BEFORE_SERVICE
+    ):
+        raise IllegalTransition(
+            action,
+            voucher.state,
+            f"the voucher expired on {voucher.valid_until.date().isoformat()}",
+        )
+    result = session.execute(
+        update(Voucher)
+        .where(Voucher.seq == voucher.seq, Voucher.state.in_(step.sources))
+        .values(state=step.target, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
+    append_event(
+        session,
+        voucher.id,
+        action.value,
+        voucher.state.value,
+        step.target.value,
+        actor,
+        now,
+        detail,
+    )
+    for name, value in {"state": step.target, "updated_at": now, **values}.items():
+        set_committed_value(voucher, name, value)
+    return True
+
+
+def activate(session: Session, voucher_id: str, principal: Principal, now: datetime) -> Voucher:
+    voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
+    transition(session, voucher, Action.ACTIVATE, actor_of(principal), now)
+    return voucher
+
+
+def assign(
+    session: Session, voucher_id: str, principal: Principal, provider_id: Any, now: datetime
+) -> Voucher:
+    """The holder picks a provider that serves the voucher's kind and has room for a case."""
+    voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
+    known = isinstance(provider_id, str) and provider_id.isprintable() and len(provider_id) <= 40
+    provider = session.get(Provider, provider_id) if known else None
+    if provider is None:
+        raise InvalidInput("provider_id: no such provider", field="provider_id")
+    if voucher.kind not in provider.category_names:
+        raise InvalidInput(
+            f"provider_id: {provider.id} does not serve {voucher.kind!r}", field="provider_id"
+        )
+    if voucher.provider_id != provider.id and open_cases(session, provider.id) >= provider.capacity:
+        raise Conflict(f"provider {provider.id} has no free capacity")
+    transition(
+        session,
+        voucher,
+        Action.ASSIGN,
+        actor_of(principal),
+        now,
+        detail=f"provider {provider.id}",
+        provider_id=provider.id,
+    )
+    return voucher
+
+
+def open_cases(session: Session, provider_id: str) -> int:
+    query = select(func.count()).where(
+        Voucher.provider_id == provider_id, Voucher.state.in_(ACTIVE_CASES)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def redeem(
+    session: Session,
+    voucher_id: str,
+    principal: Principal,
+    token: Any,
+    verifier: Verifier,
+    now: datetime,
+) -> Voucher:
+    """The assigned provider redeems, once: the signed token must name this voucher."""
+    voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
+    if not isinstance(token, str) or not token:
+        raise InvalidInput("token: the voucher's signed token is required", field="token")
+    try:
+        claims = verifier.verify(token)
+    except TokenError as exc:
+        raise InvalidInput(f"token: refused ({exc})", field="token") from None
+    if claims.get("sub") != voucher.id:
+        raise InvalidInput("token: it belongs to another voucher", field="token")
+    transition(session, voucher, Action.REDEEM, actor_of(principal), now)
+    return voucher
+
+
+def complete(
+    session: Session, voucher_id: str, principal: Principal, notes: Any, now: datetime
+) -> Voucher:
+    voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
+    if notes is not None and (not isinstance(notes, str) or len(notes) > 10_000):
+        raise InvalidInput("notes: a text of at most 10000 characters", field="notes")
+    transition(session, voucher, Action.COMPLETE, actor_of(principal), now, notes=notes)
+    session.execute(
+        update(Provider)
+        .where(Provider.id == voucher.provider_id)
+        .values(completed_services=Provider.completed_services + 1)
+    )
+    return voucher
+
+
+def expire_due(session: Session, now: datetime) -> int:
+    """Expire every voucher whose term ended before service; returns how many."""
+    due = session.scalars(
+        select(Voucher).where(Voucher.valid_until <= now, Voucher.state.in_(BEFORE_SERVICE))
+    )
+    return sum(transition(session, v, Action.EXPIRE, Actor("system"), now) for v in due)
+
+
+def serves(session: Session, provider_id: str, kind: str) -> bool:
+    query = select(ProviderCategory).where(
+        ProviderCategory.provider_id == provider_id, ProviderCategory.category == kind
+    )
+    return session.scalar(query) is not None

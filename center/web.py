@@ -1,0 +1,76 @@
+"""Request parsing shared by the blueprints: JSON bodies and query parameters, checked."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, request
+
+from center.problems import InvalidInput, Problem
+
+
+class MalformedJson(Problem):
+    status, slug, title = 400, "malformed-json", "Malformed JSON"
+
+
+NUL_ESCAPE = b"\\u0000"
+
+
+def refuse_nul(raw: bytes) -> None:
+    """NUL characters cannot be stored in PostgreSQL text: refuse them up front (422)."""
+    if NUL_ESCAPE in raw.lower() or b"\x00" in raw:
+        raise InvalidInput("NUL characters (\\u0000) are not accepted")
+
+
+def json_object(allow_empty: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is ``{}`` when ``allow_empty``."""
+    raw = request.get_data(cache=True)
+    refuse_nul(raw)
+    if not raw.strip() and allow_empty:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedJson("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return data
+
+
+def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | None:
+    """A query parameter; an empty value means "not given" unless ``empty_ok`` is false."""
+    value = request.args.get(name)
+    if value == "" and not empty_ok:
+        raise InvalidInput(f"{name}: give a value or leave the parameter out", field=name)
+    if value is None or value == "":
+        return None
+    if len(value) > max_length:
+        raise InvalidInput(f"{name}: at most {max_length} characters", field=name)
+    if "\x00" in value:
+        raise InvalidInput(f"{name}: NUL characters are not accepted", field=name)
+    return value
+
+
+def limit_arg() -> int:
+    value = request.args.get("limit")
+    default, most = int(current_app.config["PAGE_SIZE"]), int(current_app.config["MAX_PAGE_SIZE"])
+    if value is None or value == "":
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
+        raise InvalidInput(f"limit: a whole number from 1 to {most}", field="limit")
+    return int(value)
+
+
+def since_arg() -> datetime | None:
+    value = text_arg("since", 64, empty_ok=False)
+    if value is None:
+        return None
+    try:
+        since = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("since: an ISO 8601 date-time with offset", field="since") from None
+    if since.tzinfo is None:
+        raise InvalidInput("since: give a UTC offset (e.g. 2026-01-01T00:00:00Z)", field="since")
+    return since

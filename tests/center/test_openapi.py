@@ -1,0 +1,85 @@
+"""The OpenAPI 3.1 document: valid, complete, and true of the live app (schemathesis)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from center.openapi import document
+from tests.center.conftest import LiveHub
+
+MAX_EXAMPLES = 15
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(document())  # type: ignore[arg-type]
+
+
+def test_every_route_is_described(live: LiveHub) -> None:
+    described = set(document()["paths"])
+    routes = {
+        str(rule).replace("<voucher_id>", "{voucher_id}")
+        for rule in live.app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
+    assert routes == described
+
+
+def test_every_error_answer_is_a_problem_document() -> None:
+    for path in document()["paths"].values():
+        for operation in path.values():
+            for status, answer in operation["responses"].items():
+                if status.startswith("4"):
+                    assert list(answer["content"]) == ["application/problem+json"]
+
+
+def test_served_document_equals_the_source(live: LiveHub) -> None:
+    assert live.call("GET", "/openapi.json").json() == json.loads(json.dumps(document()))
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub, tmp_path: Path) -> None:
+    """Two GSP identities as peers, so object-level authorization is checked too."""
+    alice, bob = live.new_gsp(), live.new_gsp()
+    live.issue(alice)
+    live.issue(bob)
+    users = [
+        {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {party.key}"}]}
+        for name, party in (("alice", alice), ("bob", bob))
+    ]
+    (tmp_path / "wfc.json").write_text(json.dumps({"auth": users}))
+    (tmp_path / "schemathesis.toml").write_text(
+        '[auth.wfc]\npath = "wfc.json"\npeers = ["alice", "bob"]\n'
+    )
+    st = shutil.which("st", path=str(Path(sys.executable).parent))
+    assert st is not None
+    run = subprocess.run(
+        [
+            st,
+            "--config-file",
+            str(tmp_path / "schemathesis.toml"),
+            "run",
+            live.url("/openapi.json"),
+            "--checks",
+            "all",
+            "-n",
+            str(MAX_EXAMPLES),
+            "--seed",
+            "7",
+            "--generation-deterministic",
+            "--request-timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
