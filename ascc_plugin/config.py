@@ -64,6 +64,14 @@ class CenterSection(Section):
     retry_cap_seconds: float = Field(default=600.0, gt=0)
 
 
+class GspSection(Section):
+    """``mode = "gsp"``: the store runs the center's service layer itself, for itself only."""
+
+    database: Path = Path("ascc-gsp.sqlite")
+    database_url: str | None = None  # e.g. postgresql://…; overrides ``database``
+    public_url: str | None = None  # base of holder links; default http://{host}:{port}
+
+
 class DeliverySection(Section):
     """How newly issued vouchers reach customers (the ``ascc_deliver_voucher`` built-ins)."""
 
@@ -96,6 +104,7 @@ class StoreConfig(Section):
     store: StoreSection = StoreSection()
     keys: KeysSection = KeysSection()
     center: CenterSection = CenterSection()
+    gsp: GspSection = GspSection()
     delivery: DeliverySection = DeliverySection()
     programs: tuple[Program, ...] = ()
     path: Path | None = None
@@ -161,6 +170,7 @@ def _resolve_paths(config: StoreConfig) -> StoreConfig:
     if keys.dir is not None:
         keys = keys.model_copy(update={"dir": base / keys.dir})
     center = config.center.model_copy(update={"outbox": base / config.center.outbox})
+    gsp = config.gsp.model_copy(update={"database": base / config.gsp.database})
     delivery = config.delivery.model_copy(update={"log_file": base / config.delivery.log_file})
-    update = {"store": store, "keys": keys, "center": center, "delivery": delivery}
+    update = {"store": store, "keys": keys, "center": center, "gsp": gsp, "delivery": delivery}
     return config.model_copy(update=update)

@@ -167,6 +167,18 @@ def ascc_register_commands(cli: click.Group) -> None:
 
 
 @hookspec
+def ascc_mount_apps(mount: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Serve more WSGI applications from the store service, beside its webhooks.
+
+    Call ``mount`` once per path prefix: ``mount(prefix, wsgi_app)``. A request whose path
+    starts with ``prefix`` (e.g. ``"/api/"``) goes to ``wsgi_app`` with its path unchanged;
+    every other request stays with the store service. The ``gsp`` handler mounts the center's
+    voucher API this way, so a store can run without any center. Two plugins mounting the same
+    prefix are refused at start.
+    """
+
+
+@hookspec
 def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
     """Offer voucher handlers by name: call ``register`` once per handler.
 

@@ -97,9 +97,9 @@ def generate_key(folder: Path) -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_private(folder / f"signing-{kid}.pem", pem)
+    write_private(folder / f"signing-{kid}.pem", pem)
     if not (folder / ID_KEY_FILE).exists():
-        _write_private(folder / ID_KEY_FILE, secrets.token_bytes(32).hex().encode())
+        write_private(folder / ID_KEY_FILE, secrets.token_bytes(32).hex().encode())
     (folder / ACTIVE_FILE).write_text(kid + "\n")
     ring = KeyRing.load(folder)
     (folder / JWKS_FILE).write_text(json.dumps(ring.jwks(), indent=2) + "\n")
@@ -117,7 +117,7 @@ def _read_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write a secret file readable by its owner only (created 0600, never wider)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as file:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from ascc_plugin import hookimpl
@@ -17,3 +19,10 @@ def ascc_register_commands(cli: click.Group) -> None:
     group = ensure_group(cli, "center", center.help or "")
     for command in (*center.commands.values(), serve, demo_seed):
         group.add_command(command)
+
+
+@hookimpl
+def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
+    from center.gsp import GspHandler
+
+    register("gsp", GspHandler)

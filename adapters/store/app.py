@@ -13,6 +13,7 @@ from sqlalchemy import text
 from adapters.shopify.views import bp as shopify_bp
 from adapters.store.db import make_engine, make_sessions
 from adapters.store.http import install_error_handlers
+from adapters.store.mounts import PrefixDispatcher, collect_mounts
 from adapters.store.privacy import StatePrivacy
 from adapters.store.service import Clock, StoreService, utcnow
 from adapters.woocommerce.views import bp as woocommerce_bp
@@ -38,6 +39,9 @@ def create_app(
     app.register_blueprint(shopify_bp)
     app.register_blueprint(woocommerce_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
+    mounts = collect_mounts(pm)
+    if mounts:
+        app.wsgi_app = PrefixDispatcher(app.wsgi_app, mounts)  # type: ignore[method-assign]
     return app
 
 

@@ -39,10 +39,15 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
     """Serve /webhooks/shopify, /webhooks/woocommerce and /healthz for the store of ascc.toml."""
     try:
         config = load_config(config_file)
+        listen = {
+            "host": host or config.store.host,
+            "port": config.store.port if port is None else port,
+        }
+        config = config.model_copy(update={"store": config.store.model_copy(update=listen)})
         app = create_app(config, pm=plugin_manager())
     except (ConfigError, KeyFolderError, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
-    bind = f"{host or config.store.host}:{config.store.port if port is None else port}"
+    bind = f"{config.store.host}:{config.store.port}"
     click.echo(
         f"ascc store: {config.store.platform} webhooks for {config.store.shop} "
         f"on http://{bind} (mode {config.store.mode})",

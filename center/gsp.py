@@ -1,0 +1,109 @@
+"""The ``gsp`` handler: the store runs the center's own service layer, for itself only.
+
+Claims 8–14: a store issues its vouchers without any center. The handler builds the hub's own
+Flask app (:func:`center.create_app`) on the store's database and key folder, migrates it, and
+registers the store as its one GSP. Each canonical event goes through the very ``ingest`` the
+hub's ``POST /api/v1/events`` runs; the hub's voucher, directory and records API is mounted
+under the store service (``ascc_mount_apps``), so customers and providers talk to the store.
+
+Providers are registered with the hub's own commands, pointed at the store's database:
+``ASCC_DATABASE_URL=sqlite:///…/ascc-gsp.sqlite ascc center add-provider …``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Flask
+
+from ascc_plugin.config import ConfigError, StoreConfig
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.keys import write_private
+from ascc_plugin.models import Order, OrderEvent
+from ascc_plugin.programs import Program
+from ascc_plugin.vouchers import Voucher
+from center import create_app, migrate
+from center.hub import EXTENSION_KEY, Hub
+from center.parties.models import Gsp
+from center.parties.services import add_gsp, gsp_by_shop
+from center.vouchers.ingest import ingest
+
+API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json")
+CREDENTIALS_FILE = "gsp-credentials.json"
+
+
+class GspHandler:
+    """Answers ``ascc_issue_vouchers`` by issuing here, with the hub's service layer."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        if config.keys.dir is None:
+            where = config.path or "configuration"
+            raise ConfigError(
+                f"{where}: keys.dir: gsp mode signs vouchers: set [keys] dir "
+                "(made by 'ascc keys generate --out keys')"
+            )
+        self.app = create_app(hub_settings(config))
+        self.hub: Hub = self.app.extensions[EXTENSION_KEY]
+        migrate.upgrade(self.hub.database)
+        self.gsp_id = self._ensure_gsp(config, config.keys.dir)
+        self.hub.database.dispose()  # no connection survives into forked server workers
+
+    def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
+        """Delivery and notification hooks run through the store's plugin manager."""
+        self.hub.pm = pm
+
+    @hookimpl
+    def ascc_issue_vouchers(
+        self, event: OrderEvent, order: Order, programs: Sequence[Program]
+    ) -> list[Voucher]:
+        hub = self.hub
+
+        def work(session: Any) -> Any:
+            gsp = session.get(Gsp, self.gsp_id)
+            return ingest(session, gsp, event, programs, hub.issuer, hub.clock())
+
+        result = hub.database.run(work)
+        hub.notify_issued(result)
+        fields = Voucher.model_fields
+        return [
+            Voucher.model_validate({k: v for k, v in item.items() if k in fields})
+            for item in result.vouchers
+        ]
+
+    @hookimpl
+    def ascc_mount_apps(self, mount: Callable[[str, Flask], None]) -> None:
+        for prefix in API_PREFIXES:
+            mount(prefix, self.app)
+
+    def _ensure_gsp(self, config: StoreConfig, keys_dir: Path) -> str:
+        """The store's own GSP record, made on first start (its API key is written once)."""
+        store = config.store
+        with self.hub.database.transaction() as session:
+            existing = gsp_by_shop(session, store.shop)
+            if existing is not None:
+                return existing.id
+            made = add_gsp(
+                session,
+                name=store.shop,
+                platform=store.platform,
+                shop=store.shop,
+                now=self.hub.clock(),
+            )
+        write_private(keys_dir / CREDENTIALS_FILE, (json.dumps(made, indent=2) + "\n").encode())
+        return made["gsp_id"]
+
+
+def hub_settings(config: StoreConfig) -> dict[str, Any]:
+    """The hub's settings for this store: its database, keys, issuer, links and policy."""
+    gsp, store = config.gsp, config.store
+    return {
+        "DATABASE_URL": gsp.database_url or f"sqlite:///{gsp.database}",
+        "KEYS_DIR": str(config.keys.dir),
+        "ISSUER": config.issuer,
+        "PUBLIC_URL": gsp.public_url or f"http://{store.host}:{store.port}",
+        "ISSUE_ON": store.issue_on,
+    }
