@@ -23,11 +23,12 @@ from flask import Flask
 from ascc_plugin.config import ConfigError, StoreConfig
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.keys import write_private
-from ascc_plugin.models import Order, OrderEvent
+from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.vouchers import Voucher
 from center import create_app, migrate
 from center.hub import EXTENSION_KEY, Hub
+from center.parties import privacy
 from center.parties.models import Gsp
 from center.parties.services import add_gsp, gsp_by_shop
 from center.vouchers.ingest import ingest
@@ -73,6 +74,26 @@ class GspHandler:
             Voucher.model_validate({k: v for k, v in item.items() if k in fields})
             for item in result.vouchers
         ]
+
+    @hookimpl
+    def ascc_customer_redact(
+        self, gsp: GspRef, customer: Customer, order_ids: Sequence[str]
+    ) -> None:
+        with self.hub.database.transaction() as session:
+            privacy.redact(privacy.matching_customers(session, self.gsp_id, customer, order_ids))
+
+    @hookimpl
+    def ascc_shop_redact(self, gsp: GspRef) -> None:
+        with self.hub.database.transaction() as session:
+            privacy.redact_store(session, self.gsp_id)
+
+    @hookimpl
+    def ascc_customer_data_request(
+        self, gsp: GspRef, customer: Customer, order_ids: Sequence[str]
+    ) -> dict[str, Any] | None:
+        with self.hub.database.transaction(write=False) as session:
+            found = privacy.matching_customers(session, self.gsp_id, customer, order_ids)
+            return privacy.customer_data(session, self.gsp_id, found) if found else None
 
     @hookimpl
     def ascc_mount_apps(self, mount: Callable[[str, Flask], None]) -> None:

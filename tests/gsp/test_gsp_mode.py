@@ -114,6 +114,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
             str(store_provider["api_key"]),
         ),
         "stores": {"center": services[1].url, "gsp": services[2].url},  # type: ignore[dict-item]
+        "keys": keys,  # type: ignore[dict-item]
     }
     next(generator, None)
 
@@ -214,3 +215,32 @@ def test_gsp_mode_without_keys_is_refused_at_start(tmp_path: Path) -> None:
     with pytest.raises(Exception, match=r"keys\.dir: gsp mode signs vouchers"):
         service.start(ready_seconds=20)
     assert service.process is not None and service.process.wait(10) == 1
+
+
+def test_privacy_requests_reach_the_hub_records_in_gsp_mode(sites: dict[str, Any]) -> None:
+    spec = order(880003)
+    store = sites["stores"]["gsp"]
+    shop = ShopifyEmulator(WEBHOOK_SECRET, shop=SHOP)
+    assert shop.order_request("orders/paid", spec).send(store).status_code == 200
+    credentials = json.loads((sites["keys"] / "gsp-credentials.json").read_text())
+    owner = {"Authorization": f"Bearer {credentials['api_key']}"}
+
+    def records() -> list[dict[str, Any]]:
+        answer = requests.get(f"{sites['gsp'].url}/api/v1/records", headers=owner, timeout=10)
+        assert answer.status_code == 200
+        return [r for r in answer.json()["items"] if r["order_id"] == "880003"]
+
+    assert {r["customer"]["email"] for r in records()} == {"grace@example.com"}
+    customer = {"id": 3, "email": "grace@example.com", "phone": None}
+    redact = {
+        "shop_id": 1,
+        "shop_domain": SHOP,
+        "customer": customer,
+        "orders_to_redact": ["880003"],
+    }
+    assert shop.request("customers/redact", redact).send(store).status_code == 200
+    assert {json.dumps(r["customer"]) for r in records()} <= {
+        "null",
+        json.dumps({"email": None, "name": None, "phone": None}),
+    }
+    assert len(records()) == 5  # the vouchers themselves stay
