@@ -18,7 +18,8 @@ from simulator.demo_orders import (
     woo_emulator,
     woo_order,
 )
-from simulator.demo_world import Store, register_providers, register_store, start_store
+from simulator.demo_world import Store, register
+from simulator.demo_world import start_stores as start_store_services
 
 
 def start_center(demo: Demo) -> Check:
@@ -28,17 +29,17 @@ def start_center(demo: Demo) -> Check:
 
 
 def register_parties(demo: Demo) -> Check:
-    stores = [register_store(demo.world, store) for store in demo.world.stores.values()]
-    providers = register_providers(demo.world)
-    ids = {
-        "stores": [s["gsp_id"] for s in stores],
-        "providers": [p["provider_id"] for p in providers],
-    }
-    return Check(f"{len(stores)} stores, {len(providers)} providers (ascc center add-…)", ids)
+    register(demo.world)
+    stores = [store.gsp["gsp_id"] for store in demo.world.stores.values()]
+    providers = [provider["provider_id"] for provider in demo.world.providers]
+    detail = (
+        f"{len(stores)} stores, {len(providers)} providers (ascc center add-gsp / add-provider)"
+    )
+    return Check(detail, {"stores": stores, "providers": providers})
 
 
 def start_stores(demo: Demo) -> Check:
-    urls = {name: start_store(demo.world, store).url for name, store in demo.world.stores.items()}
+    urls = start_store_services(demo.world)
     return Check("  ".join(f"{name} {url}" for name, url in urls.items()), {"urls": urls})
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.services import Service, ascc_json, center_service, store_service
+from simulator.services import READY_SECONDS, Service, ascc_json, center_service, store_service
 
 PROGRAMS_TOML = """
 [[programs]]
@@ -113,21 +114,38 @@ def new_world(folder: Path, center_port: int | None = None) -> World:
     return world
 
 
-def register_store(world: World, store: Store) -> dict[str, Any]:
-    """``ascc center add-gsp`` for ``store``; keeps its id, API key and signing secret."""
+def register(world: World) -> None:
+    """``ascc center add-gsp`` for each store and ``add-provider`` for each provider, at once."""
+    env = world.center.env
+    stores = [(store, store_args(store)) for store in world.stores.values()]
+    providers = [(row, provider_args(*row)) for row in PROVIDERS]
+    with ThreadPoolExecutor(max_workers=len(stores) + len(providers)) as pool:
+        made_stores = [(s, pool.submit(ascc_json, args, env)) for s, args in stores]
+        made_providers = [(row, pool.submit(ascc_json, args, env)) for row, args in providers]
+        for store, made in made_stores:
+            store.gsp = made.result()
+        for (name, categories, _), made in made_providers:
+            world.providers.append(
+                {**made.result(), "name": name, "categories": categories.split(",")}
+            )
+
+
+def store_args(store: Store) -> list[str]:
     name = f"Demo {store.platform.capitalize()}"
-    args = ["center", "add-gsp", "--name", name, "--platform", store.platform]
-    store.gsp = ascc_json([*args, "--shop", store.shop], world.center.env)
-    return store.gsp
+    return ["center", "add-gsp", "--name", name, "--platform", store.platform, "--shop", store.shop]
 
 
-def register_providers(world: World) -> list[dict[str, Any]]:
-    """``ascc center add-provider`` for each demo provider."""
-    for name, categories, region in PROVIDERS:
-        args = ["center", "add-provider", "--name", name, "--categories", categories]
-        made = ascc_json([*args, "--region", region], world.center.env)
-        world.providers.append({**made, "name": name, "categories": categories.split(",")})
-    return world.providers
+def provider_args(name: str, categories: str, region: str) -> list[str]:
+    return [
+        "center",
+        "add-provider",
+        "--name",
+        name,
+        "--categories",
+        categories,
+        "--region",
+        region,
+    ]
 
 
 def store_config(world: World, store: Store) -> str:
@@ -149,8 +167,12 @@ def store_config(world: World, store: Store) -> str:
     )
 
 
-def start_store(world: World, store: Store) -> Service:
-    """Write the store's ``ascc.toml`` and run ``ascc store serve`` on it."""
-    store.config.write_text(store_config(world, store))
-    store.service = store_service(store.config, workers=1)
-    return store.service.start()
+def start_stores(world: World) -> dict[str, str]:
+    """Write each store's ``ascc.toml`` and run ``ascc store serve`` on it (started together)."""
+    for store in world.stores.values():
+        store.config.write_text(store_config(world, store))
+        store.service = store_service(store.config, workers=1).launch()
+    for store in world.stores.values():
+        assert store.service is not None
+        store.service.wait_ready(READY_SECONDS)
+    return {name: store.url for name, store in world.stores.items()}
