@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lint format clean
+.PHONY: help install run demo test bench lint format clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ run: $(STAMP)  ## the hub on SQLite with a seeded demo marketplace (prints URLs 
 	rm -rf .demo
 	$(VENV)/bin/ascc center demo-seed --dir .demo --port 5000
 	ASCC_CONFIG=.demo/ascc.toml $(VENV)/bin/ascc center serve --port 5000
+
+demo: $(STAMP)  ## the end-to-end walk-through: center + two stores on loopback, one voucher's life
+	$(VENV)/bin/ascc demo
 
 test: $(STAMP)  ## the whole test suite (PostgreSQL and Redis tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -36,6 +36,17 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port`` (a bind succeeds)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class Service:
     """One ``ascc`` server process, with its log file and its base URL."""
@@ -53,6 +64,18 @@ class Service:
 
     def start(self, ready_seconds: float = READY_SECONDS) -> Service:
         """Start the process and return once ``/healthz`` answers 200."""
+        self.launch()
+        self.wait_ready(ready_seconds)
+        return self
+
+    def launch(self) -> Service:
+        """Start the process without waiting (then :meth:`wait_ready`: several start at once).
+
+        A port someone else listens on is refused here: probing ``/healthz`` there would ask
+        that other server, not ours.
+        """
+        if not port_is_free(self.port):
+            raise ServiceError(f"{self.name}: 127.0.0.1:{self.port} is already in use")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [ASCC, *self.args],
@@ -61,7 +84,6 @@ class Service:
                 env={**os.environ, **self.env},
                 start_new_session=True,
             )
-        self.wait_ready(ready_seconds)
         return self
 
     def wait_ready(self, seconds: float) -> None:
@@ -75,7 +97,7 @@ class Service:
                 try:
                     if session.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                         return
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     pass
                 time.sleep(0.05)  # the next probe; bounded by the deadline above
         raise ServiceError(f"{self.name} not ready after {seconds:.0f} s:\n{self.log_tail()}")

@@ -1,0 +1,140 @@
+"""Demo steps, second half: the provider directory, then one voucher's whole service life.
+
+The customer (holder secret from the delivery log) activates the voucher and assigns a provider
+found in the public directory; the provider verifies the signed token offline against the
+center's JWKS, redeems it once (a second redeem is refused) and completes the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ascc_plugin.tokens import TokenError, Verifier
+from simulator.demo_context import Check, Demo, StepFailed, expect
+from simulator.demo_orders import TV_LINE
+from simulator.demo_world import PROVIDERS
+
+WALKED_PROGRAM = "repair-12m"
+WALKED_LINE = str(TV_LINE)
+LIFE = ["issued", "activated", "assigned", "in_service", "completed"]
+
+
+def directory(demo: Demo, query: str = "") -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = demo.api("GET", f"/api/v1/providers{query}").expect(
+        200, "the provider directory"
+    )["items"]
+    return items
+
+
+def provider_directory(demo: Demo) -> Check:
+    everyone = {p["name"] for p in directory(demo)}
+    expect(
+        everyone == {name for name, _, _ in PROVIDERS}, f"the directory lists {sorted(everyone)}"
+    )
+    repairers = {p["name"] for p in directory(demo, f"?program={WALKED_PROGRAM}")}
+    wanted = {name for name, categories, _ in PROVIDERS if "repair" in categories.split(",")}
+    expect(repairers == wanted, f"?program={WALKED_PROGRAM} lists {sorted(repairers)}")
+    support = {p["name"] for p in directory(demo, "?category=support")}
+    expect(support == {"Helpdesk Heroes"}, f"?category=support lists {sorted(support)}")
+    detail = (
+        f"{len(everyone)} providers; {WALKED_PROGRAM}: {len(repairers)}; support: {len(support)}"
+    )
+    return Check(detail, {"program": sorted(repairers), "support": sorted(support)})
+
+
+def walked_delivery(demo: Demo) -> dict[str, Any]:
+    for line in demo.deliveries.values():
+        voucher = line["voucher"]
+        if voucher["program"] == WALKED_PROGRAM and voucher["line_id"] == WALKED_LINE:
+            return line
+    raise StepFailed(f"no delivered {WALKED_PROGRAM} voucher for line {WALKED_LINE}")
+
+
+def holder_action(demo: Demo, action: str, body: Any, state: str) -> dict[str, Any]:
+    voucher = demo.walked
+    path = f"/api/v1/vouchers/{voucher['id']}/{action}"
+    answer = demo.api("POST", path, voucher["holder_secret"], body).expect(200, action)
+    expect(answer["state"] == state, f"{action}: the voucher is {answer['state']}, not {state}")
+    return dict(answer)
+
+
+def activate(demo: Demo) -> Check:
+    demo.walked = dict(walked_delivery(demo)["voucher"])
+    holder_action(demo, "activate", None, "activated")
+    return Check(
+        f"{demo.walked['id']} ({WALKED_PROGRAM}, the TV) by its holder", {"id": demo.walked["id"]}
+    )
+
+
+def assign(demo: Demo) -> Check:
+    choices = directory(demo, f"?program={WALKED_PROGRAM}&region=Lisbon&sort=rating")
+    expect(bool(choices), "no provider in the directory serves the voucher")
+    demo.provider = next(p for p in demo.world.providers if p["provider_id"] == choices[0]["id"])
+    answer = holder_action(
+        demo, "assign", {"provider_id": demo.provider["provider_id"]}, "assigned"
+    )
+    expect(answer["provider_id"] == demo.provider["provider_id"], "assigned to another provider")
+    return Check(
+        f"to {demo.provider['name']} (the directory's first for {WALKED_PROGRAM})",
+        {"provider_id": demo.provider["provider_id"]},
+    )
+
+
+def verify_offline(demo: Demo) -> Check:
+    jwks = demo.api("GET", "/.well-known/jwks.json").expect(200, "the JWKS")
+    try:
+        claims = Verifier(jwks).verify(demo.walked["token"])
+    except TokenError as exc:
+        raise StepFailed(f"the voucher's token does not verify: {exc}") from None
+    expect(claims["sub"] == demo.walked["id"], f"the token names {claims['sub']}")
+    expect(claims["program"] == WALKED_PROGRAM, f"the token's program is {claims['program']}")
+    return Check(
+        f"EdDSA signature and claims hold against /.well-known/jwks.json (iss {claims['iss']})",
+        {"claims": claims},
+    )
+
+
+def provider_action(demo: Demo, action: str, body: Any) -> Any:
+    path = f"/api/v1/vouchers/{demo.walked['id']}/{action}"
+    return demo.api("POST", path, demo.provider["api_key"], body)
+
+
+def redeem(demo: Demo) -> Check:
+    answer = provider_action(demo, "redeem", {"token": demo.walked["token"]}).expect(200, "redeem")
+    expect(answer["state"] == "in_service", f"redeem: the voucher is {answer['state']}")
+    return Check(
+        "by the assigned provider with the signed token → in_service", {"state": answer["state"]}
+    )
+
+
+def redeem_again(demo: Demo) -> Check:
+    answer = provider_action(demo, "redeem", {"token": demo.walked["token"]})
+    expect(answer.status == 409, f"a second redeem got HTTP {answer.status}, not 409")
+    expect(
+        answer.content_type.startswith("application/problem+json"), "the refusal is no problem body"
+    )
+    return Check(f"refused: 409 {answer.json().get('title')}", {"status": answer.status})
+
+
+def complete(demo: Demo) -> Check:
+    answer = provider_action(demo, "complete", {"notes": "Replaced the HDMI board."}).expect(
+        200, "complete"
+    )
+    expect(answer["state"] == "completed", f"complete: the voucher is {answer['state']}")
+    return Check("by the provider → completed", {"state": answer["state"]})
+
+
+def final_state(demo: Demo) -> Check:
+    voucher = demo.api("GET", f"/api/v1/vouchers/{demo.walked['id']}", demo.walked["holder_secret"])
+    state = voucher.expect(200, "the voucher")["state"]
+    expect(state == "completed", f"the holder sees {state}")
+    store = demo.world.stores["shopify"]
+    record = next(r for r in demo.records(store) if r["voucher_id"] == demo.walked["id"])
+    states = [record["history"][0]["from"] or "issued"] + [e["to"] for e in record["history"]]
+    path = [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]]
+    expect(path == LIFE, f"the audit history runs {' → '.join(path)}")
+    demo.walked["state"] = state
+    return Check(
+        " → ".join(path) + f" ({len(record['history'])} audit events)",
+        {"state": state, "history": record["history"]},
+    )
