@@ -59,6 +59,7 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
             "bind": bind,
             "workers": workers,
             "worker_class": "sync",
+            "control_socket_disable": True,  # several services share a machine: no shared .ctl
             "timeout": 30,
             "graceful_timeout": 5,
             "preload_app": True,
