@@ -135,12 +135,17 @@ def store_service(config: Path, port: int | None = None, *, workers: int = 2) ->
     return Service(f"store {config.parent.name}", args, port, config.parent / "store.log")
 
 
-def ascc_json(args: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
-    """Run a one-shot ``ascc`` command that prints JSON (``add-gsp``, ``add-provider`` …)."""
+def ascc_run(args: Sequence[str], env: Mapping[str, str]) -> str:
+    """Run a one-shot ``ascc`` command (``init-db`` …) and return what it printed."""
     done = subprocess.run(
         [ASCC, *args], capture_output=True, text=True, check=False, env={**os.environ, **env}
     )
     if done.returncode != 0:
         raise ServiceError(f"ascc {' '.join(args)} failed: {done.stderr.strip()}")
-    answer: dict[str, object] = json.loads(done.stdout)
+    return done.stdout
+
+
+def ascc_json(args: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
+    """Run a one-shot ``ascc`` command that prints JSON (``add-gsp``, ``add-provider`` …)."""
+    answer: dict[str, object] = json.loads(ascc_run(args, env))
     return answer
