@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -95,15 +96,22 @@ def canonical(spec: OrderSpec) -> Order:
         placed_at=spec.created_at,
         paid=spec.paid,
         lines=tuple(
-            Line(id=str(line.id), sku=line.sku, title=line.title, quantity=line.quantity,
-                 unit_price=Decimal(line.price))
+            Line(
+                id=str(line.id),
+                sku=line.sku,
+                title=line.title,
+                quantity=line.quantity,
+                unit_price=Decimal(line.price),
+            )
             for line in spec.lines
         ),
         refunds=tuple(
             Refund(
                 id=str(refund.id),
                 created_at=refund.created_at,
-                lines=tuple(RefundLine(line_id=str(k), quantity=v) for k, v in refund.lines.items()),
+                lines=tuple(
+                    RefundLine(line_id=str(k), quantity=v) for k, v in refund.lines.items()
+                ),
             )
             for refund in spec.refunds
         ),
@@ -164,6 +172,7 @@ class Proxy:
         self.upstream, self.delay, self.drop = upstream.rstrip("/"), delay, drop
         self.attempts: Counter[str] = Counter()
         self.dropped: list[str] = []
+        self.answers: dict[str, list[bytes]] = {}
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.session = requests.Session()
@@ -204,12 +213,15 @@ class Proxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 webhook_id = self.headers.get("webhook-id", "")
                 attempt = proxy.count(webhook_id)
                 answer = proxy.forward(self.path, headers, body)
+                if answer is not None:
+                    with proxy.lock:
+                        proxy.answers.setdefault(webhook_id, []).append(answer.content)
                 if answer is None or proxy.drop(webhook_id, attempt):
                     if answer is not None:
                         with proxy.lock:
@@ -225,7 +237,7 @@ class Proxy:
                 self.end_headers()
                 self.wfile.write(answer.content)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 del format, args  # quiet
 
         return Handler
@@ -253,20 +265,21 @@ class Stack:
             return [request.send(self.store.url, session).status_code for request in deliveries]
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
-    """``stack(proxy_to=None)``: build the pair; every process and proxy is stopped after."""
+@contextmanager
+def stack_builder(folder: Path) -> Iterator[Callable[..., Stack]]:
+    """``build(proxy=None)`` makes the pair in ``folder``; on exit every process and proxy
+    started is stopped (processes killed: the folder is thrown away), even after a failure."""
     started: list[Service] = []
     proxies: list[Proxy] = []
 
     def build(proxy: Callable[[str], Proxy] | None = None) -> Stack:
-        center, registration = prepare_center(tmp_path / "center")
+        center, registration = prepare_center(folder / "center")
         started.append(center)
         relay = proxy(center.url).start() if proxy else None
         if relay is not None:
             proxies.append(relay)
         config = write_store_config(
-            tmp_path / "store",
+            folder / "store",
             center,
             registration,
             webhook_secret=WEBHOOK_SECRET,
@@ -279,21 +292,31 @@ def stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
         id_key = KeyRing.load(keys_dir(center)).id_key
         return Stack(center, registration, store, config, id_key, programs)
 
-    yield build
-    for service in reversed(started):
-        service.stop(kill=True)
-    for relay in proxies:
-        relay.stop()
+    try:
+        yield build
+    finally:
+        for service in reversed(started):
+            service.stop(kill=True)
+        for relay in proxies:
+            relay.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    """``stack(proxy=None)``: a hub (not started) and a running store in ``tmp_path``."""
+    with stack_builder(tmp_path) as build:
+        yield build
 
 
 class Kit:
     """Helpers for test modules (``--import-mode=importlib`` cannot import conftest)."""
 
     Proxy = Proxy
+    stack_builder = staticmethod(stack_builder)
     workload = staticmethod(workload)
     wait_for = staticmethod(wait_for)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kit() -> type[Kit]:
     return Kit

@@ -48,9 +48,7 @@ def check_drained(stack: Any, kit: Any, expected: dict[str, str]) -> list[dict[s
     for record in records:  # one "issue" in each voucher's audit trail: issued exactly once
         actions = Counter(event["action"] for event in record["history"])
         assert actions["issue"] == 1, record
-    kit.wait_for(
-        lambda: _empty(outbox_status(stack.config)), DRAIN_SECONDS, "an empty outbox"
-    )
+    kit.wait_for(lambda: _empty(outbox_status(stack.config)), DRAIN_SECONDS, "an empty outbox")
     return records
 
 
