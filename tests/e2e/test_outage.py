@@ -42,7 +42,7 @@ def check_drained(stack: Any, kit: Any, expected: dict[str, str]) -> list[dict[s
     view = stack.view()
     try:
         kit.wait_for(lambda: view.states() == expected, DRAIN_SECONDS, "the hub's vouchers")
-        records = view.records()
+        records: list[dict[str, Any]] = view.records()
     finally:
         view.close()
     for record in records:  # one "issue" in each voucher's audit trail: issued exactly once
