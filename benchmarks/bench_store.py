@@ -91,6 +91,7 @@ class Figures:
 @dataclass
 class ModeResult:
     name: str
+    answered: Figures
     issued: Figures
     customer: Figures
     drain: Figures
@@ -137,14 +138,14 @@ def post_all(
 
 def send_storefront(
     url: str, work: list[tuple[str, SignedRequest]], concurrency: int
-) -> dict[str, float]:
-    """Post the deliveries to the store; order id → when it was posted (epoch seconds)."""
+) -> dict[str, tuple[float, float]]:
+    """Post the deliveries to the store; order id → (posted, answered 200) in epoch seconds."""
 
     def post(request: SignedRequest) -> Callable[[requests.Session], int]:
         return lambda session: request.send(url, session).status_code
 
     jobs = [(key, post(request)) for key, request in work]
-    return {key: posted for key, (posted, _) in post_all(jobs, concurrency).items()}
+    return post_all(jobs, concurrency)
 
 
 def wait_until(check: Callable[[], bool], what: str) -> None:
@@ -208,14 +209,16 @@ def bench_center_mode(args: argparse.Namespace, folder: Path) -> ModeResult:
     with running(center.start(), store.start()):
         work = deliveries(registration.shop, args.orders, prefix=1)
         wanted = {key for key, _ in work}
-        posted = send_storefront(store.url, work, args.concurrency)
+        timed = send_storefront(store.url, work, args.concurrency)
+        posted = {key: at for key, (at, _) in timed.items()}
+        answered = figures(posted, {key: done for key, (_, done) in timed.items()})
         wait_until(lambda: len(delivered_at(config, wanted)) == len(wanted), "every voucher")
         view = CenterView(center.url, registration)
         issued = figures(posted, issued_at(view, wanted))
         customer = figures(posted, delivered_at(config, wanted))
         view.close()
     drain, drain_wall = bench_drain(args, folder / "drain")
-    return ModeResult("center", issued, customer, drain, drain_wall)
+    return ModeResult("center", answered, issued, customer, drain, drain_wall)
 
 
 def bench_drain(args: argparse.Namespace, folder: Path) -> tuple[Figures, float]:
@@ -325,6 +328,7 @@ def report(results: list[ModeResult], floor: Figures, args: argparse.Namespace) 
     print(floor.line("hub ingest floor (signed events)"))
     for result in results:
         print(f"mode {result.name}:")
+        print(result.answered.line("storefront webhook answered 200"))
         print(result.issued.line("storefront webhook → issued at hub"))
         print(result.customer.line("storefront webhook → delivered"))
         if result.drain.count:
