@@ -1,0 +1,147 @@
+"""A center and a store in ``center`` mode, wired as a store owner would (real processes).
+
+:func:`prepare_center` makes the hub's database and registers one store (``init-db`` and
+``add-gsp``, which work while the hub is down); :func:`write_store_config` writes that store's
+``ascc.toml`` pointing at the hub with the hub's key folder (so the voucher ids the store computes
+match the hub's). :class:`CenterView` reads what the hub holds over its records API, and
+:func:`outbox_status` asks ``ascc store outbox --json``. Used by the end-to-end tests and
+``benchmarks/bench_store.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from simulator.services import Service, ascc_json, run_ascc, center_service
+
+PROGRAMS = """
+[[programs]]
+id = "repair-12m"
+kind = "repair"
+term_months = 12
+
+[[programs]]
+id = "install-1m"
+kind = "installation"
+term_months = 1
+match = { min_unit_price = "100.00" }
+"""
+"""Every line gets a repair voucher per unit; lines at 100.00 or more an installation one too."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A store as the hub knows it (``ascc center add-gsp``'s answer)."""
+
+    gsp_id: str
+    api_key: str
+    signing_secret: str
+    shop: str
+
+
+def prepare_center(
+    folder: Path, port: int | None = None, *, shop: str = "e2e.myshopify.com", workers: int = 2
+) -> tuple[Service, Registration]:
+    """A hub in ``folder`` (database migrated, one Shopify store registered), not started."""
+    center = center_service(folder, port, workers=workers)
+    run_ascc(["center", "init-db"], center.env)
+    answer = ascc_json(
+        ["center", "add-gsp", "--name", "E2E", "--platform", "shopify", "--shop", shop],
+        center.env,
+    )
+    registration = Registration(
+        str(answer["gsp_id"]), str(answer["api_key"]), str(answer["signing_secret"]), shop
+    )
+    return center, registration
+
+
+def keys_dir(center: Service) -> Path:
+    return Path(center.env["ASCC_KEYS_DIR"])
+
+
+def write_store_config(
+    folder: Path,
+    center: Service,
+    registration: Registration,
+    *,
+    webhook_secret: str,
+    center_url: str | None = None,
+    retry_base: float = 0.05,
+    retry_cap: float = 0.5,
+) -> Path:
+    """``folder/ascc.toml`` for a Shopify store in ``center`` mode with the log channel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"""
+[store]
+platform = "shopify"
+shop = {json.dumps(registration.shop)}
+mode = "center"
+webhook_secret = {json.dumps(webhook_secret)}
+
+[keys]
+dir = {json.dumps(str(keys_dir(center)))}
+
+[center]
+url = {json.dumps(center_url or center.url)}
+signing_secret = {json.dumps(registration.signing_secret)}
+retry_base_seconds = {retry_base}
+retry_cap_seconds = {retry_cap}
+
+[delivery]
+channels = ["log"]
+{PROGRAMS}"""
+    path = folder / "ascc.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def outbox_status(config: Path) -> dict[str, Any]:
+    """``ascc store outbox --json --config CONFIG`` (works whether the hub is up or not)."""
+    return ascc_json(["store", "outbox", "--json", "--config", str(config)], {})
+
+
+def delivered(config: Path) -> list[dict[str, Any]]:
+    """The lines of the store's delivery log (``[delivery] log_file``), oldest first."""
+    path = config.parent / "ascc-deliveries.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+class CenterView:
+    """The hub's records of one store, read through ``GET /api/v1/records`` with its key."""
+
+    def __init__(self, url: str, registration: Registration) -> None:
+        self.url = url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {registration.api_key}"
+
+    def records(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
+            page = self.session.get(f"{self.url}/api/v1/records", params=params, timeout=5)
+            page.raise_for_status()
+            answer = page.json()
+            items.extend(answer["items"])
+            cursor = answer["next_cursor"]
+            if cursor is None:
+                return items
+
+    def states(self) -> dict[str, str]:
+        """Voucher id → state (fails on a repeated id: each voucher must exist once)."""
+        found = self.records()
+        ids: Sequence[str] = [item["voucher_id"] for item in found]
+        if len(set(ids)) != len(ids):
+            raise AssertionError(f"a voucher id is listed twice: {sorted(ids)}")
+        return {item["voucher_id"]: item["state"] for item in found}
+
+    def close(self) -> None:
+        self.session.close()
