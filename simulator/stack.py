@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from simulator.services import Service, ascc_json, run_ascc, center_service
+from simulator.services import Service, ascc_json, center_service, run_ascc
 
 PROGRAMS = """
 [[programs]]
