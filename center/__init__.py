@@ -10,7 +10,7 @@ state machine).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from center.hub import Hub, install, utcnow
 from center.parties.keys import ADMIN_PREFIX, digest
 from center.settings import SettingsError, load_settings
 from center.vouchers.ingest import Issuer
+from center.vouchers.sealing import Sealer
 
 __all__ = ["create_app", "ensure_keys"]
 
@@ -37,9 +38,14 @@ def create_app(
     app = Flask("center")
     load_settings(app, config)
     database = db.init_app(app)
-    ring = ensure_keys(Path(app.config["KEYS_DIR"]))
+    keys_dir = Path(app.config["KEYS_DIR"])
+    ring = ensure_keys(keys_dir)
     issuer = Issuer(
-        ring, str(app.config["ISSUER"]), str(app.config["PUBLIC_URL"]), app.config["ISSUE_ON"]
+        ring,
+        str(app.config["ISSUER"]),
+        str(app.config["PUBLIC_URL"]),
+        app.config["ISSUE_ON"],
+        Sealer.for_folder(keys_dir, timedelta(days=int(app.config["REPLAY_SECRETS_DAYS"]))),
     )
     install(app, Hub(database, issuer, admin_digest(app.config.get("ADMIN_KEY")), pm, clock))
     problems.init_app(app)

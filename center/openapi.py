@@ -216,7 +216,7 @@ def event_operation() -> dict[str, Any]:
     ]
     return {
         "summary": "A store's order event: reconcile the order's vouchers (idempotent per "
-        "webhook-id; a replay gets the first answer without holder secrets)",
+        "webhook-id; a replay gets the first answer again, holder secrets included for 30 days)",
         "parameters": [
             *signed,
             {"name": "ASCC-Event", "in": "header", "required": False, "schema": {"type": "string"}},

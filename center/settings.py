@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_KEY": None,
     "ISSUE_ON": "paid",
     "WEBHOOK_TOLERANCE": 300,
+    "REPLAY_SECRETS_DAYS": 30,  # how long a replayed delivery gets its holder secrets again
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 200,
     "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -4,9 +4,11 @@
 in-process in ``gsp`` mode. In one transaction it stores the store's programs and customer,
 issues the missing vouchers (holder secret and token made here), voids those no longer
 entitled, writes an audit event per change and records the delivery id with its answer. A
-replayed delivery id gets the stored answer back — without holder secrets, which exist only in
-the first answer (they are stored as digests). Run it through ``Database.run`` so a lost
-unique-constraint race (parallel replays) is retried and then answered from the winner's rows.
+replayed delivery id gets the stored answer back, with the first answer's holder secrets
+(vouchers keep only digests; the secrets are kept sealed beside the delivery record for a
+retention period, :mod:`center.vouchers.sealing`), so a lost reply loses no secret. Run it
+through ``Database.run`` so a lost unique-constraint race (parallel replays) is retried and
+then answered from the winner's rows.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from center.parties.models import Customer, Gsp
 from center.problems import Conflict, InvalidInput
 from center.records.services import Actor, append_event
 from center.vouchers.models import GspProgram, ProcessedEvent, Voucher
+from center.vouchers.sealing import Sealer
 from center.vouchers.services import holder_url, transition, voucher_json
 from center.vouchers.states import BEFORE_SERVICE, Action
 
@@ -46,6 +49,7 @@ class Issuer:
     issuer: str
     public_url: str
     issue_on: IssueOn = "paid"
+    sealer: Sealer | None = None  # keeps first answers' holder secrets for replays
 
     @property
     def signer(self) -> Signer:
@@ -84,7 +88,7 @@ def ingest(
             )
         )
         if done is not None:
-            return replay(done, digest)
+            return replay(done, digest, issuer, now)
     if (event.gsp.platform, event.gsp.shop) != (gsp.platform, gsp.shop):
         raise InvalidInput("event.gsp: the event names another store than the signing one")
     save_programs(session, gsp.id, programs, now)
@@ -98,6 +102,7 @@ def ingest(
                 webhook_id=webhook_id,
                 body_digest=digest,
                 response=answer,
+                sealed_secrets=seal_secrets(issuer, result.vouchers),
                 processed_at=now,
             )
         )
@@ -105,10 +110,33 @@ def ingest(
     return result
 
 
-def replay(done: ProcessedEvent, digest: str) -> IngestResult:
+def replay(done: ProcessedEvent, digest: str, issuer: Issuer, now: datetime) -> IngestResult:
+    """The first answer again, with its holder secrets while they are retained."""
     if digest and done.body_digest != digest:
         raise Conflict("webhook-id was already used for a different body")
-    return IngestResult(vouchers=list(done.response["vouchers"]), replayed=True)  # type: ignore[call-overload]
+    secrets = (
+        issuer.sealer.open(done.sealed_secrets, done.processed_at, now) if issuer.sealer else {}
+    )
+    vouchers = [
+        with_secret(voucher, secrets.get(voucher["id"]), issuer.public_url)
+        for voucher in done.response["vouchers"]  # type: ignore[attr-defined]
+    ]
+    return IngestResult(vouchers=vouchers, replayed=True)
+
+
+def seal_secrets(issuer: Issuer, vouchers: list[dict[str, Any]]) -> str | None:
+    secrets = {v["id"]: v["holder_secret"] for v in vouchers if "holder_secret" in v}
+    return issuer.sealer.seal(secrets) if issuer.sealer and secrets else None
+
+
+def with_secret(voucher: dict[str, Any], secret: str | None, public_url: str) -> dict[str, Any]:
+    if secret is None:
+        return dict(voucher)
+    return {
+        **voucher,
+        "holder_secret": secret,
+        "holder_url": holder_url(public_url, voucher["id"], secret),
+    }
 
 
 def strip_secret(voucher: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ class ProcessedEvent(Base):
     """A store delivery (``webhook-id``) already processed, with the answer it was given.
 
     Stored in the same transaction as its effect, so a replay finds either nothing (and redoes
-    the work) or this row (and gets the same answer back, holder secrets left out).
+    the work) or this row (and gets the same answer back, its holder secrets unsealed).
     """
 
     __tablename__ = "processed_events"
@@ -81,4 +81,5 @@ class ProcessedEvent(Base):
     webhook_id: Mapped[str] = mapped_column(String(255))
     body_digest: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, object]] = mapped_column(JSON)
+    sealed_secrets: Mapped[str | None] = mapped_column(Text)  # center.vouchers.sealing
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import stat
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from center.records.models import AuditEvent
 from center.vouchers.models import ProcessedEvent, Voucher
+from center.vouchers.sealing import SEAL_KEY_FILE, Sealer
 from tests.center.conftest import LiveHub, Party, event_body
 
 PROBLEM = "application/problem+json"
@@ -47,16 +51,32 @@ def test_event_issues_one_voucher_per_unit_and_program(live: LiveHub) -> None:
         assert voucher["token"].count(".") == 2
 
 
-def test_replay_answers_the_first_result_without_secrets(live: LiveHub) -> None:
+def test_replay_answers_the_first_result_with_its_secrets(live: LiveHub) -> None:
     gsp = live.new_gsp()
     body = event_body(gsp, quantity=1)
     first = live.post_event(gsp, body, webhook_id="msg_replay")
     again = live.post_event(gsp, body, webhook_id="msg_replay")
     assert first.status_code == again.status_code == 200
-    first_ids = [v["id"] for v in first.json()["vouchers"]]
-    assert [v["id"] for v in again.json()["vouchers"]] == first_ids
-    assert all("holder_secret" not in v for v in again.json()["vouchers"])
+    assert again.json() == first.json()  # a lost reply loses no holder secret
+    assert all(v["holder_secret"].startswith("hld_") for v in again.json()["vouchers"])
     assert count(live, Voucher, Voucher.gsp_id == gsp.id) == 2
+    later = live.post_event(gsp, body)  # the same state under a new delivery id: no secrets
+    assert [v["id"] for v in later.json()["vouchers"]] == [
+        v["id"] for v in first.json()["vouchers"]
+    ]
+    assert all("holder_secret" not in v for v in later.json()["vouchers"])
+
+
+def test_sealed_secrets_open_only_within_retention_and_with_their_key(tmp_path: Path) -> None:
+    sealer = Sealer.for_folder(tmp_path / "keys", timedelta(days=30))
+    assert stat.S_IMODE((tmp_path / "keys" / SEAL_KEY_FILE).stat().st_mode) == 0o600
+    sealed = sealer.seal({"V-1": "hld_secret"})
+    assert "hld_secret" not in sealed
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert sealer.open(sealed, at, at + timedelta(days=30)) == {"V-1": "hld_secret"}
+    assert sealer.open(sealed, at, at + timedelta(days=30, seconds=1)) == {}
+    assert Sealer.for_folder(tmp_path / "other").open(sealed, at, at) == {}
+    assert Sealer.for_folder(tmp_path / "keys").open(sealed, at, at) == {"V-1": "hld_secret"}
 
 
 def test_webhook_id_reused_for_another_body_is_409(live: LiveHub) -> None:

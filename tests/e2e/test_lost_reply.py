@@ -108,12 +108,6 @@ def test_retries_keep_the_webhook_id_and_issue_one_set(run: Run) -> None:
     assert set(given) <= set(run.work.expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub replays a repeated webhook-id without holder secrets, so the secrets of a "
-    "lost first answer are never delivered (center/vouchers/ingest.py strip_secret; see the "
-    "module docstring)",
-)
 def test_a_lost_reply_loses_no_holder_secret(run: Run) -> None:
     given = Counter(line["voucher"]["id"] for line in run.delivered)
     missing = sorted(set(run.work.expected) - set(given))
