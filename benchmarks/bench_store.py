@@ -18,14 +18,17 @@
 
     .venv/bin/python benchmarks/bench_store.py [--orders 200] [--concurrency 8]
 
-Each mode is one function in ``MODES``; ``gsp`` mode (the store issuing in process) is left to
-be filled in where marked.
+``gsp`` mode: ``ascc store serve`` (mode ``gsp``) issues with the hub's service layer inside
+the webhook request; "issued" is the ``created_at`` of the store's own hub records (read through
+the API it serves), "delivered" its delivery log. There is no outbox, so no drain.
+
+Each mode is one function in ``MODES``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import json
 import tempfile
 import threading
 import time
@@ -39,18 +42,17 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, SignedRequest  # noqa: E402
-from adapters.shopify.emulator import ShopifyEmulator  # noqa: E402
-from ascc_plugin.center_handler import event_body, webhook_id_for  # noqa: E402
-from ascc_plugin.config import config_from_mapping  # noqa: E402
-from ascc_plugin.models import GspRef, Line, Order, OrderEvent  # noqa: E402
-from ascc_plugin.programs import Program  # noqa: E402
-from ascc_plugin.signatures import standard_headers  # noqa: E402
-from simulator.services import Service, store_service  # noqa: E402
-from simulator.stack import (  # noqa: E402
+from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, SignedRequest
+from adapters.shopify.emulator import ShopifyEmulator
+from ascc_plugin.center_handler import event_body, webhook_id_for
+from ascc_plugin.config import config_from_mapping
+from ascc_plugin.keys import generate_key
+from ascc_plugin.models import GspRef, Line, Order, OrderEvent
+from ascc_plugin.programs import Program
+from ascc_plugin.signatures import standard_headers
+from center.gsp import CREDENTIALS_FILE
+from simulator.services import Service, store_service
+from simulator.stack import (
     PROGRAMS,
     CenterView,
     Registration,
@@ -63,6 +65,7 @@ from simulator.stack import (  # noqa: E402
 WEBHOOK_SECRET = "shpss_bench-storefront-secret"  # noqa: S105 (the emulated storefront's)
 PLACED = datetime(2025, 4, 2, 16, 0, tzinfo=UTC)
 DEADLINE = 60.0
+GSP_SHOP = "bench-gsp.myshopify.com"
 
 
 @dataclass
@@ -241,18 +244,45 @@ def bench_drain(args: argparse.Namespace, folder: Path) -> tuple[Figures, float]
     return Figures(len(stamps), stamps[-1] - stamps[0], []), wall
 
 
-# --- gsp mode: to be added by the integrator ------------------------------------------------
+# --- gsp mode ----------------------------------------------------------------------------------
 
 
-def bench_gsp_mode(args: argparse.Namespace, folder: Path) -> ModeResult | None:
-    """``mode = "gsp"`` (the store issues in process): TO BE ADDED once gsp mode exists.
+def gsp_store(folder: Path) -> tuple[Path, Service]:
+    """A store in ``gsp`` mode (issuing with the hub's service layer in process)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    generate_key(folder / "keys")
+    config = folder / "ascc.toml"
+    config.write_text(
+        f'[store]\nplatform = "shopify"\nshop = "{GSP_SHOP}"\nmode = "gsp"\n'
+        f'webhook_secret = "{WEBHOOK_SECRET}"\n\n[keys]\ndir = "keys"\n\n'
+        f'[delivery]\nchannels = ["log"]\n{PROGRAMS}'
+    )
+    return config, store_service(config)
 
-    Measure webhook → voucher issued (the store's own records or its delivery log) with the
-    same ``deliveries``/``send_storefront`` helpers and return a :class:`ModeResult`
-    (``drain`` does not apply: pass an empty ``Figures``). ``None`` skips the mode.
-    """
-    del args, folder
-    return None
+
+def bench_gsp_mode(args: argparse.Namespace, folder: Path) -> ModeResult:
+    """Store (mode ``gsp``): webhook → issued in the store's own hub records, → delivered."""
+    config, store = gsp_store(folder)
+    with running(store.start()):
+        work = deliveries(GSP_SHOP, args.orders, prefix=3)
+        wanted = {key for key, _ in work}
+        timed = send_storefront(store.url, work, args.concurrency)
+        posted = {key: at for key, (at, _) in timed.items()}
+        answered = figures(posted, {key: done for key, (_, done) in timed.items()})
+        credentials = json.loads((folder / "keys" / CREDENTIALS_FILE).read_text())
+        view = CenterView(
+            store.url,
+            Registration(
+                credentials["gsp_id"],
+                credentials["api_key"],
+                credentials["signing_secret"],
+                GSP_SHOP,
+            ),
+        )
+        issued = figures(posted, issued_at(view, wanted))
+        view.close()
+        customer = figures(posted, delivered_at(config, wanted))
+    return ModeResult("gsp", answered, issued, customer, Figures(0, 0.0, []), 0.0)
 
 
 MODES: dict[str, Callable[[argparse.Namespace, Path], ModeResult | None]] = {
