@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 import pluggy
 
 from ascc_plugin.host import PluginError, get_plugin_manager
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    default="ascc.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store's ascc.toml.",
+)
+"""The ``--config ascc.toml`` option of every store command (passed as ``config_file``)."""
 
 
 def build_cli(pm: pluggy.PluginManager) -> click.Group:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from ascc_plugin.cli import echo_json, plugin_manager
+from ascc_plugin.cli import config_option, echo_json, plugin_manager
 from ascc_plugin.config import ConfigError, load_config
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, process_event
@@ -52,14 +52,7 @@ def vouchers() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A canonical order event (JSON, DESIGN §3).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    default="ascc.toml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The store's ascc.toml.",
-)
+@config_option
 def vouchers_preview(event_file: Path, config_file: Path) -> None:
     """Print, as JSON, the vouchers EVENT entitles under the programs of ascc.toml."""
     try:

@@ -87,17 +87,26 @@ def _names(value: str | None) -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
+def collect_unique(hook: Any, callback: str, clash: str) -> dict[str, Any]:
+    """Call a ``register``-style hook; every plugin's ``(name, value)`` pairs, names unique.
+
+    ``callback`` is the name of the hook's callback argument; a name given twice raises
+    :class:`PluginError` saying ``two plugins {clash} {name!r}``.
+    """
+    collected: dict[str, Any] = {}
+
+    def register(name: str, value: Any) -> None:
+        if name in collected:
+            raise PluginError(f"two plugins {clash} {name!r}")
+        collected[name] = value
+
+    hook(**{callback: register})
+    return collected
+
+
 def handler_factories(pm: pluggy.PluginManager) -> dict[str, HandlerFactory]:
     """Every handler offered through ``ascc_register_handlers``; a duplicate name is an error."""
-    factories: dict[str, HandlerFactory] = {}
-
-    def register(name: str, factory: HandlerFactory) -> None:
-        if name in factories:
-            raise PluginError(f"two plugins offer a handler named {name!r}")
-        factories[name] = factory
-
-    pm.hook.ascc_register_handlers(register=register)
-    return factories
+    return collect_unique(pm.hook.ascc_register_handlers, "register", "offer a handler named")
 
 
 class ConfigPrograms:

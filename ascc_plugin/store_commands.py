@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ascc_plugin.center_handler import CenterHandler
-from ascc_plugin.cli import echo_json, ensure_group, plugin_manager
+from ascc_plugin.cli import config_option, echo_json, ensure_group, plugin_manager
 from ascc_plugin.config import ConfigError, StoreConfig, load_config
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure
@@ -19,14 +19,7 @@ from ascc_plugin.sender import DrainReport
 
 
 @click.command("outbox")
-@click.option(
-    "--config",
-    "config_file",
-    default="ascc.toml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The store's ascc.toml.",
-)
+@config_option
 @click.option(
     "--flush",
     is_flag=True,

@@ -10,21 +10,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from adapters.store.app import create_app, start_background, stop_background
-from ascc_plugin.cli import plugin_manager
+from ascc_plugin.cli import config_option, plugin_manager
 from ascc_plugin.config import ConfigError, load_config
 from ascc_plugin.host import PluginError
 from ascc_plugin.keys import KeyFolderError
 
 
 @click.command("serve")
-@click.option(
-    "--config",
-    "config_file",
-    default="ascc.toml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The store's ascc.toml.",
-)
+@config_option
 @click.option("--host", default=None, help="Address to listen on (default: [store] host).")
 @click.option(
     "--port",

@@ -11,22 +11,14 @@ from typing import Any
 
 import pluggy
 
-from ascc_plugin.host import PluginError
+from ascc_plugin.host import collect_unique
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def collect_mounts(pm: pluggy.PluginManager) -> dict[str, WsgiApp]:
     """Every ``(prefix, app)`` the plugins mount; a prefix mounted twice is an error."""
-    mounts: dict[str, WsgiApp] = {}
-
-    def mount(prefix: str, app: WsgiApp) -> None:
-        if prefix in mounts:
-            raise PluginError(f"two plugins mount an app at {prefix!r}")
-        mounts[prefix] = app
-
-    pm.hook.ascc_mount_apps(mount=mount)
-    return mounts
+    return collect_unique(pm.hook.ascc_mount_apps, "mount", "mount an app at")
 
 
 class PrefixDispatcher:
