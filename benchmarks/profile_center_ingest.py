@@ -49,12 +49,14 @@ def requests_for(gsp: dict[str, str], count: int, tag: str) -> list[tuple[dict[s
     for n in range(count):
         body = event_body(SHOP, f"{tag}-{n}")
         headers = {"ASCC-Domain": SHOP, "Content-Type": "application/json"}
-        headers.update(standard_headers(gsp["signing_secret"], f"m-{tag}-{n}", int(time.time()), body))
+        headers.update(
+            standard_headers(gsp["signing_secret"], f"m-{tag}-{n}", int(time.time()), body)
+        )
         out.append((headers, body))
     return out
 
 
-def run(backend: str, count: int, folder: Path, top: int) -> None:
+def run(backend: str, count: int, folder: Path, top: int, sort: str) -> None:
     pg_name = ""
     url = f"sqlite:///{folder / 'p.sqlite'}"
     if backend == "postgres":
@@ -78,18 +80,23 @@ def run(backend: str, count: int, folder: Path, top: int) -> None:
         work = requests_for(gsp, count, "run")
         profiler = cProfile.Profile()
         started = time.perf_counter()
-        profiler.enable()
+        if top:
+            profiler.enable()
         for headers, body in work:
             response = client.post("/api/v1/events", headers=headers, data=body)
             assert response.status_code == 200, response.text
         profiler.disable()
         elapsed = time.perf_counter() - started
-        print(f"== {backend}: {count} events, {1000 * elapsed / count:.2f} ms/event (profiled), "
-              f"{stats['statements'] / count:.1f} SQL statements and "
-              f"{stats['begins'] / count:.1f} transactions per event")
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
-        print(out.getvalue())
+        mode = "profiled" if top else "not profiled"
+        print(
+            f"== {backend}: {count} events, {1000 * elapsed / count:.2f} ms/event ({mode}), "
+            f"{stats['statements'] / count:.1f} SQL statements and "
+            f"{stats['begins'] / count:.1f} transactions per event"
+        )
+        if top:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
+            print(out.getvalue())
         get_database(app).dispose()
     finally:
         if pg_name:
@@ -100,12 +107,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--top", type=int, default=45, help="0: time without the profiler")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime")
     args = parser.parse_args()
     os.environ.pop("ASCC_CONFIG", None)
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            run(backend, args.events, Path(tmp), args.top)
+            run(backend, args.events, Path(tmp), args.top, args.sort)
 
 
 if __name__ == "__main__":
