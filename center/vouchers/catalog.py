@@ -53,7 +53,7 @@ def save_programs(
                     updated_at=now,
                 )
             )
-        elif row.definition != definition:
+        elif (row.kind, row.definition) != (program.kind, definition):
             row.kind, row.definition, row.updated_at = program.kind, definition, now
     # Only a committed write may let later events skip theirs (a rollback must not).
     event.listen(session, "after_commit", lambda _s: seen.put(gsp_id, digest), once=True)
