@@ -30,8 +30,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from ascc_plugin.signatures import standard_headers  # noqa: E402
+from center import serve  # noqa: E402
 
 ASCC = str(Path(sys.executable).parent / "ascc")
 PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -284,7 +286,7 @@ def wait_up(url: str) -> None:
         try:
             if requests.get(url, timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise SystemExit(f"{url} did not come up")
 
@@ -299,8 +301,6 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         **os.environ,
         "ASCC_DATABASE_URL": url,
         "ASCC_KEYS_DIR": str(folder / "keys"),
-        "ASCC_DB_POOL_SIZE": "4",
-        "ASCC_DB_MAX_OVERFLOW": "4",
     }
     env.pop("ASCC_CONFIG", None)
     try:
@@ -311,7 +311,9 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
             env, "add-provider", "--name", "P", "--categories", "repair", "--capacity", "100000"
         )
         redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
-        return serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+        measured = serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+        measured["ceiling"] = measure_ceiling(env, args, folder)
+        return measured
     finally:
         if pg_name:
             drop_postgres(pg_name)
@@ -367,6 +369,53 @@ def serve_and_measure(
     }
 
 
+def gunicorn_args(args: argparse.Namespace, port: int) -> list[str]:
+    return [
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        args.worker_class,
+        "--keep-alive",
+        "5",
+    ]
+
+
+def measure_ceiling(env: dict[str, str], args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """The bare single-INSERT app (benchmarks/ceiling_app.py) under the same gunicorn settings."""
+    from ceiling_app import make_table
+
+    make_table(env["ASCC_DATABASE_URL"])
+    port = free_port()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            *gunicorn_args(args, port),
+            "--chdir",
+            str(ROOT / "benchmarks"),
+            "ceiling_app:create_app()",
+        ],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/healthz")
+        wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
+        floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
+        line = lua_request("POST", "/insert", {"Content-Type": "text/plain"}, b"x" * 100)
+        insert = wrk(base, [line] * 4, args.seconds, args.connections, folder)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"floor": floor, "insert": insert}
+
+
 def report(backend: str, r: dict[str, Any]) -> None:
     floor, ingest, redeem = r["floor"], r["ingest"], r["redeem"]
     print(f"== {backend}")
@@ -381,6 +430,12 @@ def report(backend: str, r: dict[str, Any]) -> None:
         "   (goal on PostgreSQL: >= 0.40)"
     )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
+    bare, insert = r["ceiling"]["floor"], r["ceiling"]["insert"]
+    print(
+        f"  ceiling: bare app /healthz {bare['per_second']:.0f}/s, one INSERT "
+        f"{insert['per_second']:.0f}/s (p50 {insert['p50_ms']:.2f} ms), "
+        f"ratio {insert['per_second'] / bare['per_second']:.2f}"
+    )
     if ingest["sent"] > r["events_prepared"]:
         print(
             f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
@@ -397,9 +452,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--workers", type=int, default=serve.DEFAULT_WORKERS)
+    parser.add_argument("--threads", type=int, default=serve.DEFAULT_THREADS)
+    parser.add_argument(
+        "--worker-class", default=serve.DEFAULT_WORKER_CLASS, choices=["gthread", "sync"]
+    )
     parser.add_argument("--events", type=int, default=6000)
     parser.add_argument("--redemptions", type=int, default=3000)
     parser.add_argument("--backends", default="sqlite,postgres")

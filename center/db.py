@@ -15,6 +15,8 @@ recipe: take over the driver's implicit BEGIN with ``connect``/``begin`` events)
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -22,8 +24,17 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    make_url,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 T = TypeVar("T")
@@ -76,6 +87,7 @@ class Database:
         max_overflow: int = 10,
         sqlite_synchronous: str = "NORMAL",
         sqlite_busy_timeout: int = 30,
+        pool_pre_ping: bool = False,
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -89,19 +101,19 @@ class Database:
             _sqlite_events(self.engine, sqlite_synchronous, sqlite_busy_timeout)
         else:
             self.engine = create_engine(
-                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pool_pre_ping
             )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.is_sqlite else nullcontext()
+            WriterLock(sqlite_file(url)) if self.is_sqlite else nullcontext()
         )
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Session]:
         """A session inside one transaction: committed on success, rolled back on error.
 
-        On SQLite, the writers of one process queue on a lock before ``BEGIN IMMEDIATE``:
-        SQLite's own busy handler sleeps in steps of up to 100 ms, the lock wakes at once.
+        On SQLite, writers queue on a :class:`WriterLock` before ``BEGIN IMMEDIATE``: SQLite's
+        own busy handler sleeps in steps of up to 100 ms, the lock wakes the next one at once.
         """
         lock = self.write_lock if write else nullcontext()
         with lock, self.sessions() as session, session.begin():
@@ -109,7 +121,11 @@ class Database:
             yield session
 
     def run(self, work: Callable[[Session], T], retries: int = 8) -> T:
-        """``work(session)`` in a write transaction, retried after a lost unique race."""
+        """``work(session)`` in a write transaction, retried after a lost unique race.
+
+        Also retried: a pooled connection found dead (the database restarted), which the pool
+        then replaces — so no ``pool_pre_ping`` round trip is paid on every checkout.
+        """
         for attempt in range(retries + 1):
             try:
                 with self.transaction() as session:
@@ -123,10 +139,57 @@ class Database:
         self.engine.dispose()
 
 
-def _retryable(exc: Exception, is_sqlite: bool) -> bool:
-    if isinstance(exc, IntegrityError):
+def _retryable(exc: DBAPIError, is_sqlite: bool) -> bool:
+    if isinstance(exc, IntegrityError) or exc.connection_invalidated:
         return True
     return is_sqlite and "locked" in str(exc)
+
+
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; ``None`` for an in-memory database."""
+    database = make_url(url).database
+    return None if not database or database == ":memory:" else database
+
+
+class WriterLock:
+    """One SQLite writer at a time: a thread lock, then an ``flock`` shared by all processes.
+
+    Threads of one process queue on the thread lock; the process holding it then takes an
+    exclusive ``flock`` on ``<database>.writer`` so the workers of ``ascc center serve`` queue in
+    the kernel too, and are woken at once when the writer commits (SQLite's busy handler would
+    have them sleep and poll). The lock file is opened once per process, after any fork.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self.path = f"{database}.writer" if database else None
+        self.thread_lock = threading.Lock()
+        self.fd: int | None = None
+        self.pid = 0
+
+    def __enter__(self) -> None:
+        self.thread_lock.acquire()
+        try:
+            fd = self.file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.thread_lock.release()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            if self.fd is not None and self.pid == os.getpid():
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.thread_lock.release()
+
+    def file(self) -> int | None:
+        if self.path is None:
+            return None
+        if self.fd is None or self.pid != os.getpid():
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.pid = os.getpid()
+        return self.fd
 
 
 def _sqlite_events(engine: Engine, synchronous: str, busy_timeout: int) -> None:
@@ -155,6 +218,7 @@ def init_app(app: Flask) -> Database:
         max_overflow=int(config["DB_MAX_OVERFLOW"]),
         sqlite_synchronous=str(config["SQLITE_SYNCHRONOUS"]),
         sqlite_busy_timeout=int(config["SQLITE_BUSY_TIMEOUT"]),
+        pool_pre_ping=bool(config["DB_PRE_PING"]),
     )
     app.extensions[EXTENSION_KEY] = database
     return database

@@ -17,13 +17,17 @@ from sqlalchemy.orm import Session
 
 from ascc_plugin.host import notify
 from ascc_plugin.tokens import Verifier
+from center.caches import TtlCache
 from center.db import Database
 from center.parties import auth
 from center.parties.auth import Principal
+from center.parties.models import Gsp
+from center.parties.services import gsp_by_shop
 from center.vouchers.ingest import IngestResult, Issuer
 
 EXTENSION_KEY = "ascc_hub"
 Clock = Callable[[], datetime]
+GSP_TTL = 5.0
 
 
 def utcnow() -> datetime:
@@ -38,9 +42,28 @@ class Hub:
     pm: pluggy.PluginManager | None = None
     clock: Clock = utcnow
     verifier: Verifier = field(init=False)
+    gsps: TtlCache[str, Gsp] = field(init=False)
 
     def __post_init__(self) -> None:
         self.verifier = Verifier(self.issuer.ring.jwks())
+        self.gsps = TtlCache(GSP_TTL)
+
+    def gsp_for_shop(self, shop: str, fresh: bool = False) -> Gsp | None:
+        """The store registered for ``shop``, cached for :data:`GSP_TTL` seconds.
+
+        The row (with its signing secret) is detached and read-only; ``fresh`` reads it again,
+        which the events view does before refusing a signature, so a changed secret is never
+        refused because of the cache. Unknown shops are not cached.
+        """
+        gsp = None if fresh or not shop else self.gsps.get(shop)
+        if gsp is None:
+            with self.database.transaction(write=False) as session:
+                gsp = gsp_by_shop(session, shop)
+            if gsp is None:
+                self.gsps.discard(shop)
+                return None
+            self.gsps.put(shop, gsp)
+        return gsp
 
     def principal(self, session: Session) -> Principal:
         """The caller of the current request (cached for the request)."""

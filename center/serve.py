@@ -33,6 +33,11 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app(pm=get_plugin_manager())
 
 
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
+DEFAULT_WORKER_CLASS = "gthread"
+
+
 def gunicorn_options(
     host: str, port: int, workers: int, threads: int, worker_class: str
 ) -> dict[str, Any]:
@@ -52,16 +57,19 @@ def gunicorn_options(
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64))
 @click.option(
     "--threads",
-    default=4,
+    default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 256),
     help="Threads per worker (gthread).",
 )
 @click.option(
-    "--worker-class", default="gthread", show_default=True, type=click.Choice(["gthread", "sync"])
+    "--worker-class",
+    default=DEFAULT_WORKER_CLASS,
+    show_default=True,
+    type=click.Choice(["gthread", "sync"]),
 )
 def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 10,
+    "DB_PRE_PING": False,
     "SQLITE_SYNCHRONOUS": "NORMAL",
     "SQLITE_BUSY_TIMEOUT": 30,
 }

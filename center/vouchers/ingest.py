@@ -1,14 +1,21 @@
 """Ingest one store event: reconcile the order's vouchers with what its state entitles.
 
 :func:`ingest` is the service the ``POST /api/v1/events`` view calls, and the one the store runs
-in-process in ``gsp`` mode. In one transaction it stores the store's programs and customer,
-issues the missing vouchers (holder secret and token made here), voids those no longer
-entitled, writes an audit event per change and records the delivery id with its answer. A
-replayed delivery id gets the stored answer back, with the first answer's holder secrets
-(vouchers keep only digests; the secrets are kept sealed beside the delivery record for a
-retention period, :mod:`center.vouchers.sealing`), so a lost reply loses no secret. Run it
-through ``Database.run`` so a lost unique-constraint race (parallel replays) is retried and
-then answered from the winner's rows.
+in-process in ``gsp`` mode. In one transaction it records the delivery id with its answer,
+stores the store's programs and customer, issues the missing vouchers (holder secret and token
+made here), voids those no longer entitled and writes an audit event per change. A replayed
+delivery id gets the stored answer back with the first answer's holder secrets (vouchers keep
+only digests; the secrets are kept sealed beside the delivery record for a retention period,
+:mod:`center.vouchers.sealing`), so a lost reply loses no secret.
+
+The hot path is a handful of round trips (:mod:`center.vouchers.rows`): the order's vouchers
+are read, the answer is computed, then the delivery is claimed with ``INSERT … ON CONFLICT DO
+NOTHING`` — a parallel replay waits on the unique index and is answered from the winner's row
+— and the customer, vouchers and audit rows follow with one statement each. The programs are
+written only when they differ from what this process last committed for the store (a digest,
+re-checked against the database every :data:`PROGRAMS_TTL` seconds). Run it through
+``Database.run`` so a lost race on voucher ids (two deliveries of one order) is retried and then
+answered from the winner's rows.
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher as VoucherJson
 from ascc_plugin.vouchers import VoucherState
 from center.parties import keys
-from center.parties.models import Customer, Gsp
+from center.parties.models import Gsp
 from center.problems import Conflict, InvalidInput
-from center.records.services import Actor, append_event
-from center.vouchers.models import GspProgram, ProcessedEvent, Voucher
+from center.records.services import Actor
+from center.vouchers import rows
+from center.vouchers.catalog import PROGRAMS_TTL, save_programs  # noqa: F401 (re-exported)
+from center.vouchers.models import ProcessedEvent, Voucher
 from center.vouchers.sealing import Sealer
 from center.vouchers.services import holder_url, transition, voucher_json
 from center.vouchers.states import BEFORE_SERVICE, Action
@@ -81,31 +90,27 @@ def ingest(
     digest: str = "",
 ) -> IngestResult:
     """Reconcile ``event.order``'s vouchers; see the module docstring."""
-    if webhook_id is not None:
-        done = session.scalar(
-            select(ProcessedEvent).where(
-                ProcessedEvent.gsp_id == gsp.id, ProcessedEvent.webhook_id == webhook_id
-            )
+    order = event.order
+    entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
+    existing = {
+        v.id: v
+        for v in session.scalars(
+            select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id)
         )
+    }
+    result = answer(entitled, existing, issuer, now, order.customer)
+    if webhook_id is not None:
+        stored = {"vouchers": [strip_secret(v) for v in result.vouchers]}
+        sealed = seal_secrets(issuer, result.vouchers)
+        done = rows.claim_delivery(session, gsp.id, webhook_id, digest, stored, sealed, now)
         if done is not None:
             return replay(done, digest, issuer, now)
     if (event.gsp.platform, event.gsp.shop) != (gsp.platform, gsp.shop):
         raise InvalidInput("event.gsp: the event names another store than the signing one")
     save_programs(session, gsp.id, programs, now)
-    customer = save_customer(session, gsp.id, event.order.customer)
-    result = reconcile(session, gsp, event, programs, issuer, now, customer)
-    if webhook_id is not None:
-        answer = {"vouchers": [strip_secret(v) for v in result.vouchers]}
-        session.add(
-            ProcessedEvent(
-                gsp_id=gsp.id,
-                webhook_id=webhook_id,
-                body_digest=digest,
-                response=answer,
-                sealed_secrets=seal_secrets(issuer, result.vouchers),
-                processed_at=now,
-            )
-        )
+    customer_seq = save_customer(session, gsp.id, order.customer)
+    write_issued(session, gsp.id, result.issued, customer_seq, now)
+    void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
     session.flush()
     return result
 
@@ -143,74 +148,31 @@ def strip_secret(voucher: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in voucher.items() if k not in ("holder_secret", "holder_url")}
 
 
-def reconcile(
-    session: Session,
-    gsp: Gsp,
-    event: OrderEvent,
-    programs: Sequence[Program],
+def answer(
+    entitled: Sequence[VoucherJson],
+    existing: dict[str, Voucher],
     issuer: Issuer,
     now: datetime,
-    customer: Customer | None,
+    customer: CustomerJson | None,
 ) -> IngestResult:
-    order = event.order
-    entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
-    existing = {
-        v.id: v
-        for v in session.scalars(
-            select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id)
-        )
-    }
-    result = IngestResult(vouchers=[], customer=order.customer)
-    actor = Actor("gsp", gsp.id)
+    """The vouchers the order is entitled to: stored ones as they are, new ones minted here."""
+    result = IngestResult(vouchers=[], customer=customer)
     signer = issuer.signer
     for wanted in entitled:
         row = existing.get(wanted.id)
         if row is None:
-            issued = issue(session, gsp, wanted, signer, issuer.public_url, customer, now)
+            issued = mint(wanted, signer, issuer.public_url, now)
             result.issued.append(issued)
             result.vouchers.append({**issued.to_json(), "provider_id": None})
         else:
             result.vouchers.append(voucher_json(row))
-    reason = "cancelled" if order.cancelled else "refunded"
-    for row in existing.values():
-        if row.id not in {v.id for v in entitled} and row.state in BEFORE_SERVICE:
-            transition(session, row, Action.VOID, actor, now, detail=reason)
     return result
 
 
-def issue(
-    session: Session,
-    gsp: Gsp,
-    wanted: VoucherJson,
-    signer: Signer,
-    public_url: str,
-    customer: Customer | None,
-    now: datetime,
-) -> VoucherJson:
-    """Store one new voucher; the returned JSON model carries its token and holder secret."""
+def mint(wanted: VoucherJson, signer: Signer, public_url: str, now: datetime) -> VoucherJson:
+    """A new voucher's JSON model with its token and holder secret (nothing stored yet)."""
     secret = new_holder_secret()
     token = signer.sign_voucher(wanted, now)
-    session.add(
-        Voucher(
-            id=wanted.id,
-            gsp_id=gsp.id,
-            customer_seq=customer.seq if customer else None,
-            program=wanted.program,
-            kind=wanted.kind,
-            order_id=wanted.order_id,
-            line_id=wanted.line_id,
-            unit=wanted.unit,
-            state=VoucherState.ISSUED,
-            valid_until=wanted.valid_until,
-            token=token,
-            holder_digest=keys.digest(secret),
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    append_event(
-        session, wanted.id, "issue", None, VoucherState.ISSUED.value, Actor("gsp", gsp.id), now
-    )
     return wanted.model_copy(
         update={
             "token": token,
@@ -220,49 +182,79 @@ def issue(
     )
 
 
-def save_programs(
-    session: Session, gsp_id: str, programs: Sequence[Program], now: datetime
+def write_issued(
+    session: Session,
+    gsp_id: str,
+    issued: Sequence[VoucherJson],
+    customer_seq: int | None,
+    now: datetime,
 ) -> None:
-    """Keep the store's programs as it last described them."""
-    stored = {
-        p.program_id: p
-        for p in session.scalars(select(GspProgram).where(GspProgram.gsp_id == gsp_id))
+    """Store the new vouchers (holder secrets as digests) and their ``issue`` audit events."""
+    rows.insert_vouchers(session, [voucher_row(v, gsp_id, customer_seq, now) for v in issued])
+    rows.insert_audit(
+        session,
+        [
+            {
+                "voucher_id": v.id,
+                "action": "issue",
+                "from_state": None,
+                "to_state": VoucherState.ISSUED.value,
+                "actor_kind": "gsp",
+                "actor_id": gsp_id,
+                "detail": None,
+                "at": now,
+            }
+            for v in issued
+        ],
+    )
+
+
+def voucher_row(
+    voucher: VoucherJson, gsp_id: str, customer_seq: int | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": voucher.id,
+        "gsp_id": gsp_id,
+        "customer_seq": customer_seq,
+        "provider_id": None,
+        "program": voucher.program,
+        "kind": voucher.kind,
+        "order_id": voucher.order_id,
+        "line_id": voucher.line_id,
+        "unit": voucher.unit,
+        "state": VoucherState.ISSUED,
+        "valid_until": voucher.valid_until,
+        "token": voucher.token,
+        "holder_digest": keys.digest(voucher.holder_secret or ""),
+        "notes": None,
+        "created_at": now,
+        "updated_at": now,
     }
-    for program in programs:
-        definition = program.model_dump(mode="json")
-        row = stored.get(program.id)
-        if row is None:
-            session.add(
-                GspProgram(
-                    gsp_id=gsp_id,
-                    program_id=program.id,
-                    kind=program.kind,
-                    definition=definition,
-                    updated_at=now,
-                )
-            )
-        elif row.definition != definition:
-            row.kind, row.definition, row.updated_at = program.kind, definition, now
 
 
-def save_customer(session: Session, gsp_id: str, given: CustomerJson | None) -> Customer | None:
-    """The store's customer row, made or refreshed; ``None`` for a guest without data."""
+def void_unentitled(
+    session: Session,
+    gsp: Gsp,
+    entitled: Sequence[VoucherJson],
+    existing: dict[str, Voucher],
+    cancelled: bool,
+    now: datetime,
+) -> None:
+    """Void the stored vouchers the order no longer entitles (refunded or cancelled units)."""
+    wanted = {v.id for v in entitled}
+    reason = "cancelled" if cancelled else "refunded"
+    for row in existing.values():
+        if row.id not in wanted and row.state in BEFORE_SERVICE:
+            transition(session, row, Action.VOID, Actor("gsp", gsp.id), now, detail=reason)
+
+
+def save_customer(session: Session, gsp_id: str, given: CustomerJson | None) -> int | None:
+    """The store's customer row (its ``seq``), made or refreshed; ``None`` for a guest."""
     key = customer_key(given)
     if given is None or key is None:
         return None
-    row = session.scalar(
-        select(Customer).where(Customer.gsp_id == gsp_id, Customer.customer_key == key)
-    )
     email = given.email.strip().lower() if given.email else None
-    if row is None:
-        row = Customer(
-            gsp_id=gsp_id, customer_key=key, email=email, name=given.name, phone=given.phone
-        )
-        session.add(row)
-        session.flush()
-    elif (row.email, row.name, row.phone) != (email, given.name, given.phone):
-        row.email, row.name, row.phone = email, given.name, given.phone
-    return row
+    return rows.upsert_customer(session, gsp_id, key, email, given.name, given.phone)
 
 
 def customer_key(given: CustomerJson | None) -> str | None:
