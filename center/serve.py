@@ -51,6 +51,7 @@ def gunicorn_options(
         "loglevel": "warning",
         "keepalive": 5,
         "graceful_timeout": 10,
+        "control_socket_disable": True,  # several hubs may share a machine: no shared .ctl
     }
 
 
