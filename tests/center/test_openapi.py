@@ -18,7 +18,12 @@ MAX_EXAMPLES = 15
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
-    validate(document())  # type: ignore[arg-type]
+    spec = document()
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)  # type: ignore[arg-type]
+    broken = {**spec, "paths": {"/x": {"get": {"responses": {"200": {"content": 5}}}}}}
+    with pytest.raises(Exception, match="is a required property"):
+        validate(broken)  # type: ignore[arg-type]  # the validator does refuse a bad document
 
 
 def test_every_route_is_described(live: LiveHub) -> None:

@@ -3,11 +3,9 @@ and the hub closes the store's connection after the hub has processed the reques
 retries with the same ``webhook-id`` and the hub ends with exactly one set of vouchers.
 
 The second test states what the customer needs on top: each voucher's holder secret delivered
-exactly once. It fails today (strict xfail): the hub answers a repeated ``webhook-id`` with its
-first answer *without* the holder secrets (``center/vouchers/ingest.py``: ``strip_secret`` before
-storing the answer, digests only in the voucher rows), and the store delivers only vouchers that
-carry a secret (``ascc_plugin/center_handler.py``: ``issued_with_secret``), so the secrets of a
-lost first answer exist nowhere any more.
+exactly once. The hub replays a repeated ``webhook-id`` with its first answer, holder secrets
+included (sealed beside the delivery record: ``center/vouchers/sealing.py``), and the store
+delivers the vouchers of whichever answer it receives first.
 """
 
 from __future__ import annotations
