@@ -31,6 +31,8 @@ test: $(STAMP)  ## the whole test suite (PostgreSQL and Redis tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## the benchmarks: figures and ratios
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || { \
+	  echo "make bench: bench_center.py needs wrk: apt-get install wrk" >&2; exit 1; }
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 lint: $(STAMP)  ## ruff and mypy (strict on ascc_plugin/)
