@@ -54,9 +54,15 @@ def hub_app() -> Iterator[Flask]:
     except Problem as exc:
         raise click.ClickException(exc.detail) from None
     except SQLAlchemyError as exc:
-        raise click.ClickException(
-            f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-        ) from None
+        raise click.ClickException(database_error(exc)) from None
+
+
+def database_error(exc: SQLAlchemyError) -> str:
+    """A database failure in one line; a database without the schema says what to run."""
+    first = str(exc).splitlines()[0]
+    if "no such table" in first or ("relation" in first and "does not exist" in first):
+        return "the database has no ASCC schema yet: run 'ascc center init-db' first"
+    return f"database error: {exc.__class__.__name__}: {first}"
 
 
 def in_transaction(work: Callable[[Session], T]) -> T:

@@ -139,3 +139,10 @@ def wait_until_up(url: str, deadline_s: float = 30) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError(f"{url} did not come up")
+
+
+def test_commands_before_init_db_say_what_to_run(env: dict[str, str]) -> None:
+    result = run(env, "add-gsp", "--name", "S", "--platform", "shopify", "--shop", "s.example")
+    assert result.returncode == 1
+    assert "no ASCC schema yet: run 'ascc center init-db' first" in result.stderr
+    assert "Traceback" not in result.stderr
