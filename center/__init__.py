@@ -71,8 +71,9 @@ def ensure_keys(folder: Path) -> KeyRing:
 def register_blueprints(app: Flask) -> None:
     from center.directory.views import bp as directory
     from center.meta import bp as meta
+    from center.parties.views import bp as parties
     from center.records.views import bp as records
     from center.vouchers.views import bp as vouchers
 
-    for blueprint in (meta, vouchers, directory, records):
+    for blueprint in (meta, vouchers, parties, directory, records):
         app.register_blueprint(blueprint)

@@ -209,11 +209,16 @@ def voucher_action(summary: str, who: str, request_body: dict[str, Any] | None) 
     return operation
 
 
-def event_operation() -> dict[str, Any]:
-    signed = [
+def signed_headers() -> list[dict[str, Any]]:
+    """The headers of a signed store delivery (``ASCC-Domain`` and Standard Webhooks)."""
+    return [
         {"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
         for n in ("ASCC-Domain", "webhook-id", "webhook-timestamp", "webhook-signature")
     ]
+
+
+def event_operation() -> dict[str, Any]:
+    signed = signed_headers()
     return {
         "summary": "A store's order event: reconcile the order's vouchers (idempotent per "
         "webhook-id; a replay gets the first answer again, holder secrets included for 30 days)",
@@ -242,10 +247,72 @@ def event_operation() -> dict[str, Any]:
     }
 
 
+PRIVACY_CUSTOMER = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {k: nullable({"type": "string"}) for k in ("id", "email", "phone", "name")},
+}
+
+PRIVACY_ANSWERS = {
+    "anyOf": [
+        {
+            "type": "object",
+            "description": "customer_redact, shop_redact: how many customers were erased",
+            "required": ["request", "customers"],
+            "properties": {
+                "request": {"type": "string"},
+                "customers": {"type": "integer", "minimum": 0},
+            },
+        },
+        {
+            "type": "object",
+            "description": "customer_data_request: what the hub holds on the customer",
+            "required": ["request", "source", "customers", "vouchers"],
+            "properties": {
+                "request": {"const": "customer_data_request"},
+                "source": {"type": "string"},
+                "customers": {"type": "array", "items": PRIVACY_CUSTOMER},
+                "vouchers": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    ]
+}
+
+
+def privacy_operation() -> dict[str, Any]:
+    request_body = body(
+        {
+            "request": {
+                "type": "string",
+                "enum": ["customer_redact", "shop_redact", "customer_data_request"],
+            },
+            "customer": nullable(PRIVACY_CUSTOMER),
+            "order_ids": {
+                "type": "array",
+                "maxItems": 1000,
+                "items": {"type": "string", "minLength": 1, "maxLength": 200},
+            },
+        },
+        ["request"],
+    )
+    request_body["content"]["application/json"]["schema"]["additionalProperties"] = False
+    return {
+        "summary": "A store's privacy request (Shopify customers/redact, shop/redact, "
+        "customers/data_request) over the hub's records of that store's customers only: "
+        "erase name, e-mail and phone, or tell what the hub holds. Idempotent per webhook-id "
+        "(a replayed erasure gets the first answer; a replayed data request what is held now)",
+        "parameters": signed_headers(),
+        "security": [{"standardWebhooks": []}],
+        "requestBody": request_body,
+        "responses": {**ok(PRIVACY_ANSWERS), **problems(400, 401, 409, 413, 422)},
+    }
+
+
 def paths() -> dict[str, Any]:
     anyone: list[dict[str, Any]] = [{}]
     return {
         "/api/v1/events": {"post": event_operation()},
+        "/api/v1/privacy": {"post": privacy_operation()},
         "/api/v1/vouchers/{voucher_id}": {
             "get": {
                 "summary": "One voucher (its holder, its store, its assigned provider, operator)",

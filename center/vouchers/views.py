@@ -6,25 +6,20 @@ transaction, answer JSON. Mountable in any app that installed a :class:`center.h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict
 
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.programs import Program
-from ascc_plugin.signatures import SignatureError, verify_standard
-from center.hub import Hub, current_hub
-from center.parties.models import Gsp
-from center.problems import InvalidInput, Unauthorized
+from center.hub import current_hub
+from center.signed import parse_body, signed_delivery
 from center.vouchers import services
-from center.vouchers.ingest import body_digest, ingest
-from center.web import MalformedJson, json_object, refuse_nul
+from center.vouchers.ingest import ingest
+from center.web import json_object
 
 bp = Blueprint("vouchers", __name__)
-MAX_WEBHOOK_ID = 255
 
 
 class EventsBody(BaseModel):
@@ -39,64 +34,22 @@ class EventsBody(BaseModel):
 @bp.post("/api/v1/events")
 def post_event() -> dict[str, Any]:
     hub = current_hub()
-    body = request.get_data(cache=False)
-    now = hub.clock()
-    gsp, webhook_id = signed_by(hub, body, now)
-    if len(webhook_id) > MAX_WEBHOOK_ID:
-        raise InvalidInput(f"webhook-id: at most {MAX_WEBHOOK_ID} characters")
-    refuse_nul(body)
-    payload = parse_events_body(body)
-    digest = body_digest(body)
+    delivery = signed_delivery(hub)
+    payload = parse_body(EventsBody, delivery.body, "event")
     result = hub.database.run(
         lambda session: ingest(
-            session, gsp, payload.event, payload.programs, hub.issuer, now, webhook_id, digest
+            session,
+            delivery.gsp,
+            payload.event,
+            payload.programs,
+            hub.issuer,
+            delivery.now,
+            delivery.webhook_id,
+            delivery.digest,
         )
     )
     hub.notify_issued(result)
     return {"vouchers": result.vouchers}
-
-
-def signed_by(hub: Hub, body: bytes, now: datetime) -> tuple[Gsp, str]:
-    """The store named by ``ASCC-Domain`` and the delivery id, if it signed ``body``; else 401.
-
-    The store comes from the hub's short cache; before a signature is refused, the store is
-    read again, so a secret changed in the database is honoured at once.
-    """
-    shop = domain_header()
-    gsp = hub.gsp_for_shop(shop)
-    if gsp is None:
-        raise Unauthorized("ASCC-Domain names no registered store")
-    try:
-        return gsp, verify(gsp, body, now)
-    except SignatureError as exc:
-        fresh = hub.gsp_for_shop(shop, fresh=True)
-        if fresh is None or fresh.signing_secret == gsp.signing_secret:
-            raise Unauthorized(str(exc)) from None
-    try:
-        return fresh, verify(fresh, body, now)
-    except SignatureError as exc:
-        raise Unauthorized(str(exc)) from None
-
-
-def verify(gsp: Gsp, body: bytes, now: datetime) -> str:
-    headers = cast(Mapping[str, str], request.headers)
-    return verify_standard([gsp.signing_secret], headers, body, now.timestamp())
-
-
-def domain_header() -> str:
-    domain = request.headers.get("ASCC-Domain", "").strip()
-    return domain if domain.isprintable() and len(domain) <= 255 else ""
-
-
-def parse_events_body(body: bytes) -> EventsBody:
-    try:
-        return EventsBody.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        if any(error["type"] == "json_invalid" for error in errors):
-            raise MalformedJson("the body is not valid JSON") from None
-        problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors]
-        raise InvalidInput("the body is not a valid event", errors=problems[:50]) from None
 
 
 @bp.get("/api/v1/vouchers/<voucher_id>")

@@ -131,6 +131,7 @@ class LiveHub:
         webhook_id: str | None = None,
         timestamp: int | None = None,
         secret: str | None = None,
+        path: str = "/api/v1/events",
         **headers: str,
     ) -> requests.Response:
         msg_id = webhook_id or f"msg_{secrets.token_hex(8)}"
@@ -142,9 +143,7 @@ class LiveHub:
             **signed,
             **headers,
         }
-        return self.http.post(
-            self.url("/api/v1/events"), data=body, headers=all_headers, timeout=30
-        )
+        return self.http.post(self.url(path), data=body, headers=all_headers, timeout=30)
 
     def issue(self, gsp: Party, quantity: int = 1, **order: Any) -> list[dict[str, Any]]:
         """Send a paid order event; the issued vouchers (with holder secrets)."""

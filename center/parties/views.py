@@ -1,0 +1,56 @@
+"""``POST /api/v1/privacy``: a store's privacy request over the hub's records of its customers.
+
+Signed like ``POST /api/v1/events`` (:func:`center.signed.signed_delivery`: Standard Webhooks
+over the exact bytes, ``ASCC-Domain`` names the store, ``webhook-id`` is the idempotency key).
+The request only ever reaches the signing store's customers (:mod:`center.parties.privacy`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ascc_plugin.models import Customer
+from center.hub import current_hub
+from center.parties import privacy
+from center.signed import parse_body, signed_delivery
+
+bp = Blueprint("parties", __name__)
+
+MAX_ORDER_IDS = 1000
+OrderId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PrivacyBody(BaseModel):
+    """What the store asks: erase one customer, erase all, or tell what the hub holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request: privacy.RequestKind
+    customer: Customer | None = None
+    order_ids: tuple[OrderId, ...] = Field(default=(), max_length=MAX_ORDER_IDS)
+
+    @model_validator(mode="after")
+    def _shop_redact_names_nobody(self) -> Self:
+        if self.request == "shop_redact" and (self.customer is not None or self.order_ids):
+            raise ValueError("shop_redact erases every customer: give no customer or order_ids")
+        return self
+
+
+@bp.post("/api/v1/privacy")
+def post_privacy() -> dict[str, Any]:
+    hub = current_hub()
+    delivery = signed_delivery(hub)
+    payload = parse_body(PrivacyBody, delivery.body, "privacy request")
+    return hub.database.run(
+        lambda session: privacy.answer_request(
+            session,
+            delivery.gsp.id,
+            payload.request,
+            payload.customer,
+            payload.order_ids,
+            (delivery.webhook_id, delivery.digest, delivery.now),
+        )
+    )
