@@ -1,4 +1,5 @@
-"""One delivery attempt of an outbox entry to the center: ``POST {center}/api/v1/events``.
+"""One delivery attempt of an outbox entry to the center: ``POST {center}/api/v1/events``
+(order events) or ``POST {center}/api/v1/privacy`` (entries of kind ``privacy.*``).
 
 The exact stored bytes are sent (``data=``, never re-serialised), signed with Standard Webhooks:
 the ``webhook-id`` is the entry's and stays the same across retries; the timestamp and signature
@@ -17,10 +18,10 @@ from typing import Literal
 
 import requests
 
+from ascc_plugin.center_privacy import path_for
 from ascc_plugin.outbox import Entry
 from ascc_plugin.signatures import standard_headers
 
-EVENTS_PATH = "/api/v1/events"
 RETRYABLE_4XX = frozenset({408, 429})
 REASON_LIMIT = 300
 
@@ -48,7 +49,7 @@ class CenterClient:
         session: requests.Session,
         timeout: float = 5.0,
     ) -> None:
-        self.endpoint = url.rstrip("/") + EVENTS_PATH
+        self.base_url = url.rstrip("/")
         self.signing_secret = signing_secret
         self.session = session
         self.timeout = (min(timeout, 3.05), timeout)  # (connect, read) seconds
@@ -67,7 +68,7 @@ class CenterClient:
         """Send ``entry`` once; network failures come back as a *retry* outcome."""
         try:
             response = self.session.post(
-                self.endpoint,
+                self.base_url + path_for(entry.kind),
                 data=entry.body,
                 headers=self.headers(entry, now),
                 timeout=self.timeout,

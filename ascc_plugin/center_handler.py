@@ -6,6 +6,11 @@ here with the same id key the center uses (state ``issued``, no token, no secret
 the center). Once the center has answered, the vouchers that carry a holder secret (first issue
 only) go to ``ascc_deliver_voucher`` and ``ascc_voucher_issued``.
 
+Shopify's privacy requests (``ascc_customer_redact``, ``ascc_shop_redact``,
+``ascc_customer_data_request``) are queued in the same outbox for ``POST /api/v1/privacy``
+(:mod:`ascc_plugin.center_privacy`). A data request is answered later: the hook returns ``None``
+and the center's answer is kept in the entry (``ascc store outbox --json``: ``data_requests``).
+
 The store service starts the sender with :meth:`CenterHandler.start_background_sender` and
 stops it with :meth:`CenterHandler.stop` (or :meth:`CenterHandler.close`, which also closes the
 outbox file); ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
@@ -25,13 +30,20 @@ import pluggy
 import requests
 
 from ascc_plugin.center_client import CenterClient
+from ascc_plugin.center_privacy import (
+    PRIVACY_PREFIX,
+    Request,
+    is_privacy,
+    privacy_body,
+    privacy_webhook_id,
+)
 from ascc_plugin.config import ConfigError, StoreConfig
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import notify
 from ascc_plugin.identity import PUBLIC_PREVIEW_KEY
 from ascc_plugin.issuing import entitled_vouchers
 from ascc_plugin.keys import KeyRing
-from ascc_plugin.models import Order, OrderEvent
+from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
 from ascc_plugin.outbox import Entry, Outbox
 from ascc_plugin.programs import Program
 from ascc_plugin.sender import BackgroundSender, Backoff, DrainReport, Sender, Uniform
@@ -97,6 +109,38 @@ class CenterHandler:
         self.background.wake()
         return entitled_vouchers(event.gsp, order, programs, self.issue_on, self.id_key)
 
+    @hookimpl
+    def ascc_customer_redact(
+        self, gsp: GspRef, customer: Customer | None, order_ids: Sequence[str], delivery_id: str
+    ) -> None:
+        self.enqueue_privacy(gsp, "customer_redact", customer, order_ids, delivery_id)
+
+    @hookimpl
+    def ascc_shop_redact(self, gsp: GspRef, delivery_id: str) -> None:
+        self.enqueue_privacy(gsp, "shop_redact", None, (), delivery_id)
+
+    @hookimpl
+    def ascc_customer_data_request(
+        self, gsp: GspRef, customer: Customer | None, order_ids: Sequence[str], delivery_id: str
+    ) -> None:
+        """Queued: the center's answer arrives later and is kept in the outbox entry."""
+        self.enqueue_privacy(gsp, "customer_data_request", customer, order_ids, delivery_id)
+
+    def enqueue_privacy(
+        self,
+        gsp: GspRef,
+        request: Request,
+        customer: Customer | None,
+        order_ids: Sequence[str],
+        delivery_id: str,
+    ) -> None:
+        """Commit a privacy request for the center (a known delivery id changes nothing)."""
+        webhook_id = privacy_webhook_id(gsp, request, delivery_id)
+        key = f"{gsp.platform}:{gsp.shop}:{PRIVACY_PREFIX}{webhook_id}"
+        body = privacy_body(request, customer, order_ids)
+        self.outbox.enqueue(webhook_id, PRIVACY_PREFIX + request, gsp.shop, key, body)
+        self.background.wake()
+
     def start_background_sender(self) -> None:
         """Start draining in a daemon thread (idempotent); stop it with :meth:`close`."""
         self.background.start()
@@ -116,7 +160,11 @@ class CenterHandler:
         self.outbox.close()
 
     def deliver(self, entry: Entry, answer: bytes) -> bytes | None:
-        """Hand the vouchers with a holder secret to the delivery hooks; keep the rest."""
+        """Hand the vouchers with a holder secret to the delivery hooks; keep the rest.
+
+        A privacy request's answer is kept whole (it holds no holder secret)."""
+        if is_privacy(entry.kind):
+            return answer  # kept for the store owner (a data request's answer)
         if self.pm is None:
             raise RuntimeError("no plugin manager: call use_plugin_manager() (configure does)")
         try:

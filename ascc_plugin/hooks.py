@@ -124,7 +124,9 @@ def ascc_incentive_issued(incentive: dict[str, Any]) -> None:
 
 
 @hookspec
-def ascc_customer_redact(gsp: GspRef, customer: Customer, order_ids: Sequence[str]) -> None:
+def ascc_customer_redact(
+    gsp: GspRef, customer: Customer, order_ids: Sequence[str], delivery_id: str
+) -> None:
     """Erase the personal data of ``customer`` held for the store ``gsp`` (a privacy request).
 
     Called when the store asks for a customer's data to be erased (Shopify ``customers/redact``).
@@ -133,26 +135,33 @@ def ascc_customer_redact(gsp: GspRef, customer: Customer, order_ids: Sequence[st
     on the customer). Remove or blank the name, email and phone in your records; keep what the
     law lets you keep (voucher ids, amounts). Must be idempotent: the request may be delivered
     again. An exception makes the store service answer 503 so the storefront retries.
+    ``delivery_id`` is the storefront's id of this delivery (Shopify's ``X-Shopify-Webhook-Id``),
+    the same when it is delivered again: a key for forwarding the request exactly once (the
+    ``center`` handler derives its ``webhook-id`` from it). Take it only if you need it.
     """
 
 
 @hookspec
-def ascc_shop_redact(gsp: GspRef) -> None:
+def ascc_shop_redact(gsp: GspRef, delivery_id: str) -> None:
     """Erase every record held for the store ``gsp`` (Shopify ``shop/redact``, sent 48 hours
     after the app was uninstalled). Must be idempotent; an exception makes the store service
-    answer 503 so the storefront retries.
+    answer 503 so the storefront retries. ``delivery_id``: the storefront's id of this delivery
+    (see :func:`ascc_customer_redact`).
     """
 
 
 @hookspec
 def ascc_customer_data_request(
-    gsp: GspRef, customer: Customer, order_ids: Sequence[str]
+    gsp: GspRef, customer: Customer, order_ids: Sequence[str], delivery_id: str
 ) -> dict[str, Any] | None:
     """Return what this plugin holds about ``customer`` of the store ``gsp`` (a data request).
 
     Called for Shopify ``customers/data_request``. Every plugin's answer is collected (return
     ``None`` when you hold nothing); the store service records the answers for the store owner,
     who sends them to the customer. ``order_ids`` are the storefront orders the request names.
+    ``delivery_id``: the storefront's id of this delivery (see :func:`ascc_customer_redact`).
+    A plugin whose answer comes later returns ``None`` and keeps the answer where the store
+    owner finds it (the ``center`` handler: ``ascc store outbox --json``, ``data_requests``).
     """
 
 

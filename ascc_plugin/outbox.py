@@ -196,6 +196,10 @@ class Outbox:
         marks = ", ".join("?" for _ in states)
         return self._read(f"WHERE state IN ({marks}) ORDER BY seq", states)
 
+    def of_kind(self, kind: str, state: str = SENT) -> list[Entry]:
+        """The entries of one ``kind`` in ``state`` (e.g. answered data requests), oldest first."""
+        return self._read("WHERE kind = ? AND state = ? ORDER BY seq", (kind, state))
+
     def get(self, webhook_id: str) -> Entry | None:
         found = self._read("WHERE webhook_id = ?", (webhook_id,))
         return found[0] if found else None

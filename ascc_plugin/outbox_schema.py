@@ -1,10 +1,12 @@
-"""The outbox table: one row per event on its way to the center.
+"""The outbox table: one row per event (or privacy request) on its way to the center.
 
 Times are seconds since the epoch (the injected clock's unit). ``webhook_id`` is the Standard
 Webhooks id, stable across retries and unique: enqueuing a known id changes nothing.
-``order_key`` keeps the entries of one order in order. ``lease_owner``/``lease_until`` mark an
-entry claimed by a sender; ``delivered_at`` is set once the center's answer reached the delivery
-channels.
+``order_key`` keeps the entries of one order in order. ``kind`` also names the center's
+endpoint (``privacy.*`` → ``/api/v1/privacy``, else ``/api/v1/events``): no column was added
+for privacy requests, so outbox files written before them are read as they are.
+``lease_owner``/``lease_until`` mark an entry claimed by a sender; ``delivered_at`` is set once
+the center's answer reached the delivery channels.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ CLAIM = (
     " AND lease_until <= ? AND (last_attempt_at IS NULL OR last_attempt_at < ?)"
     " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.order_key = o.order_key"
     "  AND e.state = 'pending' AND e.seq < o.seq)"
+    " AND (o.kind NOT LIKE 'privacy.%' OR NOT EXISTS (SELECT 1 FROM outbox AS e"
+    "  WHERE e.state = 'pending' AND e.seq < o.seq))"
     f" ORDER BY seq LIMIT ?) RETURNING {COLUMNS}"
 )
 """Lease due entries (owner, lease_until, now, now, tried_before, limit): oldest first, and only
-the oldest pending entry of each order, so one order's events reach the center in order."""
+the oldest pending entry of each order, so one order's events reach the center in order. A
+privacy request (kind ``privacy.*``) waits until nothing queued before it is pending, so an
+erasure never overtakes the events that bring the data it erases."""

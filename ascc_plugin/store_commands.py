@@ -1,7 +1,12 @@
-"""``ascc store outbox``: what waits for the center, and draining it by hand."""
+"""``ascc store outbox``: what waits for the center, and draining it by hand.
+
+``data_requests`` lists the customer data requests the center has answered (its answer kept in
+the outbox entry, until sent entries are pruned after 30 days): the store owner sends them on.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +14,7 @@ from typing import Any
 import click
 
 from ascc_plugin.center_handler import CenterHandler
+from ascc_plugin.center_privacy import DATA_REQUEST_KIND, is_privacy
 from ascc_plugin.cli import config_option, echo_json, ensure_group, plugin_manager
 from ascc_plugin.config import ConfigError, StoreConfig, load_config
 from ascc_plugin.hooks import hookimpl
@@ -82,6 +88,21 @@ def _summary(outbox: Outbox, moved: int | None, report: DrainReport | None) -> d
         "retried_parked": moved,
         "flushed": flushed,
         "entries": [_entry_json(entry) for entry in outbox.entries(PENDING, PARKED)],
+        "data_requests": [_answered(entry) for entry in outbox.of_kind(DATA_REQUEST_KIND)],
+    }
+
+
+def _answered(entry: Entry) -> dict[str, Any]:
+    """A data request the center answered, with its answer (``null`` if unreadable)."""
+    try:
+        answer = json.loads(entry.response or b"null")
+    except ValueError:
+        answer = None
+    return {
+        "webhook_id": entry.webhook_id,
+        "request": json.loads(entry.body),
+        "sent_at": _iso(entry.sent_at) if entry.sent_at is not None else None,
+        "answer": answer,
     }
 
 
@@ -89,7 +110,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     return {
         "webhook_id": entry.webhook_id,
         "kind": entry.kind,
-        "order": entry.order_key.rsplit(":", 1)[-1],
+        "order": None if is_privacy(entry.kind) else entry.order_key.rsplit(":", 1)[-1],
         "state": entry.state,
         "attempts": entry.attempts,
         "next_attempt_at": _iso(entry.next_attempt_at) if entry.state == PENDING else None,
@@ -120,6 +141,8 @@ def _print(summary: dict[str, Any]) -> None:
                 click.echo(f"  {result['webhook_id']}: {result['reason']}")
     if summary["entries"]:
         _print_table(summary["entries"])
+    if answered := summary["data_requests"]:
+        click.echo(f"{len(answered)} customer data request(s) answered: see --json")
 
 
 def _print_table(entries: list[dict[str, Any]]) -> None:
@@ -128,7 +151,7 @@ def _print_table(entries: list[dict[str, Any]]) -> None:
         (
             e["webhook_id"],
             e["kind"],
-            e["order"],
+            e["order"] or "-",
             e["state"],
             str(e["attempts"]),
             e["next_attempt_at"] or "-",

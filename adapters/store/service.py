@@ -148,7 +148,7 @@ class StoreService:
         with self.sessions.begin() as session:
             if StateRecords(session, self.gsp).seen(keys):
                 return Outcome("duplicate", event_id)
-        answers = self._call(lambda: self._privacy_hooks(request))
+        answers = self._call(lambda: self._privacy_hooks(request, event_id))
         with self.sessions.begin() as session:
             StateRecords(session, self.gsp).remember(keys, topic, self.clock())
             if request.kind == "data_request":
@@ -164,12 +164,17 @@ class StoreService:
                 )
         return Outcome("recorded", event_id)
 
-    def _privacy_hooks(self, request: PrivacyRequest) -> list[dict[str, Any]]:
+    def _privacy_hooks(self, request: PrivacyRequest, delivery_id: str) -> list[dict[str, Any]]:
         hook = self.pm.hook
         if request.kind == "shop_redact":
-            hook.ascc_shop_redact(gsp=self.gsp)
+            hook.ascc_shop_redact(gsp=self.gsp, delivery_id=delivery_id)
             return []
-        args = {"gsp": self.gsp, "customer": request.customer, "order_ids": request.order_ids}
+        args = {
+            "gsp": self.gsp,
+            "customer": request.customer,
+            "order_ids": request.order_ids,
+            "delivery_id": delivery_id,
+        }
         if request.kind == "customer_redact":
             hook.ascc_customer_redact(**args)
             return []

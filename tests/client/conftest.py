@@ -39,6 +39,7 @@ class Seen:
     headers: dict[str, str]
     body: bytes
     verified: bool
+    path: str = ""
 
 
 @dataclass
@@ -64,7 +65,8 @@ class Receiver:
         request = Request(environ)
         body = request.get_data()
         with self.lock:
-            self.seen.append(Seen(dict(request.headers), body, self._verified(body, request)))
+            seen = Seen(dict(request.headers), body, self._verified(body, request), request.path)
+            self.seen.append(seen)
             step = self.plan.pop(0) if self.plan else 200
         with self.arrived:
             self.arrived.notify_all()
@@ -103,10 +105,17 @@ class Receiver:
         with self.lock:
             first = self.answers.get(webhook_id)
         if first is None:
-            first = json.dumps({"vouchers": self.vouchers_for(body)}).encode()
+            first = json.dumps(self.answer_for(body)).encode()
             with self.lock:
                 self.answers[webhook_id] = first
         return Response(first, status=200, content_type="application/json")
+
+    def answer_for(self, body: bytes) -> dict[str, Any]:
+        """A privacy request's answer (the request and one customer), else an event's."""
+        data = json.loads(body)
+        if isinstance(data, dict) and "request" in data:
+            return {"request": data["request"], "customers": 1}
+        return {"vouchers": self.vouchers_for(body)}
 
     def vouchers_for(self, body: bytes) -> list[dict[str, Any]]:
         """Like the center: the entitled vouchers, a holder secret only the first time."""
