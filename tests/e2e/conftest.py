@@ -312,6 +312,8 @@ class Kit:
     """Helpers for test modules (``--import-mode=importlib`` cannot import conftest)."""
 
     Proxy = Proxy
+    WEBHOOK_SECRET = WEBHOOK_SECRET
+    order_spec = staticmethod(order_spec)
     stack_builder = staticmethod(stack_builder)
     workload = staticmethod(workload)
     wait_for = staticmethod(wait_for)
