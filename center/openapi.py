@@ -197,6 +197,30 @@ def query(name: str, description: str, **schema: Any) -> dict[str, Any]:
     }
 
 
+NO_NUL = "^[^\\x00]*$"
+NUL_FREE_JSON = {
+    "description": "any JSON without NUL characters (refused: PostgreSQL text cannot hold them)",
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": ref("NulFreeJson")},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": ref("NulFreeJson"),
+        },
+    ],
+}
+
+
+def nul_free(request_body: dict[str, Any]) -> dict[str, Any]:
+    """A voucher action's body: its other members are ignored, but NUL is refused anywhere."""
+    schema = request_body["content"]["application/json"]["schema"]
+    schema["propertyNames"] = {"pattern": NO_NUL}
+    schema["additionalProperties"] = ref("NulFreeJson")
+    return request_body
+
+
 def voucher_action(summary: str, who: str, request_body: dict[str, Any] | None) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
@@ -205,7 +229,7 @@ def voucher_action(summary: str, who: str, request_body: dict[str, Any] | None) 
         "responses": {**ok(ref("Voucher")), **problems(400, 401, 404, 409, 422)},
     }
     if request_body is not None:
-        operation["requestBody"] = request_body
+        operation["requestBody"] = nul_free(request_body)
     return operation
 
 
@@ -250,7 +274,9 @@ def event_operation() -> dict[str, Any]:
 PRIVACY_CUSTOMER = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {k: nullable({"type": "string"}) for k in ("id", "email", "phone", "name")},
+    "properties": {
+        k: nullable({"type": "string", "pattern": NO_NUL}) for k in ("id", "email", "phone", "name")
+    },
 }
 
 PRIVACY_ANSWERS = {
@@ -290,7 +316,7 @@ def privacy_operation() -> dict[str, Any]:
             "order_ids": {
                 "type": "array",
                 "maxItems": 1000,
-                "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NO_NUL},
             },
         },
         ["request"],
@@ -328,21 +354,24 @@ def paths() -> dict[str, Any]:
             "post": voucher_action(
                 "The holder chooses a provider serving the voucher's kind",
                 "holder",
-                body({"provider_id": {"type": "string"}}, ["provider_id"]),
+                body({"provider_id": {"type": "string", "pattern": NO_NUL}}, ["provider_id"]),
             )
         },
         "/api/v1/vouchers/{voucher_id}/redeem": {
             "post": voucher_action(
                 "The assigned provider redeems the voucher with its signed token (single use)",
                 "providerKey",
-                body({"token": {"type": "string"}}, ["token"]),
+                body({"token": {"type": "string", "pattern": NO_NUL}}, ["token"]),
             )
         },
         "/api/v1/vouchers/{voucher_id}/complete": {
             "post": voucher_action(
                 "The assigned provider reports the service completed",
                 "providerKey",
-                body({"notes": nullable({"type": "string", "maxLength": 10000})}, []),
+                body(
+                    {"notes": nullable({"type": "string", "maxLength": 10000, "pattern": NO_NUL})},
+                    [],
+                ),
             )
         },
         "/api/v1/providers": {
@@ -445,6 +474,7 @@ def document(server_url: str = "/") -> dict[str, Any]:
                 "AuditEvent": EVENT_RECORD,
                 "Record": RECORD_SCHEMA,
                 "VoucherState": {"type": "string", "enum": [s.value for s in VoucherState]},
+                "NulFreeJson": NUL_FREE_JSON,
             },
         },
     }
