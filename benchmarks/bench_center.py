@@ -28,6 +28,8 @@ from typing import Any
 
 import requests
 
+from simulator.services import WaitTimeout, poll_until
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -281,14 +283,16 @@ def drop_postgres(name: str) -> None:
 
 
 def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def up() -> bool | None:
         try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
+            return True if requests.get(url, timeout=1).status_code == 200 else None
         except requests.RequestException:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
+            return None
+
+    try:
+        poll_until(up, url, 30)
+    except WaitTimeout:
+        raise SystemExit(f"{url} did not come up") from None
 
 
 def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:

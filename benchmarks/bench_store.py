@@ -51,7 +51,7 @@ from ascc_plugin.models import GspRef, Line, Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.signatures import standard_headers
 from center.gsp import CREDENTIALS_FILE
-from simulator.services import Service, store_service
+from simulator.services import Service, WaitTimeout, poll_until, store_service
 from simulator.stack import (
     PROGRAMS,
     CenterView,
@@ -152,11 +152,10 @@ def send_storefront(
 
 
 def wait_until(check: Callable[[], bool], what: str) -> None:
-    deadline, pause = time.monotonic() + DEADLINE, threading.Event()
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench_store: {what} not within {DEADLINE:.0f} s")
-        pause.wait(0.05)
+    try:
+        poll_until(lambda: check() or None, what, DEADLINE)
+    except WaitTimeout as exc:
+        raise SystemExit(f"bench_store: {exc}") from None
 
 
 def issued_at(view: CenterView, orders: set[str]) -> dict[str, float]:

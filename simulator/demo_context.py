@@ -7,7 +7,6 @@ what it checks does not hold. :func:`wait_for` polls with a deadline (never a ba
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import requests
 
 from ascc_plugin.vouchers import Voucher
 from simulator.demo_world import Store, World
+from simulator.services import WaitTimeout, poll_until
 
 T = TypeVar("T")
 WAIT_SECONDS = 20.0
@@ -101,18 +101,20 @@ def wait_for(
     probe: Callable[[], T | None], what: str, seconds: float = WAIT_SECONDS, every: float = 0.1
 ) -> T:
     """The first non-``None`` answer of ``probe``; :class:`StepFailed` after ``seconds``."""
-    deadline = time.monotonic() + seconds
     last_error = ""
-    while True:
+
+    def attempt() -> T | None:
+        nonlocal last_error
         try:
-            found = probe()
+            return probe()
         except StepFailed as exc:
-            found, last_error = None, str(exc)
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            raise StepFailed(f"{what}: not seen within {seconds:.0f} s {last_error}".strip())
-        time.sleep(every)  # the next poll, bounded by the deadline
+            last_error = str(exc)
+            return None
+
+    try:
+        return poll_until(attempt, what, seconds, every)
+    except WaitTimeout:
+        raise StepFailed(f"{what}: not seen within {seconds:.0f} s {last_error}".strip()) from None
 
 
 def read_deliveries(path: Path) -> list[dict[str, Any]]:

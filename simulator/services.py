@@ -13,15 +13,42 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 
 ASCC = str(Path(sys.executable).with_name("ascc"))
 READY_SECONDS = 30.0
+
+
+T = TypeVar("T")
+
+
+class WaitTimeout(TimeoutError):
+    """:func:`poll_until` gave up; the message names what was awaited and the last answer."""
+
+
+def poll_until(probe: Callable[[], T | None], what: str, seconds: float, every: float = 0.05) -> T:
+    """The first answer of ``probe`` that is not ``None``, polling every ``every`` seconds.
+
+    For what another process does (a log line, a database row, a listening port): there is no
+    event to wait on across processes, so poll — always against a deadline.
+    """
+    deadline = time.monotonic() + seconds
+    pause = threading.Event()
+    last: T | None = None
+    while True:
+        last = probe()
+        if last is not None:
+            return last
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"{what}: not within {seconds:.0f} s")
+        pause.wait(every)
 
 
 class ServiceError(RuntimeError):
@@ -87,20 +114,26 @@ class Service:
         return self
 
     def wait_ready(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
         with requests.Session() as session:
-            while time.monotonic() < deadline:
-                if self.process is not None and self.process.poll() is not None:
-                    raise ServiceError(
-                        f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
-                    )
-                try:
-                    if session.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                        return
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                time.sleep(0.05)  # the next probe; bounded by the deadline above
-        raise ServiceError(f"{self.name} not ready after {seconds:.0f} s:\n{self.log_tail()}")
+            try:
+                poll_until(lambda: self._healthy(session), f"{self.name} /healthz", seconds)
+            except WaitTimeout:
+                raise ServiceError(
+                    f"{self.name} not ready after {seconds:.0f} s:\n{self.log_tail()}"
+                ) from None
+
+    def _healthy(self, session: requests.Session) -> bool | None:
+        """``True`` once ``/healthz`` answers 200; ServiceError if the process has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise ServiceError(
+                f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+            )
+        try:
+            return (
+                True if session.get(f"{self.url}/healthz", timeout=1).status_code == 200 else None
+            )
+        except (requests.ConnectionError, requests.Timeout):
+            return None
 
     def stop(self, kill: bool = False, seconds: float = 15.0) -> None:
         """SIGTERM (graceful) or SIGKILL (a crash) to the whole process group; wait for it."""

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from ascc_plugin.signatures import standard_headers
+from simulator.services import Service, free_port
 from tests.center.conftest import Party, event_body
 
 ASCC = str(Path(sys.executable).parent / "ascc")
@@ -69,14 +70,10 @@ def test_serve_runs_gunicorn_and_records_come_out_as_csv(env: dict[str, str]) ->
         run(env, "add-gsp", "--name", "S", "--platform", "shopify", "--shop", "b.example").stdout
     )
     port = free_port()
-    server = subprocess.Popen(
-        [ASCC, "center", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    args = ["center", "serve", "--port", str(port), "--workers", "2"]
+    server = Service("center", args, port, Path(env["ASCC_CONFIG"]).with_name("hub.log"), env)
+    server.start()
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz")
         party = Party(gsp["gsp_id"], gsp["api_key"], gsp["signing_secret"], "b.example")
         body = event_body(party, quantity=1)
         headers = {
@@ -84,13 +81,12 @@ def test_serve_runs_gunicorn_and_records_come_out_as_csv(env: dict[str, str]) ->
             **standard_headers(party.secret, "msg_1", int(time.time()), body),
         }
         answer = requests.post(
-            f"http://127.0.0.1:{port}/api/v1/events", data=body, headers=headers, timeout=10
+            f"{server.url}/api/v1/events", data=body, headers=headers, timeout=10
         )
         assert answer.status_code == 200 and len(answer.json()["vouchers"]) == 2
     finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=20)
-    assert b"Traceback" not in errors
+        server.stop()
+    assert "Traceback" not in server.log.read_text()
     out = run(env, "records", "--customer", "ada@example.com", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["program"] for r in rows} == {"repair-12m", "support-24m"}
@@ -119,26 +115,6 @@ def test_demo_seed_makes_a_marketplace(tmp_path: Path) -> None:
     assert summary["admin_key"].startswith("adm_")
     again = run(env, "demo-seed", "--dir", str(tmp_path / "demo"))
     assert again.returncode == 1 and "already holds a demo" in again.stderr
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, deadline_s: float = 30) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} did not come up")
 
 
 def test_commands_before_init_db_say_what_to_run(env: dict[str, str]) -> None:

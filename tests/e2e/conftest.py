@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from ascc_plugin.config import load_config
 from ascc_plugin.issuing import entitled_vouchers
 from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import GspRef, Line, Order, Refund, RefundLine
-from simulator.services import Service, store_service
+from simulator.services import Service, WaitTimeout, poll_until, store_service
 from simulator.stack import (
     CenterView,
     Registration,
@@ -45,17 +44,12 @@ PLACED = datetime(2025, 4, 2, 16, 0, tzinfo=UTC)
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
-def wait_for(check: Callable[[], Any], seconds: float, what: str, every: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    pause = threading.Event()
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        pause.wait(every)  # the next poll; bounded by the deadline
-    pytest.fail(f"{what}: not within {seconds:.0f} s (last seen: {last!r})")
+def wait_for(check: Callable[[], Any], seconds: float, what: str) -> Any:
+    """Poll ``check`` until it returns something truthy; fail the test after ``seconds``."""
+    try:
+        return poll_until(lambda: check() or None, what, seconds)
+    except WaitTimeout as exc:
+        pytest.fail(str(exc))
 
 
 # --- the workload: Shopify orders, their deliveries, and what they entitle -------------------

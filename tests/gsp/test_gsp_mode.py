@@ -8,7 +8,6 @@ get the same voucher ids and the same answers at every lifecycle step.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,14 @@ import requests
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec
 from adapters.shopify.emulator import ShopifyEmulator
 from ascc_plugin.keys import generate_key
-from simulator.services import Service, ascc_json, center_service, run_ascc, store_service
+from simulator.services import (
+    Service,
+    ascc_json,
+    center_service,
+    poll_until,
+    run_ascc,
+    store_service,
+)
 
 SHOP = "twin.myshopify.com"
 WEBHOOK_SECRET = "shpss_twin_secret"
@@ -137,14 +143,13 @@ def order(order_id: int) -> OrderSpec:
 
 
 def delivered(log: Path, count: int, seconds: float = 20.0) -> list[dict[str, Any]]:
-    """The first ``count`` delivered vouchers of ``log``, waiting up to ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        lines = log.read_text().splitlines() if log.exists() else []
-        if len(lines) >= count:
-            return [json.loads(line)["voucher"] for line in lines]
-        time.sleep(0.05)  # the store delivers in the background: poll until the deadline
-    pytest.fail(f"{log} holds fewer than {count} deliveries after {seconds} s")
+    """The delivered vouchers of ``log`` once it holds ``count``, waiting up to ``seconds``."""
+
+    def lines() -> list[str] | None:
+        found = log.read_text().splitlines() if log.exists() else []
+        return found if len(found) >= count else None
+
+    return [json.loads(line)["voucher"] for line in poll_until(lines, str(log), seconds)]
 
 
 def walk(site: Site, voucher: dict[str, Any]) -> list[tuple[str, int, str | None]]:
