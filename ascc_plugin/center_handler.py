@@ -29,6 +29,7 @@ from typing import Any
 import pluggy
 import requests
 
+from ascc_plugin.backoff import Backoff, Uniform
 from ascc_plugin.center_client import CenterClient
 from ascc_plugin.center_privacy import (
     PRIVACY_PREFIX,
@@ -46,7 +47,7 @@ from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
 from ascc_plugin.outbox import Entry, Outbox
 from ascc_plugin.programs import Program
-from ascc_plugin.sender import BackgroundSender, Backoff, DrainReport, Sender, Uniform
+from ascc_plugin.sender import BackgroundSender, DrainReport, Sender
 from ascc_plugin.signatures import secret_key
 from ascc_plugin.vouchers import Voucher
 

@@ -18,8 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from ascc_plugin.backoff import Backoff, Uniform
 from ascc_plugin.center_client import CenterClient, Outcome
 from ascc_plugin.outbox import Entry, Outbox
 
@@ -33,28 +33,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 OnSent = Callable[[Entry, bytes], bytes | None]
 """Called with a sent entry and the center's answer; returns what of the answer to keep."""
-
-
-class Uniform(Protocol):
-    def uniform(self, a: float, b: float) -> float: ...
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with full jitter, in seconds."""
-
-    base: float = 1.0
-    cap: float = 600.0
-
-    def ceiling(self, attempts: int) -> float:
-        """The longest wait after ``attempts`` failed attempts (1, 2, … )."""
-        return min(self.cap, self.base * 2.0 ** min(max(attempts, 1) - 1, 60))
-
-    def delay(self, attempts: int, rand: Uniform, retry_after: float | None = None) -> float:
-        wait = rand.uniform(0.0, self.ceiling(attempts))
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, self.cap))
-        return wait
+DEFAULT_BACKOFF = Backoff()
 
 
 @dataclass
@@ -77,7 +56,7 @@ class Sender:
         self,
         outbox: Outbox,
         client: CenterClient,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         *,
         clock: Clock = time.time,
         rand: Uniform | None = None,

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from ascc_plugin.backoff import Backoff
 from ascc_plugin.center_client import CenterClient, retry_after
 from ascc_plugin.outbox import PARKED, PENDING, SENT, Outbox
-from ascc_plugin.sender import Backoff, Sender
+from ascc_plugin.sender import Sender
 
 from .conftest import FakeClock, Receiver
 
