@@ -35,10 +35,11 @@ bench: $(STAMP)  ## the benchmarks: figures and ratios
 	  echo "make bench: bench_center.py needs wrk: apt-get install wrk" >&2; exit 1; }
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-lint: $(STAMP)  ## ruff and mypy (strict on ascc_plugin/)
+lint: $(STAMP)  ## ruff, mypy (strict on ascc_plugin/) and the import layer contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy ascc_plugin adapters center simulator
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)  ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .

@@ -223,8 +223,8 @@ def prepare_redemptions(
     from ascc_plugin.models import OrderEvent
     from ascc_plugin.programs import Program
     from center import create_app
-    from center.db import get_database
-    from center.hub import current_hub
+    from center.api.hub import current_hub
+    from center.infra.db import get_database
     from center.parties.auth import Kind, Principal
     from center.parties.services import get_gsp
     from center.vouchers import services

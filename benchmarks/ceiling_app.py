@@ -1,7 +1,7 @@
-"""The ceiling for ``bench_center.py``: a bare Flask app whose one write endpoint does a single
-``INSERT`` through :class:`center.db.Database` (same pool, same SQLite pragmas and writer lock),
-served by gunicorn with the hub's worker settings. Its ``/insert`` rate over its ``/healthz``
-rate is the most any database-writing endpoint can reach here, measured the same way.
+"""The ceiling for ``bench_center.py``: a bare Flask app whose one write endpoint does a
+single ``INSERT`` through :class:`center.infra.db.Database` (same pool, same SQLite pragmas and
+writer lock), served by gunicorn with the hub's worker settings. Its ``/insert`` rate over its
+``/healthz`` rate is the most any database-writing endpoint can reach here, measured the same way.
 
     gunicorn 'ceiling_app:create_app()'   (ASCC_DATABASE_URL names the database)
 """
@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
-from center.db import Database
+from center.infra.db import Database
 from center.settings import database_url
 
 METADATA = MetaData()

@@ -27,8 +27,8 @@ from sqlalchemy import event  # noqa: E402
 
 from ascc_plugin.signatures import standard_headers  # noqa: E402
 from center import create_app, migrate  # noqa: E402
-from center.db import get_database  # noqa: E402
-from center.hub import current_hub  # noqa: E402
+from center.api.hub import current_hub  # noqa: E402
+from center.infra.db import get_database  # noqa: E402
 from center.parties import services as parties  # noqa: E402
 
 SHOP = "profile.example"

@@ -1,79 +1,30 @@
-"""The ASCC center hub: a multi-tenant Flask service (DESIGN §2, §5 to §7).
+"""The ASCC center hub: a multi-tenant Flask service (DESIGN §2, §5 to §7, §9).
 
-``create_app(config)`` layers its settings (:mod:`center.settings`), makes the database
-(:mod:`center.db`), loads — or on first start makes — the key folder, and mounts the
-blueprints. Sub-domains live in folders with the same file names: ``parties``, ``vouchers``,
-``directory``, ``records`` (``models``, ``services``, ``views``; ``vouchers/states`` owns the
-state machine).
+Layers, lowest first (kept by the import-linter contracts in ``pyproject.toml``):
+
+``center.infra``        database, problem answers, request parsing, caches
+``center.deliveries``   signed store deliveries: signature check, idempotency claims, sealing
+``center.audit``        the audit trail and the change feed of voucher state changes
+domains                 ``parties`` → ``vouchers`` → ``records``, ``directory``, ``privacy`` …
+``center.api``          the blueprints (thin views) and the per-app :class:`~center.api.hub.Hub`
+``center.app``          :func:`create_app`, the factory
+commands and handlers   ``cli``, ``serve``, ``demo``, ``gsp`` (the store-side variant)
+
+A sub-domain is a folder with the same file names (``models``, ``services``, ``states``); views
+live in ``center.api``. Nothing binds to an app, engine or session at import time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pluggy
-from flask import Flask
-
-from ascc_plugin.keys import ACTIVE_FILE, KeyRing, generate_key
-from center import db, problems
-from center.hub import Hub, install, utcnow
-from center.parties.keys import ADMIN_PREFIX, digest
-from center.settings import SettingsError, load_settings
-from center.vouchers.ingest import Issuer
-from center.vouchers.sealing import Sealer
 
 __all__ = ["create_app", "ensure_keys"]
 
 
-def create_app(
-    config: Mapping[str, Any] | None = None,
-    *,
-    pm: pluggy.PluginManager | None = None,
-    clock: Callable[[], datetime] = utcnow,
-) -> Flask:
-    """The hub app; ``config`` is the last settings layer (tests), ``pm`` gets the hooks."""
-    app = Flask("center")
-    load_settings(app, config)
-    database = db.init_app(app)
-    keys_dir = Path(app.config["KEYS_DIR"])
-    ring = ensure_keys(keys_dir)
-    issuer = Issuer(
-        ring,
-        str(app.config["ISSUER"]),
-        str(app.config["PUBLIC_URL"]),
-        app.config["ISSUE_ON"],
-        Sealer.for_folder(keys_dir, timedelta(days=int(app.config["REPLAY_SECRETS_DAYS"]))),
-    )
-    install(app, Hub(database, issuer, admin_digest(app.config.get("ADMIN_KEY")), pm, clock))
-    problems.init_app(app)
-    register_blueprints(app)
-    return app
+def __getattr__(name: str) -> Any:
+    """``from center import create_app`` without importing every layer with the package."""
+    if name in __all__:
+        from center import app
 
-
-def admin_digest(key: str | None) -> str | None:
-    if not key:
-        return None
-    if not str(key).startswith(ADMIN_PREFIX) or len(str(key)) < 24:
-        raise SettingsError(f"ADMIN_KEY must start with {ADMIN_PREFIX!r} and hold 20+ characters")
-    return digest(str(key))
-
-
-def ensure_keys(folder: Path) -> KeyRing:
-    """The hub's key folder, made with a first signing key if it does not exist yet."""
-    if not (folder / ACTIVE_FILE).exists():
-        generate_key(folder)
-    return KeyRing.load(folder)
-
-
-def register_blueprints(app: Flask) -> None:
-    from center.directory.views import bp as directory
-    from center.meta import bp as meta
-    from center.parties.views import bp as parties
-    from center.records.views import bp as records
-    from center.vouchers.views import bp as vouchers
-
-    for blueprint in (meta, vouchers, parties, directory, records):
-        app.register_blueprint(blueprint)
+        return getattr(app, name)
+    raise AttributeError(f"module 'center' has no attribute {name!r}")

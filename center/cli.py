@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from ascc_plugin.cli import echo_json
 from ascc_plugin.keys import KeyFolderError
-from center import create_app, migrate
-from center.db import get_database
-from center.hub import current_hub
+from center import migrate
+from center.api.hub import current_hub
+from center.app import create_app
+from center.infra.db import get_database
+from center.infra.problems import Problem
 from center.parties import services as parties
-from center.problems import Problem
 from center.records.services import RecordFilter, list_records
 from center.settings import SettingsError
 

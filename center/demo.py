@@ -23,9 +23,9 @@ from ascc_plugin.cli import echo_json
 from ascc_plugin.config import load_config
 from ascc_plugin.models import OrderEvent
 from center import migrate
+from center.api.hub import current_hub
 from center.cli import hub_app
-from center.db import get_database
-from center.hub import current_hub
+from center.infra.db import get_database
 from center.parties import keys
 from center.parties import services as parties
 from center.parties.models import Provider

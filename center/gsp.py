@@ -26,11 +26,12 @@ from ascc_plugin.keys import write_private
 from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.vouchers import Voucher
-from center import create_app, migrate
-from center.hub import EXTENSION_KEY, Hub
-from center.parties import privacy
+from center import migrate
+from center.api.hub import EXTENSION_KEY, Hub
+from center.app import create_app
 from center.parties.models import Gsp
 from center.parties.services import add_gsp, gsp_by_shop
+from center.privacy import services as privacy
 from center.vouchers.ingest import ingest
 
 API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json")

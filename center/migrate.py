@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-from center.db import Database
+from center.infra.db import Database
 
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 

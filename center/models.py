@@ -1,9 +1,10 @@
 """Every model of the hub, imported in one place for Alembic and for ``Base.metadata``."""
 
-from center.db import Base
+from center.audit.models import AuditEvent
+from center.deliveries.models import ProcessedEvent
+from center.infra.db import Base
 from center.parties.models import Customer, Gsp, Provider, ProviderCategory
-from center.records.models import AuditEvent
-from center.vouchers.models import GspProgram, ProcessedEvent, Voucher
+from center.vouchers.models import GspProgram, Voucher
 
 __all__ = [
     "AuditEvent",

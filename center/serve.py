@@ -13,9 +13,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ascc_plugin.host import get_plugin_manager
-from center import create_app, migrate
+from center import migrate
+from center.app import create_app
 from center.cli import hub_app
-from center.db import get_database
+from center.infra.db import get_database
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]

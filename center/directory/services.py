@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from center.infra.problems import InvalidInput
 from center.parties.models import Provider, ProviderCategory
 from center.parties.services import provider_json
-from center.problems import InvalidInput
-from center.records.services import decode_cursor, encode_cursor
+from center.infra.web import decode_cursor, encode_cursor
 from center.vouchers.models import GspProgram
 
 RATING = case(

@@ -14,9 +14,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from center.infra.problems import Unauthorized
 from center.parties import keys
 from center.parties.models import Gsp, Provider
-from center.problems import Unauthorized
 
 
 class Kind(StrEnum):

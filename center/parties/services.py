@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.signatures import new_secret
+from center.infra.problems import Conflict, InvalidInput, NotFound
 from center.parties import keys
 from center.parties.models import Gsp, Provider, ProviderCategory
-from center.problems import Conflict, InvalidInput, NotFound
 
 
 def add_gsp(

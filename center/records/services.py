@@ -1,4 +1,4 @@
-"""The database manager's side: audit events and the records query (cursor-paginated).
+"""The database manager's side: the records query (cursor-paginated).
 
 A record is a voucher with its store, customer, provider and its history of state changes. A
 store sees only its own records, a provider only its cases, the operator all of them: the scope
@@ -15,20 +15,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from center.audit.models import AuditEvent
+from center.infra.web import decode_cursor, encode_cursor
 from center.parties.models import Customer
-from center.problems import InvalidInput
-from center.records.models import AuditEvent
 from center.vouchers.models import Voucher
-
-SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change: a party kind (gsp, provider, holder, admin, system) and its id."""
-
-    kind: str
-    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,42 +28,6 @@ class RecordFilter:
     provider: str | None = None
     state: str | None = None
     since: datetime | None = None
-
-
-def append_event(
-    session: Session,
-    voucher_id: str,
-    action: str,
-    from_state: str | None,
-    to_state: str,
-    actor: Actor,
-    at: datetime,
-    detail: str | None = None,
-) -> None:
-    """Record one state change in the voucher's audit trail (same transaction as the change)."""
-    session.add(
-        AuditEvent(
-            voucher_id=voucher_id,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            detail=detail,
-            at=at,
-        )
-    )
-
-
-def encode_cursor(position: int) -> str:
-    """A page cursor: the position (row sequence or offset) the next page starts after."""
-    return str(position)
-
-
-def decode_cursor(cursor: str) -> int:
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 9:
-        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
-    return int(cursor)
 
 
 def records_query(wanted: RecordFilter, after: int) -> Select[Voucher, Customer]:

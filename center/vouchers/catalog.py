@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.programs import Program
-from center.caches import engine_cache
+from center.infra.caches import engine_cache
 from center.vouchers.models import GspProgram
 
 PROGRAMS_TTL = 10.0

@@ -6,7 +6,7 @@ stores the store's programs and customer, issues the missing vouchers (holder se
 made here), voids those no longer entitled and writes an audit event per change. A replayed
 delivery id gets the stored answer back with the first answer's holder secrets (vouchers keep
 only digests; the secrets are kept sealed beside the delivery record for a retention period,
-:mod:`center.vouchers.sealing`), so a lost reply loses no secret.
+:mod:`center.deliveries.sealing`), so a lost reply loses no secret.
 
 The hot path is a handful of round trips (:mod:`center.vouchers.rows`): the order's vouchers
 are read, the answer is computed, then the delivery is claimed with ``INSERT … ON CONFLICT DO
@@ -20,7 +20,6 @@ answered from the winner's rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,14 +37,16 @@ from ascc_plugin.programs import Program
 from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher as VoucherJson
 from ascc_plugin.vouchers import VoucherState
+from center.audit.trail import Actor, Change, record
+from center.deliveries.claims import claim_delivery, same_body
+from center.deliveries.models import ProcessedEvent
+from center.deliveries.sealing import Sealer
+from center.infra.problems import InvalidInput
 from center.parties import keys
 from center.parties.models import Gsp
-from center.problems import Conflict, InvalidInput
-from center.records.services import Actor
 from center.vouchers import rows
 from center.vouchers.catalog import PROGRAMS_TTL, save_programs  # noqa: F401 (re-exported)
-from center.vouchers.models import ProcessedEvent, Voucher
-from center.vouchers.sealing import Sealer
+from center.vouchers.models import Voucher
 from center.vouchers.services import holder_url, transition, voucher_json
 from center.vouchers.states import BEFORE_SERVICE, Action
 
@@ -75,10 +76,6 @@ class IngestResult:
     replayed: bool = False
 
 
-def body_digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
 def ingest(
     session: Session,
     gsp: Gsp,
@@ -102,7 +99,7 @@ def ingest(
     if webhook_id is not None:
         stored = {"vouchers": [strip_secret(v) for v in result.vouchers]}
         sealed = seal_secrets(issuer, result.vouchers)
-        done = rows.claim_delivery(session, gsp.id, webhook_id, digest, stored, sealed, now)
+        done = claim_delivery(session, gsp.id, webhook_id, digest, stored, sealed, now)
         if done is not None:
             return replay(done, digest, issuer, now)
     if (event.gsp.platform, event.gsp.shop) != (gsp.platform, gsp.shop):
@@ -117,8 +114,7 @@ def ingest(
 
 def replay(done: ProcessedEvent, digest: str, issuer: Issuer, now: datetime) -> IngestResult:
     """The first answer again, with its holder secrets while they are retained."""
-    if digest and done.body_digest != digest:
-        raise Conflict("webhook-id was already used for a different body")
+    same_body(done, digest)
     secrets = (
         issuer.sealer.open(done.sealed_secrets, done.processed_at, now) if issuer.sealer else {}
     )
@@ -191,19 +187,11 @@ def write_issued(
 ) -> None:
     """Store the new vouchers (holder secrets as digests) and their ``issue`` audit events."""
     rows.insert_vouchers(session, [voucher_row(v, gsp_id, customer_seq, now) for v in issued])
-    rows.insert_audit(
+    actor = Actor("gsp", gsp_id)
+    record(
         session,
         [
-            {
-                "voucher_id": v.id,
-                "action": "issue",
-                "from_state": None,
-                "to_state": VoucherState.ISSUED.value,
-                "actor_kind": "gsp",
-                "actor_id": gsp_id,
-                "detail": None,
-                "at": now,
-            }
+            Change(v.id, "issue", None, VoucherState.ISSUED.value, actor, now, None, gsp_id)
             for v in issued
         ],
     )

@@ -1,4 +1,4 @@
-"""Vouchers, the programs each store offers, and the store deliveries already processed."""
+"""Vouchers and the programs each store offers."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ascc_plugin.vouchers import VoucherState
-from center.db import Base, UtcDateTime
+from center.infra.db import Base, UtcDateTime
 
 STATE_ENUM = Enum(
     VoucherState,
@@ -64,22 +63,3 @@ class GspProgram(Base):
     kind: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, object]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class ProcessedEvent(Base):
-    """A store delivery (``webhook-id``) already processed, with the answer it was given.
-
-    Stored in the same transaction as its effect, so a replay finds either nothing (and redoes
-    the work) or this row (and gets the same answer back, its holder secrets unsealed).
-    """
-
-    __tablename__ = "processed_events"
-    __table_args__ = (UniqueConstraint("gsp_id", "webhook_id"),)
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    gsp_id: Mapped[str] = mapped_column(ForeignKey("gsps.id"))
-    webhook_id: Mapped[str] = mapped_column(String(255))
-    body_digest: Mapped[str] = mapped_column(String(64))
-    response: Mapped[dict[str, object]] = mapped_column(JSON)
-    sealed_secrets: Mapped[str | None] = mapped_column(Text)  # center.vouchers.sealing
-    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -19,11 +19,11 @@ from ascc_plugin.identity import InvalidVoucherId, parse_id
 from ascc_plugin.tokens import TokenError, Verifier
 from ascc_plugin.vouchers import Voucher as VoucherJson
 from ascc_plugin.vouchers import VoucherState
+from center.audit.trail import Actor, Change, record
+from center.infra.problems import Conflict, InvalidInput, NotFound, Unauthorized
 from center.parties import keys
 from center.parties.auth import Kind, Principal
 from center.parties.models import Provider, ProviderCategory
-from center.problems import Conflict, InvalidInput, NotFound, Unauthorized
-from center.records.services import Actor, append_event
 from center.vouchers.models import Voucher
 from center.vouchers.states import BEFORE_SERVICE, Action, IllegalTransition, plan
 
@@ -130,15 +130,21 @@ def transition(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
-    append_event(
+    record(
         session,
-        voucher.id,
-        action.value,
-        voucher.state.value,
-        step.target.value,
-        actor,
-        now,
-        detail,
+        [
+            Change(
+                voucher.id,
+                action.value,
+                voucher.state.value,
+                step.target.value,
+                actor,
+                now,
+                detail,
+                voucher.gsp_id,
+                values.get("provider_id", voucher.provider_id),
+            )
+        ],
     )
     for name, value in {"state": step.target, "updated_at": now, **values}.items():
         set_committed_value(voucher, name, value)

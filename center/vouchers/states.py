@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ascc_plugin.vouchers import VoucherState as S
+from center.infra.problems import Conflict
 
 
 class Action(StrEnum):
@@ -48,13 +49,16 @@ TRANSITIONS: dict[Action, tuple[frozenset[S], S]] = {
 NOOP_WHEN_REPEATED = frozenset({Action.ACTIVATE, Action.VOID, Action.EXPIRE})
 
 
-class IllegalTransition(Exception):
-    """``action`` is not allowed from ``state``; the API answers 409."""
+class IllegalTransition(Conflict):
+    """``action`` is not allowed from ``state``: a 409 problem naming both."""
+
+    slug, title = "illegal-transition", "Illegal state transition"
 
     def __init__(self, action: Action, state: S, detail: str = "") -> None:
         self.action = action
         self.state = state
-        super().__init__(detail or f"a voucher in state {state.value!r} cannot {action.value}")
+        message = detail or f"a voucher in state {state.value!r} cannot {action.value}"
+        super().__init__(message, state=state.value, action=action.value)
 
 
 @dataclass(frozen=True)

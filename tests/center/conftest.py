@@ -25,8 +25,8 @@ from werkzeug.serving import make_server
 
 from ascc_plugin.signatures import standard_headers
 from center import create_app, migrate
-from center.db import Database, get_database
-from center.hub import current_hub
+from center.api.hub import current_hub
+from center.infra.db import Database, get_database
 from center.parties import keys
 from center.parties import services as parties
 

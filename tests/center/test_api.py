@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from center.records.models import AuditEvent
-from center.vouchers.models import ProcessedEvent, Voucher
-from center.vouchers.sealing import SEAL_KEY_FILE, Sealer
+from center.audit.models import AuditEvent
+from center.deliveries.models import ProcessedEvent
+from center.deliveries.sealing import SEAL_KEY_FILE, Sealer
+from center.vouchers.models import Voucher
 from tests.center.conftest import LiveHub, Party, event_body
 
 PROBLEM = "application/problem+json"

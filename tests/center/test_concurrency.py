@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from center.records.models import AuditEvent
+from center.audit.models import AuditEvent
 from center.vouchers.models import Voucher
 from tests.center.conftest import LiveHub, event_body
 

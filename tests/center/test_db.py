@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 
-from center.db import Database
+from center.infra.db import Database
 from center.models import Base
 from center.settings import SettingsError, database_url
 from tests.center.conftest import LiveHub

@@ -10,8 +10,8 @@ from ascc_plugin import hookimpl
 from ascc_plugin.host import get_plugin_manager
 from ascc_plugin.signatures import standard_headers
 from center import create_app, migrate
-from center.db import get_database
-from center.hub import current_hub
+from center.api.hub import current_hub
+from center.infra.db import get_database
 from center.parties import services as parties
 from tests.center.conftest import Party, event_body
 

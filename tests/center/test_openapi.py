@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from center.openapi import document
+from center.api.openapi import document
 from tests.center.conftest import LiveHub
 
 MAX_EXAMPLES = 15

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from center.deliveries.models import ProcessedEvent
 from center.parties.models import Customer
-from center.vouchers.models import ProcessedEvent
 from tests.center.conftest import PROGRAMS, LiveHub, Party, order_event
 
 PROBLEM = "application/problem+json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import center.db
+import center.infra.db
 
 revision = "0001"
 down_revision = None
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("key_digest", sa.String(length=64), nullable=False),
         sa.Column("signing_secret", sa.String(length=200), nullable=False),
         sa.Column("webhook_url", sa.String(length=2000), nullable=True),
-        sa.Column("created_at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gsps")),
         sa.UniqueConstraint("key_digest", name=op.f("uq_gsps_key_digest")),
         sa.UniqueConstraint("shop", name=op.f("uq_gsps_shop")),
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("rating_total", sa.Integer(), nullable=False),
         sa.Column("reviews_count", sa.Integer(), nullable=False),
         sa.Column("completed_services", sa.Integer(), nullable=False),
-        sa.Column("created_at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_providers")),
         sa.UniqueConstraint("key_digest", name=op.f("uq_providers_key_digest")),
     )
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("program_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("definition", sa.JSON(), nullable=False),
-        sa.Column("updated_at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["gsp_id"], ["gsps.id"], name=op.f("fk_gsp_programs_gsp_id_gsps")),
         sa.PrimaryKeyConstraint("gsp_id", "program_id", name=op.f("pk_gsp_programs")),
     )
@@ -91,7 +91,7 @@ def upgrade() -> None:
         sa.Column("webhook_id", sa.String(length=255), nullable=False),
         sa.Column("body_digest", sa.String(length=64), nullable=False),
         sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("processed_at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["gsp_id"], ["gsps.id"], name=op.f("fk_processed_events_gsp_id_gsps")
         ),
@@ -146,12 +146,12 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("valid_until", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("valid_until", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("token", sa.Text(), nullable=True),
         sa.Column("holder_digest", sa.String(length=64), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", center.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_seq"], ["customers.seq"], name=op.f("fk_vouchers_customer_seq_customers")
         ),
@@ -181,7 +181,7 @@ def upgrade() -> None:
         sa.Column("actor_kind", sa.String(length=16), nullable=False),
         sa.Column("actor_id", sa.String(length=64), nullable=True),
         sa.Column("detail", sa.Text(), nullable=True),
-        sa.Column("at", center.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["voucher_id"], ["vouchers.id"], name=op.f("fk_audit_events_voucher_id_vouchers")
         ),

@@ -19,10 +19,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.models import Customer as CustomerJson
+from center.deliveries.claims import claim_delivery, same_body
 from center.parties.models import Customer
-from center.problems import Conflict
 from center.vouchers.models import Voucher
-from center.vouchers.rows import claim_delivery
 
 RequestKind = Literal["customer_redact", "shop_redact", "customer_data_request"]
 
@@ -102,8 +101,8 @@ def answer_request(
         found = matching_customers(session, gsp_id, given, order_ids)
     summary: dict[str, Any] = {"request": kind, "customers": len(found)}
     done = claim_delivery(session, gsp_id, webhook_id, digest, summary, None, now)
-    if done is not None and done.body_digest != digest:
-        raise Conflict("webhook-id was already used for a different body")
+    if done is not None:
+        same_body(done, digest)
     if kind == "customer_data_request":
         return {"request": kind, **customer_data(session, gsp_id, found)}
     if done is not None:

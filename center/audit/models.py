@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from center.db import Base, UtcDateTime
+from center.infra.db import Base, UtcDateTime
 
 
 class AuditEvent(Base):

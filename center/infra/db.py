@@ -29,11 +29,13 @@ from sqlalchemy import (
     Dialect,
     Engine,
     MetaData,
+    Table,
     TypeDecorator,
     create_engine,
     event,
     make_url,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -104,6 +106,9 @@ class Database:
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pool_pre_ping
             )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_info: dict[str, Any] = {}
+        """Copied into every session's ``info`` (upper layers keep their per-database objects here:
+        the audit trail's change feed)."""
         self.write_lock: AbstractContextManager[Any] = (
             WriterLock(sqlite_file(url)) if self.is_sqlite else nullcontext()
         )
@@ -117,6 +122,7 @@ class Database:
         """
         lock = self.write_lock if write else nullcontext()
         with lock, self.sessions() as session, session.begin():
+            session.info.update(self.session_info)
             session.connection(execution_options={WRITE_OPTION: write})
             yield session
 
@@ -207,6 +213,13 @@ def _sqlite_events(engine: Engine, synchronous: str, busy_timeout: int) -> None:
     def on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, True)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's ``INSERT`` that knows ``ON CONFLICT`` (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def init_app(app: Flask) -> Database:

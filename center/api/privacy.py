@@ -1,8 +1,8 @@
 """``POST /api/v1/privacy``: a store's privacy request over the hub's records of its customers.
 
-Signed like ``POST /api/v1/events`` (:func:`center.signed.signed_delivery`: Standard Webhooks
+Signed like ``POST /api/v1/events`` (:func:`center.api.signed.signed_delivery`: Standard Webhooks
 over the exact bytes, ``ASCC-Domain`` names the store, ``webhook-id`` is the idempotency key).
-The request only ever reaches the signing store's customers (:mod:`center.parties.privacy`).
+The request only ever reaches the signing store's customers (:mod:`center.privacy.services`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ascc_plugin.models import Customer
-from center.hub import current_hub
-from center.parties import privacy
-from center.signed import parse_body, signed_delivery
+from center.api.hub import current_hub
+from center.api.signed import signed_delivery
+from center.infra.web import parse_body
+from center.privacy import services as privacy
 
 bp = Blueprint("parties", __name__)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint
 
+from center.api.hub import current_hub
 from center.directory.services import search
-from center.hub import current_hub
-from center.web import limit_arg, text_arg
+from center.infra.web import limit_arg, text_arg
 
 bp = Blueprint("directory", __name__)
 

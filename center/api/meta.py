@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from center.hub import current_hub
-from center.openapi import document
+from center.api.hub import current_hub
+from center.api.openapi import document
 
 bp = Blueprint("meta", __name__)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, request
+from pydantic import BaseModel, ValidationError
 
-from center.problems import InvalidInput, Problem
+from center.infra.problems import InvalidInput, Problem
 
 
 class MalformedJson(Problem):
@@ -16,6 +17,7 @@ class MalformedJson(Problem):
 
 
 NUL_ESCAPE = b"\\u0000"
+M = TypeVar("M", bound=BaseModel)
 
 
 def refuse_nul(raw: bytes) -> None:
@@ -74,3 +76,26 @@ def since_arg() -> datetime | None:
     if since.tzinfo is None:
         raise InvalidInput("since: give a UTC offset (e.g. 2026-01-01T00:00:00Z)", field="since")
     return since
+
+
+def parse_body(model: type[M], body: bytes, what: str) -> M:
+    """``body`` as ``model``: 400 for bad JSON, 422 listing each invalid field."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if any(error["type"] == "json_invalid" for error in errors):
+            raise MalformedJson("the body is not valid JSON") from None
+        problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors]
+        raise InvalidInput(f"the body is not a valid {what}", errors=problems[:50]) from None
+
+
+def encode_cursor(position: int) -> str:
+    """A page cursor: the position (row sequence or offset) the next page starts after."""
+    return str(position)
+
+
+def decode_cursor(cursor: str) -> int:
+    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 9:
+        raise InvalidInput("cursor: not a cursor this API gave out", field="cursor")
+    return int(cursor)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from ascc_plugin.host import notify
 from ascc_plugin.tokens import Verifier
-from center.caches import TtlCache
-from center.db import Database
+from center.infra.caches import TtlCache
+from center.infra.db import Database
 from center.parties import auth
 from center.parties.auth import Principal
 from center.parties.models import Gsp
@@ -41,6 +41,7 @@ class Hub:
     admin_digest: str | None = None
     pm: pluggy.PluginManager | None = None
     clock: Clock = utcnow
+    webhook_tolerance: int = 300
     verifier: Verifier = field(init=False)
     gsps: TtlCache[str, Gsp] = field(init=False)
 
@@ -48,7 +49,7 @@ class Hub:
         self.verifier = Verifier(self.issuer.ring.jwks())
         self.gsps = TtlCache(GSP_TTL)
 
-    def gsp_for_shop(self, shop: str, fresh: bool = False) -> Gsp | None:
+    def gsp_for_shop(self, shop: str, fresh: bool) -> Gsp | None:
         """The store registered for ``shop``, cached for :data:`GSP_TTL` seconds.
 
         The row (with its signing secret) is detached and read-only; ``fresh`` reads it again,

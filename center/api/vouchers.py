@@ -1,7 +1,7 @@
 """The voucher API: store events in, lifecycle operations by holders and providers.
 
 Thin views: parse, authenticate, call :mod:`center.vouchers.services` / :mod:`.ingest` inside a
-transaction, answer JSON. Mountable in any app that installed a :class:`center.hub.Hub`.
+transaction, answer JSON. Mountable in any app that installed a :class:`center.api.hub.Hub`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict
 
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.programs import Program
-from center.hub import current_hub
-from center.signed import parse_body, signed_delivery
+from center.api.hub import current_hub
+from center.api.signed import signed_delivery
+from center.infra.web import json_object, parse_body
 from center.vouchers import services
 from center.vouchers.ingest import ingest
-from center.web import json_object
 
 bp = Blueprint("vouchers", __name__)
 

@@ -1,9 +1,9 @@
 """RFC 9457 problem details: every error the API gives, and the one handler that maps them.
 
-Domain code raises :class:`Problem` subclasses (or :class:`IllegalTransition` from the state
-machine); :func:`init_app` turns them, Werkzeug's HTTP errors (unknown route, 405, 413 …) and
-any unexpected exception into ``application/problem+json`` bodies with ``type``, ``title``,
-``status`` and ``detail``. Nothing reaches a client as an HTML page or a traceback.
+Domain code raises :class:`Problem` subclasses (the state machine's ``IllegalTransition`` is a
+:class:`Conflict`); :func:`init_app` turns them, Werkzeug's HTTP errors (unknown route, 405,
+413 …) and any unexpected exception into ``application/problem+json`` bodies with ``type``,
+``title``, ``status`` and ``detail``. Nothing reaches a client as an HTML page or a traceback.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
-
-from center.vouchers.states import IllegalTransition
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +61,6 @@ def _from_problem(error: Problem) -> Response:
     return problem_response(error.status, error.slug, error.title, error.detail, **error.extra)
 
 
-def _from_transition(error: IllegalTransition) -> Response:
-    return problem_response(
-        409,
-        "illegal-transition",
-        "Illegal state transition",
-        str(error),
-        state=error.state.value,
-        action=error.action.value,
-    )
-
-
 def _from_http(error: HTTPException) -> Response:
     status = error.code or 500
     slug = (error.name or "error").lower().replace(" ", "-")
@@ -90,6 +77,5 @@ def _from_unexpected(error: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, _from_problem)
-    app.register_error_handler(IllegalTransition, _from_transition)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(Exception, _from_unexpected)

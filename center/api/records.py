@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint
 
 from ascc_plugin.vouchers import VoucherState
-from center.hub import current_hub
+from center.api.hub import current_hub
+from center.infra.problems import InvalidInput
+from center.infra.web import limit_arg, since_arg, text_arg
 from center.parties.auth import Kind, Principal, require
-from center.problems import InvalidInput
 from center.records.services import RecordFilter, list_records
-from center.web import limit_arg, since_arg, text_arg
 
 bp = Blueprint("records", __name__)
 NOBODY = "-"  # a filter value no party id can equal: a scope that matches nothing
