@@ -10,7 +10,9 @@ from typing import Any
 import click
 import pluggy
 
-from ascc_plugin.host import PluginError, get_plugin_manager
+from ascc_plugin.host import get_plugin_manager
+from ascc_plugin.registry import PluginError
+from ascc_plugin.settings import Settings, SettingsError, load_settings
 
 config_option = click.option(
     "--config",
@@ -21,6 +23,14 @@ config_option = click.option(
     help="The store's ascc.toml.",
 )
 """The ``--config ascc.toml`` option of every store command (passed as ``config_file``)."""
+
+
+def settings_of(path: Path) -> Settings:
+    """The settings of a store command's ``--config`` file; errors become CLI errors."""
+    try:
+        return load_settings(path, plugin_manager())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def build_cli(pm: pluggy.PluginManager) -> click.Group:

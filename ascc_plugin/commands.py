@@ -1,4 +1,4 @@
-"""Built-in commands: ``ascc keys``, ``ascc vouchers``, ``ascc tokens``."""
+"""Built-in commands: ``ascc keys``, ``ascc vouchers``, ``ascc tokens``, ``ascc config``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from ascc_plugin.cli import config_option, echo_json, plugin_manager
-from ascc_plugin.config import ConfigError, load_config
+from ascc_plugin.cli import config_option, echo_json, plugin_manager, settings_of
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, process_event
 from ascc_plugin.keys import KeyFolderError, generate_key
 from ascc_plugin.models import OrderEvent
+from ascc_plugin.settings import SettingsError, config_file, load_settings, shown
 from ascc_plugin.tokens import TokenError, Verifier, load_jwks
 
 
@@ -55,20 +55,18 @@ def vouchers() -> None:
 @config_option
 def vouchers_preview(event_file: Path, config_file: Path) -> None:
     """Print, as JSON, the vouchers EVENT entitles under the programs of ascc.toml."""
+    settings = settings_of(config_file)
     try:
-        config = load_config(config_file)
         event = OrderEvent.model_validate_json(event_file.read_bytes())
-    except (ConfigError, KeyFolderError) as exc:
-        raise click.ClickException(str(exc)) from None
     except ValidationError as exc:
         message = f"{event_file}: not a canonical order event:\n{_errors(exc)}"
         raise click.ClickException(message) from None
     pm = plugin_manager()
     try:
-        configure(pm, config, mode="preview")
-    except (ConfigError, KeyFolderError) as exc:
+        configure(pm, settings, mode="preview")
+    except (SettingsError, KeyFolderError) as exc:
         raise click.ClickException(str(exc)) from None
-    echo_json([voucher.to_json() for voucher in process_event(pm, event)])
+    echo_json([voucher.to_json() for voucher in process_event(pm, event).vouchers])
 
 
 def _errors(exc: ValidationError) -> str:
@@ -102,7 +100,38 @@ def tokens_verify(token: str, source: str) -> None:
     click.echo(json.dumps(claims, indent=2))
 
 
+@click.group("config")
+def config_group() -> None:
+    """The settings every package reads (one file, ASCC_* overrides)."""
+
+
+@config_group.command("show")
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: $ASCC_CONFIG, else ./ascc.toml if present).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def config_show(config_path: Path | None, as_json: bool) -> None:
+    """Print the effective settings, where each value came from, secrets masked."""
+    try:
+        settings = load_settings(config_file(config_path), plugin_manager())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    table = shown(settings)
+    if as_json:
+        echo_json({"file": str(settings.path) if settings.path else None, "settings": table})
+        return
+    click.echo(f"# {settings.path or 'no settings file'}")
+    for name, values in table.items():
+        click.echo(f"[{name}]")
+        for key, entry in values.items():
+            click.echo(f"  {key} = {json.dumps(entry['value'])}  ({entry['source']})")
+
+
 @hookimpl
 def ascc_register_commands(cli: click.Group) -> None:
-    for group in (keys, vouchers, tokens):
+    for group in (keys, vouchers, tokens, config_group):
         cli.add_command(group)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
     from ascc_plugin.programs import Program
-    from ascc_plugin.vouchers import Voucher
+    from ascc_plugin.settings import Section, Settings
+    from ascc_plugin.vouchers import Issuance, Voucher
 
 PROJECT_NAME = "ascc"
 
@@ -53,19 +54,20 @@ def ascc_programs_for_order(order: Order) -> Sequence[Program]:
 
 
 @hookspec(firstresult=True)
-def ascc_issue_vouchers(
-    event: OrderEvent, order: Order, programs: Sequence[Program]
-) -> list[Voucher]:
+def ascc_issue_vouchers(event: OrderEvent, order: Order, programs: Sequence[Program]) -> Issuance:
     """Make the vouchers issued for ``order`` equal to what its current state entitles.
 
     Only the active handler (chosen by ``mode`` in ``ascc.toml``) implements this hook; the first
     non-``None`` answer wins. The handler issues the vouchers that are missing, voids those no
-    longer entitled (refunded or cancelled units), and returns the vouchers the order is entitled
-    to now. It must be idempotent: voucher ids are derived from (platform, shop, order, line,
-    unit, program), so calling it again with the same state changes nothing. ``programs`` are
-    the programs every plugin offered (:func:`ascc_programs_for_order`). ``event`` is the
-    delivery that brought this state (``event.gsp`` names the store, ``event.event_id`` is the
-    idempotency key); ``order`` is ``event.order``.
+    longer entitled (refunded or cancelled units), and answers with an
+    :class:`~ascc_plugin.vouchers.Issuance`: the units the order entitles now per program, and
+    the vouchers when it knows them (``status`` ``issued`` or ``previewed``) — a handler that
+    forwards the event to be issued elsewhere answers ``queued`` with the counts only. It must be
+    idempotent: voucher ids are derived from (platform, shop, order, line, unit, program), so
+    calling it again with the same state changes nothing. ``programs`` are the programs every
+    plugin offered (:func:`ascc_programs_for_order`). ``event`` is the delivery that brought this
+    state (``event.gsp`` names the store, ``event.event_id`` is the idempotency key); ``order``
+    is ``event.order``.
     """
     raise AssertionError("hookspec")  # pragma: no cover
 
@@ -188,14 +190,40 @@ def ascc_mount_apps(mount: Callable[[str, Callable[..., Any]], None]) -> None:
 
 
 @hookspec
-def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
+def ascc_register_handlers(register: Callable[[str, Callable[[Settings], object]], None]) -> None:
     """Offer voucher handlers by name: call ``register`` once per handler.
 
     ``register(name, factory)`` takes the handler's name and its factory.
 
     The store service picks the handler named by ``mode`` in ``ascc.toml`` (``preview``,
-    ``gsp``, ``center``). ``factory(config)`` receives the loaded
-    :class:`~ascc_plugin.config.StoreConfig` and returns a plugin object implementing
-    :func:`ascc_issue_vouchers` (and usually :func:`ascc_void_vouchers`); the host registers it.
+    ``gsp``, ``center``). ``factory(settings)`` receives the loaded
+    :class:`~ascc_plugin.settings.Settings` and returns a
+    :class:`~ascc_plugin.handlers.Handler` (a plugin object implementing
+    :func:`ascc_issue_vouchers` and the handler lifecycle); the host checks it and registers it.
     Two handlers of one name are refused at start.
+    """
+
+
+@hookspec
+def ascc_register_settings(register: Callable[[str, type[Section]], None]) -> None:
+    """Declare the settings sections this plugin reads: call ``register`` once per section.
+
+    ``register(name, model)`` takes the table name in ``ascc.toml`` (``"hub"`` for ``[hub]``)
+    and a :class:`~ascc_plugin.settings.Section` subclass (a frozen pydantic model; unknown keys
+    are refused). The loader applies ``ASCC_<NAME>_<KEY>`` environment overrides (and the short
+    forms the model lists in ``ENV_ALIASES``), validates, and hands the section to whoever asks
+    :meth:`~ascc_plugin.settings.Settings.section`. Two plugins registering one name are
+    refused; a table no plugin registered is refused as unknown.
+    """
+
+
+@hookspec
+def ascc_register_channels(register: Callable[[str, Callable[[Settings], object]], None]) -> None:
+    """Offer delivery channels by name: call ``register`` once per channel.
+
+    ``register(name, factory)``: ``factory(settings)`` receives the loaded
+    :class:`~ascc_plugin.settings.Settings` and returns a plugin object implementing
+    :func:`ascc_deliver_voucher`. A store names the channels it uses in
+    ``[delivery] channels``; the host registers the ones named (an unknown name is refused at
+    start, listing the channels offered). The built-ins are ``log`` and ``email``.
     """

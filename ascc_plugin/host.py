@@ -20,13 +20,15 @@ from typing import Any
 import pluggy
 
 from ascc_plugin import hooks
-from ascc_plugin.channels import delivery_channels
-from ascc_plugin.config import ConfigError, StoreConfig
+from ascc_plugin.delivery.settings import DeliverySection
+from ascc_plugin.handlers import Handler
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.issuing import unique_programs
 from ascc_plugin.models import Order, OrderEvent
 from ascc_plugin.programs import Program
-from ascc_plugin.vouchers import Voucher
+from ascc_plugin.registry import PluginError, collect_unique
+from ascc_plugin.settings import Settings, SettingsError
+from ascc_plugin.vouchers import Issuance
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +36,15 @@ ENTRY_POINT_GROUP = "ascc"
 ENV_ALLOW = "ASCC_PLUGINS"
 ENV_DENY = "ASCC_DISABLE_PLUGINS"
 BUILTIN_PLUGINS = (
+    "ascc_plugin.settings",
     "ascc_plugin.commands",
     "ascc_plugin.preview",
-    "ascc_plugin.center_handler",
-    "ascc_plugin.store_commands",
+    "ascc_plugin.client.plugin",
+    "ascc_plugin.delivery.plugin",
 )
+"""Modules registered as plugins by name; each imports what it offers only when asked."""
 
-HandlerFactory = Callable[[StoreConfig], object]
-
-
-class PluginError(Exception):
-    """A plugin could not be loaded, or plugins contradict each other."""
+Factory = Callable[[Settings], object]
 
 
 def get_plugin_manager(*, entrypoints: bool = True) -> pluggy.PluginManager:
@@ -87,30 +87,18 @@ def _names(value: str | None) -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
-def collect_unique(hook: Any, callback: str, clash: str) -> dict[str, Any]:
-    """Call a ``register``-style hook; every plugin's ``(name, value)`` pairs, names unique.
-
-    ``callback`` is the name of the hook's callback argument; a name given twice raises
-    :class:`PluginError` saying ``two plugins {clash} {name!r}``.
-    """
-    collected: dict[str, Any] = {}
-
-    def register(name: str, value: Any) -> None:
-        if name in collected:
-            raise PluginError(f"two plugins {clash} {name!r}")
-        collected[name] = value
-
-    hook(**{callback: register})
-    return collected
-
-
-def handler_factories(pm: pluggy.PluginManager) -> dict[str, HandlerFactory]:
+def handler_factories(pm: pluggy.PluginManager) -> dict[str, Factory]:
     """Every handler offered through ``ascc_register_handlers``; a duplicate name is an error."""
     return collect_unique(pm.hook.ascc_register_handlers, "register", "offer a handler named")
 
 
+def channel_factories(pm: pluggy.PluginManager) -> dict[str, Factory]:
+    """Every delivery channel offered through ``ascc_register_channels``."""
+    return collect_unique(pm.hook.ascc_register_channels, "register", "offer a channel named")
+
+
 class ConfigPrograms:
-    """Built-in plugin offering the ``[[programs]]`` of the store's configuration."""
+    """Built-in plugin offering the ``[[programs]]`` of the store's settings."""
 
     def __init__(self, programs: Sequence[Program]) -> None:
         self.programs = list(programs)
@@ -120,34 +108,53 @@ class ConfigPrograms:
         return [p for p in self.programs if any(p.matches(line) for line in order.lines)]
 
 
-def configure(pm: pluggy.PluginManager, config: StoreConfig, mode: str | None = None) -> object:
-    """Register the store's programs and its handler (``mode``, else ``[store] mode``).
+def configure(pm: pluggy.PluginManager, settings: Settings, mode: str | None = None) -> Handler:
+    """Register the store's programs, its delivery channels and its handler; return the handler.
 
-    Also registers the delivery channels of ``[delivery] channels``. A handler that calls hooks
-    itself (the ``center`` handler delivers vouchers once the center answered) offers a
-    ``use_plugin_manager(pm)`` method, which is called with ``pm``. Returns the handler.
+    ``mode`` defaults to ``[store] mode``. The handler must be a
+    :class:`~ascc_plugin.handlers.Handler`; it is told the plugin manager once registered.
     """
-    factories = handler_factories(pm)
-    mode = mode or config.store.mode
-    if mode not in factories:
-        where = config.path or "configuration"
-        available = ", ".join(sorted(factories))
-        raise ConfigError(
-            f"{where}: store.mode: no handler named {mode!r} (available: {available})"
-        )
-    handler = factories[mode](config)
-    pm.register(ConfigPrograms(config.programs), name="config-programs")
-    for name, channel in delivery_channels(config):
+    handler = make_handler(pm, settings, mode or settings.store.mode)
+    pm.register(ConfigPrograms(settings.programs), name="config-programs")
+    for name, channel in delivery_channels(pm, settings):
         pm.register(channel, name=f"delivery:{name}")
-    pm.register(handler, name=f"handler:{mode}")
-    use_pm = getattr(handler, "use_plugin_manager", None)
-    if callable(use_pm):
-        use_pm(pm)
+    pm.register(handler, name=f"handler:{mode or settings.store.mode}")
+    handler.use_plugin_manager(pm)
     return handler
 
 
-def process_event(pm: pluggy.PluginManager, event: OrderEvent) -> list[Voucher]:
-    """Drive one canonical event through the hooks; returns the vouchers the order entitles now.
+def make_handler(pm: pluggy.PluginManager, settings: Settings, mode: str) -> Handler:
+    factories = handler_factories(pm)
+    if mode not in factories:
+        available = ", ".join(sorted(factories))
+        raise SettingsError(
+            f"{settings.where()}: store.mode: no handler named {mode!r} (available: {available})"
+        )
+    handler = factories[mode](settings)
+    if not isinstance(handler, Handler):
+        raise PluginError(
+            f"the {mode!r} handler ({type(handler).__name__}) lacks the handler lifecycle "
+            "(ascc_plugin.handlers.Handler: subclass BaseHandler)"
+        )
+    return handler
+
+
+def delivery_channels(pm: pluggy.PluginManager, settings: Settings) -> list[tuple[str, object]]:
+    """The channels ``[delivery] channels`` names, made; an unknown name is refused."""
+    factories = channel_factories(pm)
+    wanted = settings.section(DeliverySection).channels
+    for name in wanted:
+        if name not in factories:
+            available = ", ".join(sorted(factories))
+            raise SettingsError(
+                f"{settings.where()}: delivery.channels: no channel named {name!r} "
+                f"(available: {available})"
+            )
+    return [(name, factories[name](settings)) for name in wanted]
+
+
+def process_event(pm: pluggy.PluginManager, event: OrderEvent) -> Issuance:
+    """Drive one canonical event through the hooks; the handler's answer (what it entitles now).
 
     Observers see the event, cancelled or refunded lines are voided, then the active handler
     makes the issued set equal to what the order's state entitles.
@@ -158,12 +165,12 @@ def process_event(pm: pluggy.PluginManager, event: OrderEvent) -> list[Voucher]:
     line_ids, reason = lines_to_void(order)
     if line_ids:
         pm.hook.ascc_void_vouchers(event=event, order=order, line_ids=line_ids, reason=reason)
-    vouchers: list[Voucher] | None = pm.hook.ascc_issue_vouchers(
+    answer: Issuance | None = pm.hook.ascc_issue_vouchers(
         event=event, order=order, programs=programs
     )
-    if vouchers is None:
+    if answer is None:
         raise PluginError("no active handler answered ascc_issue_vouchers: call configure() first")
-    return vouchers
+    return answer
 
 
 def lines_to_void(order: Order) -> tuple[list[str], str]:

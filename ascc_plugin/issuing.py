@@ -48,6 +48,14 @@ def entitled_units(order: Order, programs: Sequence[Program], issue_on: IssueOn)
     return units
 
 
+def entitled_counts(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> dict[str, int]:
+    """How many units the order entitles now, per program id (no ids: no key needed)."""
+    counts: dict[str, int] = {}
+    for unit in entitled_units(order, programs, issue_on):
+        counts[unit.program.id] = counts.get(unit.program.id, 0) + 1
+    return counts
+
+
 def entitled_vouchers(
     gsp: GspRef, order: Order, programs: Sequence[Program], issue_on: IssueOn, id_key: bytes
 ) -> list[Voucher]:

@@ -1,12 +1,13 @@
-"""The voucher as every part shows it (DESIGN §7 voucher JSON) and its lifecycle states."""
+"""The voucher as every part shows it (DESIGN §7 voucher JSON), its lifecycle states, and a
+handler's answer for one order (:class:`Issuance`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class VoucherState(StrEnum):
@@ -46,3 +47,31 @@ class Voucher(BaseModel):
 
     def expired_at(self, now: datetime) -> bool:
         return now >= self.valid_until
+
+
+class Issuance(BaseModel):
+    """What a handler answers for one order event (``ascc_issue_vouchers``).
+
+    ``entitled`` counts the units the order entitles now, per program id. ``vouchers`` are the
+    vouchers themselves when the handler knows them: ``issued`` (issued here, ``gsp`` mode) and
+    ``previewed`` (computed, nothing stored); ``queued`` (forwarded to a center, which issues
+    them and gives the ids) carries the counts only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Literal["issued", "previewed", "queued"]
+    entitled: dict[str, int] = Field(default_factory=dict)
+    vouchers: tuple[Voucher, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return sum(self.entitled.values())
+
+    @classmethod
+    def of(cls, status: Literal["issued", "previewed"], vouchers: list[Voucher]) -> Issuance:
+        """An answer listing ``vouchers`` (their counts per program derived from them)."""
+        counts: dict[str, int] = {}
+        for voucher in vouchers:
+            counts[voucher.program] = counts.get(voucher.program, 0) + 1
+        return cls(status=status, entitled=counts, vouchers=tuple(vouchers))

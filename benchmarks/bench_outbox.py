@@ -24,12 +24,12 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from ascc_plugin.center_client import CenterClient
-from ascc_plugin.center_handler import event_body, webhook_id_for
+from ascc_plugin.client.handler import event_body, webhook_id_for
+from ascc_plugin.client.http import CenterClient
+from ascc_plugin.client.outbox import Outbox
+from ascc_plugin.client.sender import Sender
 from ascc_plugin.config import load_config
 from ascc_plugin.models import OrderEvent
-from ascc_plugin.outbox import Outbox
-from ascc_plugin.sender import Sender
 from ascc_plugin.signatures import new_secret
 
 SAMPLES = Path(__file__).resolve().parents[1] / "ascc_plugin" / "samples"

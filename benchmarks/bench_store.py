@@ -44,7 +44,7 @@ import requests
 
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, SignedRequest
 from adapters.shopify.emulator import ShopifyEmulator
-from ascc_plugin.center_handler import event_body, webhook_id_for
+from ascc_plugin.client.handler import event_body, webhook_id_for
 from ascc_plugin.config import config_from_mapping
 from ascc_plugin.keys import generate_key
 from ascc_plugin.models import GspRef, Line, Order, OrderEvent

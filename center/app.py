@@ -7,57 +7,55 @@ folder, puts one :class:`~center.api.hub.Hub` on the app and mounts the blueprin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pluggy
 from flask import Flask
 
+from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.keys import ACTIVE_FILE, KeyRing, generate_key
 from center import api
-from center.api.hub import Hub, install, utcnow
+from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
 from center.infra import db, problems
-from center.parties.keys import ADMIN_PREFIX, digest
-from center.settings import SettingsError, load_settings
+from center.parties.keys import digest
+from center.settings import HubSettings
 from center.vouchers.ingest import Issuer
 
 __all__ = ["create_app", "ensure_keys"]
 
 
 def create_app(
-    config: Mapping[str, Any] | None = None,
+    settings: HubSettings | None = None,
     *,
     pm: pluggy.PluginManager | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock = utcnow,
 ) -> Flask:
-    """The hub app; ``config`` is the last settings layer (tests), ``pm`` gets the hooks."""
+    """The hub app for ``settings`` (defaults when ``None``); ``pm`` gets the hooks.
+
+    Reads no environment and no file: the caller loads the settings
+    (:func:`ascc_plugin.settings.load_settings`) or builds them.
+    """
+    settings = settings or HubSettings()
     app = Flask("center")
-    load_settings(app, config)
-    database = db.init_app(app)
-    keys_dir = Path(app.config["KEYS_DIR"])
-    ring = ensure_keys(keys_dir)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    database = db.init_app(app, settings)
+    ring = ensure_keys(settings.keys_dir)
+    retention = timedelta(days=settings.replay_secrets_days)
     issuer = Issuer(
         ring,
-        str(app.config["ISSUER"]),
-        str(app.config["PUBLIC_URL"]),
-        app.config["ISSUE_ON"],
-        Sealer.for_folder(keys_dir, timedelta(days=int(app.config["REPLAY_SECRETS_DAYS"]))),
+        settings.issuer,
+        settings.public_url,
+        settings.issue_on,
+        Sealer.for_folder(settings.keys_dir, retention),
     )
-    install(app, Hub(database, issuer, admin_digest(app.config.get("ADMIN_KEY")), pm, clock))
+    admin = digest(settings.admin_key) if settings.admin_key else None
+    install(app, Hub(database, issuer, settings, admin, pm, clock))
     problems.init_app(app)
-    register_blueprints(app)
+    for blueprint in api.blueprints():
+        app.register_blueprint(blueprint)
     return app
-
-
-def admin_digest(key: str | None) -> str | None:
-    if not key:
-        return None
-    if not str(key).startswith(ADMIN_PREFIX) or len(str(key)) < 24:
-        raise SettingsError(f"ADMIN_KEY must start with {ADMIN_PREFIX!r} and hold 20+ characters")
-    return digest(str(key))
 
 
 def ensure_keys(folder: Path) -> KeyRing:
@@ -65,8 +63,3 @@ def ensure_keys(folder: Path) -> KeyRing:
     if not (folder / ACTIVE_FILE).exists():
         generate_key(folder)
     return KeyRing.load(folder)
-
-
-def register_blueprints(app: Flask) -> None:
-    for blueprint in api.blueprints():
-        app.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -13,8 +14,9 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ascc_plugin.cli import echo_json
+from ascc_plugin.cli import echo_json, plugin_manager
 from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.settings import SettingsError, config_file, load_settings
 from center import migrate
 from center.api.hub import current_hub
 from center.app import create_app
@@ -22,7 +24,7 @@ from center.infra.db import get_database
 from center.infra.problems import Problem
 from center.parties import services as parties
 from center.records.services import RecordFilter, list_records
-from center.settings import SettingsError
+from center.settings import HubSettings
 
 T = TypeVar("T")
 CSV_COLUMNS = (
@@ -42,11 +44,25 @@ CSV_COLUMNS = (
 )
 
 
-@contextmanager
-def hub_app() -> Iterator[Flask]:
-    """The hub app from the layered settings; setting and database errors become CLI errors."""
+CONFIG_META = "ascc.center.config"
+
+
+def hub_settings(file: Path | None = None) -> HubSettings:
+    """``[hub]`` of ``file``, else of ``ascc center --config``/``ASCC_CONFIG``/``./ascc.toml``."""
+    if file is None:
+        file = click.get_current_context().meta.get(CONFIG_META)
     try:
-        app = create_app()
+        return load_settings(config_file(file), plugin_manager()).section(HubSettings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def hub_app(settings: HubSettings | None = None) -> Iterator[Flask]:
+    """The hub app (from the command's settings unless given); errors become CLI errors."""
+    settings = settings or hub_settings()
+    try:
+        app = create_app(settings, pm=plugin_manager())
         with app.app_context():
             yield app
         get_database(app).dispose()
@@ -73,8 +89,17 @@ def in_transaction(work: Callable[[Session], T]) -> T:
 
 
 @click.group()
-def center() -> None:
-    """The ASCC center hub (settings: ASCC_CONFIG's [hub] table, ASCC_* variables)."""
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file with a [hub] table (default: $ASCC_CONFIG, else ./ascc.toml if present).",
+)
+@click.pass_context
+def center(ctx: click.Context, config_path: Path | None) -> None:
+    """The ASCC center hub (settings: the [hub] table, ASCC_* variables)."""
+    ctx.meta[CONFIG_META] = config_path
 
 
 @center.command("init-db")

@@ -8,7 +8,6 @@ order, then prints where to look. Keys are random every time: secrets are never 
 from __future__ import annotations
 
 import json
-import os
 import random
 from datetime import datetime
 from pathlib import Path
@@ -19,34 +18,33 @@ from faker import Faker
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ascc_plugin.cli import echo_json
-from ascc_plugin.config import load_config
+from ascc_plugin.cli import echo_json, plugin_manager
 from ascc_plugin.models import OrderEvent
+from ascc_plugin.settings import load_settings, write_settings_file
 from center import migrate
 from center.api.hub import current_hub
-from center.cli import hub_app
+from center.cli import hub_app, hub_settings
 from center.infra.db import get_database
 from center.parties import keys
 from center.parties import services as parties
 from center.parties.models import Provider
+from center.settings import HubSettings
 from center.vouchers.ingest import ingest
 
 SAMPLES = Path(__file__).resolve().parent.parent / "ascc_plugin" / "samples"
 CATEGORIES = ("repair", "installation", "support", "maintenance")
 
 
-def write_settings(folder: Path, port: int) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    admin_key = keys.new_key(keys.ADMIN_PREFIX)
-    database = (folder / "center.sqlite").resolve()
-    (folder / "ascc.toml").write_text(
-        "[hub]\n"
-        f'database_url = "sqlite:///{database}"\n'
-        'keys_dir = "keys"\n'
-        f'admin_key = "{admin_key}"\n'
-        f'public_url = "http://127.0.0.1:{port}"\n'
-    )
-    return admin_key
+def write_settings(folder: Path, port: int) -> tuple[Path, HubSettings]:
+    """``DIR/ascc.toml`` with the hub's settings (SQLite in DIR, keys in DIR/keys)."""
+    hub = {
+        "database_url": f"sqlite:///{(folder / 'center.sqlite').resolve()}",
+        "keys_dir": "keys",
+        "admin_key": keys.new_key(keys.ADMIN),
+        "public_url": f"http://127.0.0.1:{port}",
+    }
+    path = write_settings_file(folder / "ascc.toml", {"hub": hub})
+    return path, hub_settings(path)
 
 
 def seed_providers(session: Session, seed: int, count: int, now: datetime) -> list[dict[str, Any]]:
@@ -79,7 +77,7 @@ def seed_providers(session: Session, seed: int, count: int, now: datetime) -> li
 
 
 def seed(session: Session, seed_value: int, providers: int, now: datetime) -> dict[str, Any]:
-    config = load_config(SAMPLES / "ascc.toml")
+    config = load_settings(SAMPLES / "ascc.toml", plugin_manager(), env={})
     store = parties.add_gsp(
         session, name="Demo Store", platform=config.store.platform, shop=config.store.shop, now=now
     )
@@ -106,12 +104,15 @@ def seed(session: Session, seed_value: int, providers: int, now: datetime) -> di
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON only.")
 def demo_seed(folder: Path, seed_value: int, providers: int, port: int, as_json: bool) -> None:
-    """Make a fresh demo marketplace in DIR; serve it with ASCC_CONFIG=DIR/ascc.toml."""
+    """Make a fresh demo marketplace in DIR.
+
+    Serve it with ``ascc center --config DIR/ascc.toml serve``.
+    """
     if (folder / "center.sqlite").exists():
         raise click.ClickException(f"{folder} already holds a demo: remove it first")
-    admin_key = write_settings(folder, port)
-    os.environ["ASCC_CONFIG"] = str(folder / "ascc.toml")
-    with hub_app() as app:
+    _path, settings = write_settings(folder, port)
+    admin_key = settings.admin_key
+    with hub_app(settings) as app:
         migrate.upgrade(get_database(app))
         hub = current_hub()
         summary = hub.database.run(lambda s: seed(s, seed_value, providers, hub.clock()))

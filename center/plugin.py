@@ -1,4 +1,6 @@
-"""The center's plugin module (entry point ``center``): adds ``ascc center …`` to the CLI."""
+"""The center's plugin module (entry point ``center``): ``ascc center …``, the ``[hub]`` and
+``[gsp]`` settings sections, and the ``gsp`` handler (a store issuing with the hub's service
+layer). Everything heavy is imported when asked for, not when the plugin manager is built."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from collections.abc import Callable
 import click
 
 from ascc_plugin import hookimpl
-from ascc_plugin.cli import ensure_group
+from ascc_plugin.settings import Section, Settings
+from center.settings import GspSection, HubSettings
 
 
 @hookimpl
@@ -16,13 +19,23 @@ def ascc_register_commands(cli: click.Group) -> None:
     from center.demo import demo_seed
     from center.serve import serve
 
-    group = ensure_group(cli, "center", center.help or "")
-    for command in (*center.commands.values(), serve, demo_seed):
-        group.add_command(command)
+    for command in (serve, demo_seed):
+        center.add_command(command)
+    cli.add_command(center)
 
 
 @hookimpl
-def ascc_register_handlers(register: Callable[[str, Callable[..., object]], None]) -> None:
+def ascc_register_settings(register: Callable[[str, type[Section]], None]) -> None:
+    register("hub", HubSettings)
+    register("gsp", GspSection)
+
+
+@hookimpl
+def ascc_register_handlers(register: Callable[[str, Callable[[Settings], object]], None]) -> None:
+    register("gsp", gsp_handler)
+
+
+def gsp_handler(settings: Settings) -> object:
     from center.gsp import GspHandler
 
-    register("gsp", GspHandler)
+    return GspHandler(settings)

@@ -1,7 +1,8 @@
 """``ascc center serve``: the hub under gunicorn (threaded workers by default).
 
-The master process makes the key folder and migrates the database, then forks the workers;
-each worker builds its own app (and engine) after the fork, so no connection crosses it.
+The master process loads the settings, makes the key folder and migrates the database, then
+forks the workers; each worker builds its own app (and engine) from those settings after the
+fork, so no connection crosses it.
 """
 
 from __future__ import annotations
@@ -9,30 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Flask
-from gunicorn.app.base import BaseApplication
 
-from ascc_plugin.host import get_plugin_manager
+from ascc_plugin.cli import plugin_manager
+from ascc_plugin.serving import GunicornApp, base_options
 from center import migrate
 from center.app import create_app
-from center.cli import hub_app
+from center.cli import hub_app, hub_settings
 from center.infra.db import get_database
-
-
-class HubServer(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application whose workers each call :func:`center.create_app`."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return create_app(pm=get_plugin_manager())
-
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
@@ -43,16 +27,11 @@ def gunicorn_options(
     host: str, port: int, workers: int, threads: int, worker_class: str
 ) -> dict[str, Any]:
     return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
+        **base_options(host, port, workers),
         "threads": threads,
         "worker_class": worker_class,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
         "keepalive": 5,
         "graceful_timeout": 10,
-        "control_socket_disable": True,  # several hubs may share a machine: no shared .ctl
     }
 
 
@@ -75,8 +54,11 @@ def gunicorn_options(
 )
 def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""
-    with hub_app() as app:
+    settings = hub_settings()
+    with hub_app(settings) as app:
         migrate.upgrade(get_database(app))
         get_database(app).dispose()
+    pm = plugin_manager()
     click.echo(f"ASCC center hub on http://{host}:{port}  (API: /openapi.json)", err=True)
-    HubServer(gunicorn_options(host, port, workers, threads, worker_class)).run()
+    options = gunicorn_options(host, port, workers, threads, worker_class)
+    GunicornApp(lambda: create_app(settings, pm=pm), options).run()

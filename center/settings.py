@@ -1,89 +1,88 @@
-"""The hub's settings, layered: defaults → TOML file → ``ASCC_*`` environment → test mapping.
+"""The hub's settings sections: ``[hub]`` (the center itself) and ``[gsp]`` (a store that runs
+the hub's service layer for itself).
 
-The TOML file is the one named by ``ASCC_CONFIG``, else ``./ascc.toml`` when it exists; the hub
-reads its ``[hub]`` table (lower-case keys, e.g. ``database_url``), so one file can hold the
-store's sections and the hub's. Environment variables override the file: ``ASCC_DATABASE_URL``,
-``ASCC_KEYS_DIR``, ``ASCC_ADMIN_KEY``, ``ASCC_PUBLIC_URL``, ``ASCC_SECRET_KEY`` … (Flask's
-``from_prefixed_env``, so values that parse as JSON become numbers or booleans).
+Both are registered through ``ascc_register_settings`` (:mod:`center.plugin`) and loaded by the
+one loader, :func:`ascc_plugin.settings.load_settings`: ``ASCC_HUB_<KEY>`` or the short forms
+below override the file. :func:`center.create_app` takes a :class:`HubSettings` and reads no
+environment: the ``gsp`` handler hands its hub exactly the settings its store gives.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Literal
 
-from flask import Flask
+from pydantic import Field, field_validator
 
-ENV_PREFIX = "ASCC"
-CONFIG_ENV = "ASCC_CONFIG"
-TOML_TABLE = "hub"
+from ascc_plugin.settings import Section
 
-DEFAULTS: dict[str, Any] = {
-    "DATABASE_URL": "sqlite:///ascc-center.sqlite",
-    "KEYS_DIR": "center-keys",
-    "ISSUER": "ascc-center",
-    "PUBLIC_URL": "http://127.0.0.1:5000",
-    "ADMIN_KEY": None,
-    "ISSUE_ON": "paid",
-    "WEBHOOK_TOLERANCE": 300,
-    "REPLAY_SECRETS_DAYS": 30,  # how long a replayed delivery gets its holder secrets again
-    "PAGE_SIZE": 50,
-    "MAX_PAGE_SIZE": 200,
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "DB_POOL_SIZE": 5,
-    "DB_MAX_OVERFLOW": 10,
-    "DB_PRE_PING": False,
-    "SQLITE_SYNCHRONOUS": "NORMAL",
-    "SQLITE_BUSY_TIMEOUT": 30,
-}
+ADMIN_PREFIX = "adm_"
+SHORT_FORMS = (
+    "database_url",
+    "redis_url",
+    "keys_dir",
+    "admin_key",
+    "secret_key",
+    "public_url",
+    "issuer",
+    "issue_on",
+    "max_content_length",
+    "db_pool_size",
+    "db_max_overflow",
+    "replay_secrets_days",
+)
 
 
-class SettingsError(Exception):
-    """A settings file is unreadable or a setting has an unusable value."""
+class HubSettings(Section):
+    """``[hub]``: the center hub's database, keys, links and limits."""
+
+    ENV_ALIASES = MappingProxyType({f"ASCC_{key.upper()}": key for key in SHORT_FORMS})
+    SECRETS = frozenset({"admin_key", "secret_key"})
+
+    database_url: str = "sqlite:///ascc-center.sqlite"
+    redis_url: str | None = None
+    keys_dir: Path = Path("center-keys")
+    issuer: str = Field(default="ascc-center", min_length=1, max_length=255)
+    public_url: str = "http://127.0.0.1:5000"
+    admin_key: str | None = None
+    secret_key: str | None = None
+    issue_on: Literal["paid", "fulfilled"] = "paid"
+    webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    replay_secrets_days: int = Field(default=30, ge=0)
+    page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=200, ge=1)
+    max_content_length: int = Field(default=1024 * 1024, gt=0)
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pre_ping: bool = False
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
+    sqlite_busy_timeout: int = Field(default=30, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        """``postgresql://`` and ``postgres://`` run on psycopg 3; SQLite as given."""
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        if not url.startswith(("sqlite:", "postgresql+")):
+            raise ValueError(f"unsupported database {url.split(':', 1)[0]!r}")
+        return url
+
+    @field_validator("admin_key")
+    @classmethod
+    def _operator_key(cls, key: str | None) -> str | None:
+        if not key:
+            return None
+        if not key.startswith(ADMIN_PREFIX) or len(key) < 24:
+            raise ValueError(f"must start with {ADMIN_PREFIX!r} and hold 20+ characters")
+        return key
 
 
-def load_settings(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """Fill ``app.config`` layer by layer; later layers win."""
-    app.config.from_mapping(DEFAULTS)
-    file = toml_file()
-    if file is not None:
-        app.config.from_mapping(read_toml(file))
-    app.config.from_prefixed_env(ENV_PREFIX)
-    if overrides:
-        app.config.from_mapping(overrides)
-    app.config["DATABASE_URL"] = database_url(str(app.config["DATABASE_URL"]))
+class GspSection(Section):
+    """``[gsp]`` (``mode = "gsp"``): the store runs the center's service layer, for itself only."""
 
-
-def toml_file() -> Path | None:
-    named = os.environ.get(CONFIG_ENV)
-    if named:
-        return Path(named)
-    default = Path("ascc.toml")
-    return default if default.is_file() else None
-
-
-def read_toml(file: Path) -> dict[str, Any]:
-    """The ``[hub]`` table of ``file``, keys upper-cased; ``keys_dir`` relative to its folder."""
-    try:
-        table = tomllib.loads(file.read_text(encoding="utf-8")).get(TOML_TABLE, {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{file}: cannot be read ({exc})") from None
-    if not isinstance(table, dict):
-        raise SettingsError(f"{file}: [{TOML_TABLE}] must be a table")
-    settings = {key.upper(): value for key, value in table.items()}
-    if "KEYS_DIR" in settings:
-        settings["KEYS_DIR"] = str(file.parent / settings["KEYS_DIR"])
-    return settings
-
-
-def database_url(url: str) -> str:
-    """Accept ``postgresql://`` / ``postgres://`` and run them on psycopg 3."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    if not url.startswith(("sqlite:", "postgresql+")):
-        raise SettingsError(f"DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}")
-    return url
+    database: Path = Path("ascc-gsp.sqlite")
+    database_url: str | None = None  # e.g. postgresql://…; overrides ``database``
+    public_url: str | None = None  # base of holder links; default http://{host}:{port}

@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from ascc_plugin.config import ConfigError
 from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.settings import SettingsError
 from simulator import demo_orders_steps as orders
 from simulator import demo_walk_steps as walk
 from simulator.demo_context import Check, Demo, StepFailed
@@ -43,7 +43,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("completed", walk.complete),
     ("final state and audit history", walk.final_state),
 )
-FAILURES = (StepFailed, ServiceError, requests.RequestException, ConfigError, KeyFolderError)
+FAILURES = (StepFailed, ServiceError, requests.RequestException, SettingsError, KeyFolderError)
 
 
 @dataclass(frozen=True)

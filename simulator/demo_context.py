@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
 
-from ascc_plugin.vouchers import Voucher
+from ascc_plugin.clock import utcnow
 from simulator.demo_world import Store, World
 from simulator.services import WaitTimeout, poll_until
 
@@ -38,10 +38,11 @@ class Check:
 @dataclass
 class Demo:
     world: World
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    now: datetime = field(default_factory=utcnow)
     http: requests.Session = field(default_factory=requests.Session)
-    expected: dict[str, list[Voucher]] = field(default_factory=dict)
-    voided: set[str] = field(default_factory=set)
+    expected: dict[str, list[tuple[str, str, int, str]]] = field(default_factory=dict)
+    """Per store: what each entitled voucher covers, (order, line, unit, program)."""
+    voided: set[tuple[str, str, int, str]] = field(default_factory=set)
     deliveries: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     walked: dict[str, Any] = field(default_factory=dict, repr=False)
     provider: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -1,15 +1,15 @@
 """The demo's orders, sent as the storefronts would, and the vouchers they must yield.
 
 The expected vouchers are computed the way the store service computes them: the adapter's own
-parsing and mapping of the exact bytes sent, then :func:`ascc_plugin.issuing.entitled_vouchers`
-with the store's programs and the center's voucher-id key. The demo then checks that the center
-issued exactly those ids, each once.
+parsing and mapping of the exact bytes sent, then :func:`ascc_plugin.issuing.entitled_units` with
+the store's programs. The store holds none of the center's keys, so vouchers are compared by what
+they cover — (order, line, unit, program) — and the demo checks that the center issued exactly
+those, each once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, RefundSpec, SignedRequest
@@ -18,12 +18,13 @@ from adapters.shopify import mapping as shopify_mapping
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.woocommerce import mapping as woo_mapping
 from adapters.woocommerce.emulator import WooCommerceEmulator
-from ascc_plugin.config import load_config
-from ascc_plugin.issuing import entitled_vouchers
-from ascc_plugin.keys import KeyRing
-from ascc_plugin.models import GspRef, Order
-from ascc_plugin.vouchers import Voucher
+from ascc_plugin.issuing import entitled_units
+from ascc_plugin.models import Order
+from ascc_plugin.settings import load_settings
 from simulator.demo_world import Store
+
+UnitKey = tuple[str, str, int, str]
+"""What a voucher covers: (order id, line id, unit, program id)."""
 
 WOO_SITE = "https://shop.example.com"
 TV_LINE = 13_901
@@ -94,10 +95,19 @@ def order_of(request: SignedRequest) -> Order:
     return woo_mapping.map_order(payload)
 
 
-def expected_vouchers(store: Store, request: SignedRequest, keys_dir: Path) -> list[Voucher]:
-    """The vouchers the store's rules give the order in ``request`` (same code, same key)."""
+def expected_units(store: Store, request: SignedRequest) -> list[UnitKey]:
+    """The units the store's rules entitle the order in ``request`` (the store's own code)."""
     order = order_of(request)
-    config = load_config(store.config)
-    gsp = GspRef(platform=config.store.platform, shop=config.store.shop)
-    id_key = KeyRing.load(keys_dir).id_key
-    return entitled_vouchers(gsp, order, config.programs, config.store.issue_on, id_key)
+    settings = load_settings(store.config, env={})
+    units = entitled_units(order, settings.programs, settings.store.issue_on)
+    return [(order.id, unit.line.id, unit.unit, unit.program.id) for unit in units]
+
+
+def unit_key(voucher: dict[str, Any]) -> UnitKey:
+    """What a voucher (an API record or a delivered voucher) covers."""
+    return (
+        str(voucher["order_id"]),
+        str(voucher["line_id"]),
+        int(voucher["unit"]),
+        str(voucher.get("program") or voucher["program_id"]),
+    )

@@ -7,14 +7,15 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from ascc_plugin.vouchers import Voucher
 from simulator.demo_context import Check, Demo, StepFailed, expect, read_deliveries, wait_for
 from simulator.demo_orders import (
-    expected_vouchers,
+    UnitKey,
+    expected_units,
     post,
     shopify_emulator,
     shopify_order,
     shopify_refund,
+    unit_key,
     woo_emulator,
     woo_order,
 )
@@ -54,8 +55,8 @@ def accepted(answer: dict[str, Any], status: str, vouchers: int | None, what: st
 def shopify_paid(demo: Demo) -> Check:
     store = demo.world.stores["shopify"]
     request = shopify_emulator(store).order_request("orders/paid", shopify_order(demo.now))
-    expected = demo.expected["shopify"] = expected_vouchers(store, request, demo.world.keys_dir)
-    accepted(post(request, store), "processed", len(expected), "orders/paid")
+    expected = demo.expected["shopify"] = expected_units(store, request)
+    accepted(post(request, store), "queued", len(expected), "orders/paid")
     duplicate = post(request, store)
     accepted(duplicate, "duplicate", None, "the same delivery again")
     detail = f"orders/paid → {len(expected)} vouchers; the same delivery again → duplicate"
@@ -66,16 +67,16 @@ def woocommerce_paid(demo: Demo) -> Check:
     store = demo.world.stores["woocommerce"]
     order = woo_order(demo.now)
     created = woo_emulator(store).order_request("order.created", order)
-    accepted(post(created, store), "processed", 0, "order.created")
+    accepted(post(created, store), "queued", 0, "order.created")
     paid = order.evolve(paid=True, updated_at=demo.now - timedelta(minutes=50))
     updated = woo_emulator(store).order_request("order.updated", paid)
-    expected = demo.expected["woocommerce"] = expected_vouchers(store, updated, demo.world.keys_dir)
-    accepted(post(updated, store), "processed", len(expected), "order.updated")
+    expected = demo.expected["woocommerce"] = expected_units(store, updated)
+    accepted(post(updated, store), "queued", len(expected), "order.updated")
     detail = f"order.created (pending) → 0; order.updated (processing) → {len(expected)} vouchers"
     return Check(detail, {"vouchers": len(expected)})
 
 
-def delivered(store: Store, expected: list[Voucher]) -> list[dict[str, Any]] | None:
+def delivered(store: Store, expected: list[UnitKey]) -> list[dict[str, Any]] | None:
     lines = read_deliveries(store.deliveries)
     return lines if len(lines) >= len(expected) else None
 
@@ -85,12 +86,11 @@ def vouchers_delivered(demo: Demo) -> Check:
     for name, store in demo.world.stores.items():
         expected = demo.expected[name]
         lines = wait_for(partial(delivered, store, expected), f"{name}'s delivery log")
-        ids = Counter(line["voucher"]["id"] for line in lines)
+        units = Counter(unit_key(line["voucher"]) for line in lines)
+        expect(set(units) == set(expected), f"{name}: delivered vouchers differ from the store's")
         expect(
-            set(ids) == {v.id for v in expected}, f"{name}: delivered ids differ from the store's"
-        )
-        expect(
-            max(ids.values()) == 1, f"{name}: a voucher was delivered twice: {ids.most_common(1)}"
+            max(units.values()) == 1,
+            f"{name}: a voucher was delivered twice: {units.most_common(1)}",
         )
         expect(
             all(line["voucher"].get("holder_secret") for line in lines),
@@ -108,11 +108,11 @@ def records_agree(demo: Demo) -> Check:
     counts = {}
     for name, store in demo.world.stores.items():
         records = demo.records(store)
-        ids = Counter(r["voucher_id"] for r in records)
-        expected = {v.id for v in demo.expected[name]}
+        units = Counter(unit_key(r) for r in records)
+        expected = set(demo.expected[name])
         expect(
-            set(ids) == expected,
-            f"{name}: the center holds {sorted(ids)}, the store computed {sorted(expected)}",
+            set(units) == expected,
+            f"{name}: the center holds {sorted(units)}, the store computed {sorted(expected)}",
         )
         expect(
             len(records) == len(expected),
@@ -124,7 +124,8 @@ def records_agree(demo: Demo) -> Check:
         )
         counts[name] = len(records)
     detail = (
-        ", ".join(f"{n} {c}" for n, c in counts.items()) + " records; ids equal the stores' own"
+        ", ".join(f"{n} {c}" for n, c in counts.items())
+        + " records; (order, line, unit, program) equal the stores' own"
     )
     return Check(detail, {"records": counts})
 
@@ -137,10 +138,10 @@ def partial_refund(demo: Demo) -> Check:
         shopify_refund(demo.now),
     )
     after = emulator.order_request("orders/updated", order.evolve(refunds=(refund,)))
-    still = {v.id for v in expected_vouchers(store, after, demo.world.keys_dir)}
-    demo.voided = {v.id for v in demo.expected["shopify"]} - still
+    still = set(expected_units(store, after))
+    demo.voided = set(demo.expected["shopify"]) - still
     request = emulator.refund_request(order, refund)
-    accepted(post(request, store), "processed", len(still), "refunds/create")
+    accepted(post(request, store), "queued", len(still), "refunds/create")
     wait_for(lambda: voided_at_center(demo, store), "the refunded units voided at the center")
     expect(
         len(read_deliveries(store.deliveries)) == len(demo.expected["shopify"]),
@@ -153,8 +154,8 @@ def partial_refund(demo: Demo) -> Check:
 
 
 def voided_at_center(demo: Demo, store: Store) -> bool | None:
-    states = {r["voucher_id"]: r["state"] for r in demo.records(store)}
-    voided = {vid for vid, state in states.items() if state == "voided"}
+    states = {unit_key(r): r["state"] for r in demo.records(store)}
+    voided = {unit for unit, state in states.items() if state == "voided"}
     if not voided:
         return None
     if voided != demo.voided:

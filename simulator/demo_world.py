@@ -2,12 +2,12 @@
 
 Everything is set up the way an operator and two store owners would do it: ``ascc center serve``,
 ``ascc center add-gsp`` / ``add-provider``, an ``ascc.toml`` per store (``mode = "center"``, the
-center's key folder, the ``log`` delivery channel) and ``ascc store serve``.
+``log`` delivery channel; each store gets only its own folder, never the center's keys) and
+``ascc store serve``.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,26 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ascc_plugin.settings import write_settings_file
 from simulator.services import READY_SECONDS, Service, ascc_json, center_service, store_service
 
-PROGRAMS_TOML = """
-[[programs]]
-id = "repair-12m"
-kind = "repair"
-term_months = 12
-match = { min_unit_price = "100.00" }
-
-[[programs]]
-id = "install-1m"
-kind = "installation"
-term_months = 1
-match = { sku = ["TV-55-OLED"] }
-
-[[programs]]
-id = "support-24m"
-kind = "support"
-term_months = 24
-"""
+PROGRAMS = (
+    {
+        "id": "repair-12m",
+        "kind": "repair",
+        "term_months": 12,
+        "match": {"min_unit_price": "100.00"},
+    },
+    {
+        "id": "install-1m",
+        "kind": "installation",
+        "term_months": 1,
+        "match": {"sku": ["TV-55-OLED"]},
+    },
+    {"id": "support-24m", "kind": "support", "term_months": 24},
+)
 
 STORES = (("shopify", "demo-gadgets.myshopify.com"), ("woocommerce", "shop.example.com"))
 PROVIDERS = (
@@ -81,10 +79,6 @@ class World:
     center: Service
     stores: dict[str, Store] = field(default_factory=dict)
     providers: list[dict[str, Any]] = field(default_factory=list, repr=False)
-
-    @property
-    def keys_dir(self) -> Path:
-        return Path(self.center.env["ASCC_KEYS_DIR"])
 
     def services(self) -> Iterator[Service]:
         yield self.center
@@ -148,29 +142,30 @@ def provider_args(name: str, categories: str, region: str) -> list[str]:
     ]
 
 
-def store_config(world: World, store: Store) -> str:
+def store_settings(world: World, store: Store) -> dict[str, Any]:
     """The store owner's ``ascc.toml``: forward to the center, deliver vouchers to a log."""
-    quote = json.dumps
-    return (
-        "[store]\n"
-        f"platform = {quote(store.platform)}\n"
-        f"shop = {quote(store.shop)}\n"
-        'mode = "center"\n'
-        f"webhook_secret = {quote(store.webhook_secret)}\n\n"
-        f"[keys]\ndir = {quote(str(world.keys_dir))}\n\n"
-        "[center]\n"
-        f"url = {quote(world.center.url)}\n"
-        f"signing_secret = {quote(str(store.gsp['signing_secret']))}\n"
-        "retry_base_seconds = 0.2\n"
-        "retry_cap_seconds = 2.0\n\n"
-        '[delivery]\nchannels = ["log"]\n' + PROGRAMS_TOML
-    )
+    return {
+        "store": {
+            "platform": store.platform,
+            "shop": store.shop,
+            "mode": "center",
+            "webhook_secret": store.webhook_secret,
+        },
+        "center": {
+            "url": world.center.url,
+            "signing_secret": str(store.gsp["signing_secret"]),
+            "retry_base_seconds": 0.2,
+            "retry_cap_seconds": 2.0,
+        },
+        "delivery": {"channels": ["log"]},
+        "programs": list(PROGRAMS),
+    }
 
 
 def start_stores(world: World) -> dict[str, str]:
     """Write each store's ``ascc.toml`` and run ``ascc store serve`` on it (started together)."""
     for store in world.stores.values():
-        store.config.write_text(store_config(world, store))
+        write_settings_file(store.config, store_settings(world, store))
         store.service = store_service(store.config, workers=1).launch()
     for store in world.stores.values():
         assert store.service is not None

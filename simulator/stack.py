@@ -2,9 +2,9 @@
 
 :func:`prepare_center` makes the hub's database and registers one store (``init-db`` and
 ``add-gsp``, which work while the hub is down); :func:`write_store_config` writes that store's
-``ascc.toml`` pointing at the hub with the hub's key folder (so the voucher ids the store computes
-match the hub's). :class:`CenterView` reads what the hub holds over its records API, and
-:func:`outbox_status` asks ``ascc store outbox --json``. Used by the end-to-end tests and
+``ascc.toml`` pointing at the hub (the store gets its own folder only: none of the hub's keys).
+:class:`CenterView` reads what the hub holds over its records API, and :func:`outbox_status`
+asks ``ascc store outbox --json``. Used by the end-to-end tests and
 ``benchmarks/bench_store.py``.
 """
 
@@ -18,20 +18,18 @@ from typing import Any
 
 import requests
 
+from ascc_plugin.settings import write_settings_file
 from simulator.services import Service, ascc_json, center_service, run_ascc
 
-PROGRAMS = """
-[[programs]]
-id = "repair-12m"
-kind = "repair"
-term_months = 12
-
-[[programs]]
-id = "install-1m"
-kind = "installation"
-term_months = 1
-match = { min_unit_price = "100.00" }
-"""
+PROGRAMS = (
+    {"id": "repair-12m", "kind": "repair", "term_months": 12},
+    {
+        "id": "install-1m",
+        "kind": "installation",
+        "term_months": 1,
+        "match": {"min_unit_price": "100.00"},
+    },
+)
 """Every line gets a repair voucher per unit; lines at 100.00 or more an installation one too."""
 
 
@@ -61,10 +59,6 @@ def prepare_center(
     return center, registration
 
 
-def keys_dir(center: Service) -> Path:
-    return Path(center.env["ASCC_KEYS_DIR"])
-
-
 def write_store_config(
     folder: Path,
     center: Service,
@@ -76,29 +70,25 @@ def write_store_config(
     retry_cap: float = 0.5,
 ) -> Path:
     """``folder/ascc.toml`` for a Shopify store in ``center`` mode with the log channel."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = f"""
-[store]
-platform = "shopify"
-shop = {json.dumps(registration.shop)}
-mode = "center"
-webhook_secret = {json.dumps(webhook_secret)}
-
-[keys]
-dir = {json.dumps(str(keys_dir(center)))}
-
-[center]
-url = {json.dumps(center_url or center.url)}
-signing_secret = {json.dumps(registration.signing_secret)}
-retry_base_seconds = {retry_base}
-retry_cap_seconds = {retry_cap}
-
-[delivery]
-channels = ["log"]
-{PROGRAMS}"""
-    path = folder / "ascc.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_settings_file(
+        folder / "ascc.toml",
+        {
+            "store": {
+                "platform": "shopify",
+                "shop": registration.shop,
+                "mode": "center",
+                "webhook_secret": webhook_secret,
+            },
+            "center": {
+                "url": center_url or center.url,
+                "signing_secret": registration.signing_secret,
+                "retry_base_seconds": retry_base,
+                "retry_cap_seconds": retry_cap,
+            },
+            "delivery": {"channels": ["log"]},
+            "programs": list(PROGRAMS),
+        },
+    )
 
 
 def outbox_status(config: Path) -> dict[str, Any]:

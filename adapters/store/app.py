@@ -1,4 +1,4 @@
-"""``create_app(config)``: the store service's Flask app (both webhook blueprints, ``/healthz``).
+"""``create_app(settings)``: the store service's Flask app (webhook blueprints, ``/healthz``).
 
 The plugin host is configured once here: the handler named by ``[store] mode`` answers every
 delivery. Nothing binds to an app, engine or plugin manager at import time.
@@ -15,25 +15,27 @@ from adapters.store.db import make_engine, make_sessions
 from adapters.store.http import install_error_handlers
 from adapters.store.mounts import PrefixDispatcher, collect_mounts
 from adapters.store.privacy import StatePrivacy
-from adapters.store.service import Clock, StoreService, utcnow
+from adapters.store.service import StoreService
 from adapters.woocommerce.views import bp as woocommerce_bp
-from ascc_plugin.config import ConfigError, StoreConfig
+from ascc_plugin.clock import Clock, utcnow
+from ascc_plugin.handlers import Handler
 from ascc_plugin.host import configure, get_plugin_manager
+from ascc_plugin.settings import Settings, SettingsError
 
 
 def create_app(
-    config: StoreConfig, *, pm: pluggy.PluginManager | None = None, clock: Clock = utcnow
+    settings: Settings, *, pm: pluggy.PluginManager | None = None, clock: Clock = utcnow
 ) -> Flask:
-    """The store service for ``config``; ConfigError when it cannot safely start."""
-    check_config(config)
+    """The store service for ``settings``; SettingsError when it cannot safely start."""
+    check_settings(settings)
     pm = pm or get_plugin_manager()
-    handler = configure(pm, config)
-    sessions = make_sessions(make_engine(config.store.state_db))
+    handler = configure(pm, settings)
+    sessions = make_sessions(make_engine(settings.store.state_db))
     pm.register(StatePrivacy(sessions), name="store-state")
-    config.store.events_log.parent.mkdir(parents=True, exist_ok=True)
+    settings.store.events_log.parent.mkdir(parents=True, exist_ok=True)
     app = Flask("ascc-store")
-    app.config["MAX_CONTENT_LENGTH"] = config.store.max_body_bytes
-    app.extensions["ascc_store"] = StoreService(config, pm, sessions, clock)
+    app.config["MAX_CONTENT_LENGTH"] = settings.store.max_body_bytes
+    app.extensions["ascc_store"] = StoreService(settings, pm, sessions, clock)
     app.extensions["ascc_handler"] = handler
     install_error_handlers(app)
     app.register_blueprint(shopify_bp)
@@ -45,30 +47,31 @@ def create_app(
     return app
 
 
+def handler_of(app: Flask) -> Handler:
+    handler = app.extensions["ascc_handler"]
+    assert isinstance(handler, Handler)
+    return handler
+
+
 def start_background(app: Flask) -> None:
     """Start the active handler's background work (the ``center`` handler's outbox sender).
 
     Called once per serving process, after any ``fork``: threads do not survive one.
     """
-    start = getattr(app.extensions["ascc_handler"], "start_background_sender", None)
-    if callable(start):
-        start()
+    handler_of(app).start()
 
 
 def stop_background(app: Flask, timeout: float = 10.0) -> None:
     """Stop what :func:`start_background` started, after the attempt in flight."""
-    stop = getattr(app.extensions["ascc_handler"], "stop", None)
-    if callable(stop):
-        stop(timeout)
+    handler_of(app).stop(timeout)
 
 
-def check_config(config: StoreConfig) -> None:
+def check_settings(settings: Settings) -> None:
     """An empty secret would make every signature forgeable (WooCommerce allows one): refuse."""
-    if not config.store.webhook_secret.strip():
-        where = config.path or "configuration"
-        raise ConfigError(
-            f"{where}: store.webhook_secret: empty; set the storefront's webhook signing secret "
-            "(an empty secret makes signatures forgeable)"
+    if not settings.store.webhook_secret.strip():
+        raise SettingsError(
+            f"{settings.where()}: store.webhook_secret: empty; set the storefront's webhook "
+            "signing secret (an empty secret makes signatures forgeable)"
         )
 
 
@@ -76,4 +79,4 @@ def healthz() -> Response:
     service: StoreService = current_app.extensions["ascc_store"]
     with service.sessions() as session:
         session.execute(text("SELECT 1"))
-    return jsonify(status="ok", platform=service.platform, mode=service.config.store.mode)
+    return jsonify(status="ok", platform=service.platform, mode=service.settings.store.mode)

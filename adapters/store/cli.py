@@ -1,22 +1,36 @@
-"""``ascc store serve``: the store service under gunicorn (sync workers, app built once)."""
+"""``ascc store …``: every command of the store service in one place.
+
+``serve`` runs the store service under gunicorn (sync workers, the app built once in the master
+and the handler's background work started in each worker); ``outbox`` shows what waits for the
+center (``mode = "center"``) and drains it by hand.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask
-from gunicorn.app.base import BaseApplication
 
 from adapters.store.app import create_app, start_background, stop_background
-from ascc_plugin.cli import config_option, plugin_manager
-from ascc_plugin.config import ConfigError, load_config
-from ascc_plugin.host import PluginError
+from adapters.store.outbox_view import print_summary, summary
+from ascc_plugin.cli import config_option, echo_json, plugin_manager, settings_of
+from ascc_plugin.client.handler import CenterHandler
+from ascc_plugin.client.outbox import Outbox
+from ascc_plugin.client.settings import CenterSection
+from ascc_plugin.host import configure
 from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.registry import PluginError
+from ascc_plugin.serving import GunicornApp, base_options
+from ascc_plugin.settings import Settings, SettingsError
 
 
-@click.command("serve")
+@click.group("store")
+def store() -> None:
+    """The store service: storefront webhooks → vouchers."""
+
+
+@store.command("serve")
 @config_option
 @click.option("--host", default=None, help="Address to listen on (default: [store] host).")
 @click.option(
@@ -30,48 +44,72 @@ from ascc_plugin.keys import KeyFolderError
 )
 def serve(config_file: Path, host: str | None, port: int | None, workers: int) -> None:
     """Serve /webhooks/shopify, /webhooks/woocommerce and /healthz for the store of ascc.toml."""
+    settings = settings_of(config_file)
+    store_section = settings.store
+    listen = {
+        "host": host or store_section.host,
+        "port": store_section.port if port is None else port,
+    }
+    settings = settings.updated(store_section.model_copy(update=listen))
     try:
-        config = load_config(config_file)
-        listen = {
-            "host": host or config.store.host,
-            "port": config.store.port if port is None else port,
-        }
-        config = config.model_copy(update={"store": config.store.model_copy(update=listen)})
-        app = create_app(config, pm=plugin_manager())
-    except (ConfigError, KeyFolderError, PluginError) as exc:
+        app = create_app(settings, pm=plugin_manager())
+    except (SettingsError, KeyFolderError, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
-    bind = f"{config.store.host}:{config.store.port}"
     click.echo(
-        f"ascc store: {config.store.platform} webhooks for {config.store.shop} "
-        f"on http://{bind} (mode {config.store.mode})",
+        f"ascc store: {settings.store.platform} webhooks for {settings.store.shop} "
+        f"on http://{settings.store.host}:{settings.store.port} (mode {settings.store.mode})",
         err=True,
     )
-    Server(
-        app,
-        {
-            "bind": bind,
-            "workers": workers,
-            "worker_class": "sync",
-            "control_socket_disable": True,  # several services share a machine: no shared .ctl
-            "timeout": 30,
-            "graceful_timeout": 5,
-            "preload_app": True,
-            "post_fork": lambda _server, _worker: start_background(app),
-            "worker_exit": lambda _server, _worker: stop_background(app),
-        },
-    ).run()
+    GunicornApp(lambda: app, serve_options(app, settings, workers)).run()
 
 
-class Server(BaseApplication):  # type: ignore[misc]
-    """gunicorn serving an app object built in this process."""
+def serve_options(app: Flask, settings: Settings, workers: int) -> dict[str, object]:
+    return {
+        **base_options(settings.store.host, settings.store.port, workers),
+        "worker_class": "sync",
+        "timeout": 30,
+        "graceful_timeout": 5,
+        "preload_app": True,
+        "post_fork": lambda _server, _worker: start_background(app),
+        "worker_exit": lambda _server, _worker: stop_background(app),
+    }
 
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
-        self.application, self.options = app, options
-        super().__init__()
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+@store.command("outbox")
+@config_option
+@click.option(
+    "--flush",
+    is_flag=True,
+    help="Attempt every due entry now, once (short timeouts; failures are rescheduled).",
+)
+@click.option("--retry-parked", is_flag=True, help="Move parked entries back to pending, due now.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def outbox_command(config_file: Path, flush: bool, retry_parked: bool, as_json: bool) -> None:
+    """Show the events waiting for the center (pending) or refused by it (parked)."""
+    settings = settings_of(config_file)
+    handler = open_handler(settings) if flush else None
+    outbox = handler.outbox if handler else open_outbox(settings)
+    try:
+        moved = outbox.retry_parked() if retry_parked else None
+        report = handler.flush() if handler else None
+        shown = summary(outbox, moved, report)
+    finally:
+        handler.close() if handler else outbox.close()
+    echo_json(shown) if as_json else print_summary(shown)
 
-    def load(self) -> Flask:
-        return self.application
+
+def open_handler(settings: Settings) -> CenterHandler:
+    try:
+        handler = configure(plugin_manager(), settings, mode="center")
+    except (SettingsError, KeyFolderError) as exc:
+        raise click.ClickException(str(exc)) from None
+    assert isinstance(handler, CenterHandler)
+    return handler
+
+
+def open_outbox(settings: Settings) -> Outbox:
+    path = settings.section(CenterSection).outbox
+    try:
+        return Outbox(path)
+    except Exception as exc:  # sqlite3.Error, OSError: the message names the file
+        raise click.ClickException(f"cannot open {path}: {exc}") from None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pluggy
 
-from ascc_plugin.host import collect_unique
+from ascc_plugin.registry import collect_unique
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

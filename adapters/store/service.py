@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
@@ -27,30 +26,37 @@ from adapters.store.models import DataRequestRecord
 from adapters.store.records import StateRecords
 from adapters.store.state import current_order, merge
 from adapters.updates import Delivery, Ignored, OrderUpdate, PrivacyRequest
-from ascc_plugin.config import StoreConfig
+from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.host import process_event
 from ascc_plugin.models import GspRef, OrderEvent
-from ascc_plugin.vouchers import Voucher
+from ascc_plugin.settings import Settings
+from ascc_plugin.vouchers import Issuance
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
 class Outcome:
-    """What became of one delivery (the 200 answer's body)."""
+    """What became of one delivery (the 200 answer's body).
 
-    status: str  # processed | duplicate | pending | ignored | recorded
+    ``status``: ``processed`` (issued or previewed here), ``queued`` (forwarded to the center,
+    which issues), ``duplicate``, ``pending`` (a refund before its order), ``ignored`` or
+    ``recorded`` (a privacy request). ``vouchers`` is how many units the order entitles now and
+    ``programs`` the same per program (``null`` when no order was processed).
+    """
+
+    status: str
     event_id: str
-    vouchers: list[Voucher] | None = field(default=None)
+    issuance: Issuance | None = field(default=None)
 
     def to_json(self) -> dict[str, Any]:
-        count = None if self.vouchers is None else len(self.vouchers)
-        return {"status": self.status, "event_id": self.event_id, "vouchers": count}
+        answer = self.issuance
+        return {
+            "status": self.status,
+            "event_id": self.event_id,
+            "vouchers": None if answer is None else answer.count,
+            "programs": None if answer is None else answer.entitled,
+        }
 
 
 class StoreService:
@@ -58,19 +64,19 @@ class StoreService:
 
     def __init__(
         self,
-        config: StoreConfig,
+        settings: Settings,
         pm: pluggy.PluginManager,
         sessions: sessionmaker[Session],
         clock: Clock = utcnow,
     ) -> None:
-        self.config, self.pm, self.sessions, self.clock = config, pm, sessions, clock
-        self.platform = config.store.platform
-        self.gsp = GspRef(platform=self.platform, shop=config.store.shop)
+        self.settings, self.pm, self.sessions, self.clock = settings, pm, sessions, clock
+        self.platform = settings.store.platform
+        self.gsp = GspRef(platform=self.platform, shop=settings.store.shop)
         self._log_lock = threading.Lock()
 
     def secrets(self) -> tuple[bytes, ...]:
         """The signing secrets in force (current, then previous); WooCommerce's entity-decoded."""
-        store = self.config.store
+        store = self.settings.store
         values: tuple[str, ...] = (store.webhook_secret, store.previous_webhook_secret)
         if self.platform == "woocommerce":
             values = tuple(html.unescape(value) for value in values)
@@ -113,10 +119,10 @@ class StoreService:
             gsp=self.gsp,
             order=order,
         )
-        vouchers = self._call(lambda: process_event(self.pm, event))
-        if self.config.store.mode == "preview":
-            self._append_log(event, vouchers)
-        return Outcome("processed", event_id, vouchers)
+        answer: Issuance = self._call(lambda: process_event(self.pm, event))
+        if answer.status == "previewed":
+            self._append_log(event, answer)
+        return Outcome("queued" if answer.status == "queued" else "processed", event_id, answer)
 
     def _call(self, work: Callable[[], Any]) -> Any:
         try:
@@ -129,11 +135,12 @@ class StoreService:
                 f"a plugin failed ({type(exc).__name__}); nothing was recorded, retry later",
             ) from exc
 
-    def _append_log(self, event: OrderEvent, vouchers: list[Voucher]) -> None:
+    def _append_log(self, event: OrderEvent, answer: Issuance) -> None:
         """One ``{"event", "vouchers"}`` line, written in one ``write`` on an O_APPEND file."""
-        line = {"event": event.model_dump(mode="json"), "vouchers": [v.to_json() for v in vouchers]}
+        vouchers = [v.to_json() for v in answer.vouchers]
+        line = {"event": event.model_dump(mode="json"), "vouchers": vouchers}
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        path = self.config.store.events_log
+        path = self.settings.store.events_log
         with self._log_lock:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             try:

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from center.api.hub import current_hub
 from center.directory.services import search
-from center.infra.web import limit_arg, text_arg
+from center.infra.web import text_arg
 
 bp = Blueprint("directory", __name__)
 
@@ -24,5 +24,5 @@ def list_providers() -> dict[str, Any]:
             region=text_arg("region", 100),
             sort=text_arg("sort", 20) or "rating",
             cursor=text_arg("cursor", 100, empty_ok=False),
-            limit=limit_arg(),
+            limit=hub.page_size(),
         )

@@ -7,41 +7,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pluggy
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
+from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.host import notify
 from ascc_plugin.tokens import Verifier
 from center.infra.caches import TtlCache
 from center.infra.db import Database
+from center.infra.web import limit_arg
 from center.parties import auth
 from center.parties.auth import Principal
 from center.parties.models import Gsp
 from center.parties.services import gsp_by_shop
+from center.settings import HubSettings
 from center.vouchers.ingest import IngestResult, Issuer
 
 EXTENSION_KEY = "ascc_hub"
-Clock = Callable[[], datetime]
 GSP_TTL = 5.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
 class Hub:
     database: Database
     issuer: Issuer
+    settings: HubSettings = field(default_factory=HubSettings)
     admin_digest: str | None = None
     pm: pluggy.PluginManager | None = None
     clock: Clock = utcnow
-    webhook_tolerance: int = 300
     verifier: Verifier = field(init=False)
     gsps: TtlCache[str, Gsp] = field(init=False)
 
@@ -65,6 +61,14 @@ class Hub:
                 return None
             self.gsps.put(shop, gsp)
         return gsp
+
+    @property
+    def webhook_tolerance(self) -> int:
+        return self.settings.webhook_tolerance_seconds
+
+    def page_size(self) -> int:
+        """The ``limit`` query parameter of a list (the settings' default and maximum)."""
+        return limit_arg(self.settings.page_size, self.settings.max_page_size)
 
     def principal(self, session: Session) -> Principal:
         """The caller of the current request (cached for the request)."""

@@ -9,7 +9,7 @@ from flask import Blueprint
 from ascc_plugin.vouchers import VoucherState
 from center.api.hub import current_hub
 from center.infra.problems import InvalidInput
-from center.infra.web import limit_arg, since_arg, text_arg
+from center.infra.web import since_arg, text_arg
 from center.parties.auth import Kind, Principal, require
 from center.records.services import RecordFilter, list_records
 
@@ -24,7 +24,10 @@ def records() -> dict[str, Any]:
     with hub.database.transaction(write=False) as session:
         principal = require(hub.principal(session), Kind.GSP, Kind.PROVIDER, Kind.ADMIN)
         return list_records(
-            session, scoped(wanted, principal), text_arg("cursor", 100, empty_ok=False), limit_arg()
+            session,
+            scoped(wanted, principal),
+            text_arg("cursor", 100, empty_ok=False),
+            hub.page_size(),
         )
 
 

@@ -39,6 +39,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from center.settings import HubSettings
+
 T = TypeVar("T")
 WRITE_OPTION = "ascc_write"
 EXTENSION_KEY = "ascc_database"
@@ -222,16 +224,15 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
     return sqlite.insert(table)
 
 
-def init_app(app: Flask) -> Database:
+def init_app(app: Flask, settings: HubSettings) -> Database:
     """Make the app's database from its settings (no connection is opened yet)."""
-    config = app.config
     database = Database(
-        config["DATABASE_URL"],
-        pool_size=int(config["DB_POOL_SIZE"]),
-        max_overflow=int(config["DB_MAX_OVERFLOW"]),
-        sqlite_synchronous=str(config["SQLITE_SYNCHRONOUS"]),
-        sqlite_busy_timeout=int(config["SQLITE_BUSY_TIMEOUT"]),
-        pool_pre_ping=bool(config["DB_PRE_PING"]),
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        sqlite_busy_timeout=settings.sqlite_busy_timeout,
+        pool_pre_ping=settings.db_pre_ping,
     )
     app.extensions[EXTENSION_KEY] = database
     return database

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import request
 from pydantic import BaseModel, ValidationError
 
 from center.infra.problems import InvalidInput, Problem
@@ -55,9 +55,9 @@ def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | N
     return value
 
 
-def limit_arg() -> int:
+def limit_arg(default: int, most: int) -> int:
+    """The ``limit`` query parameter: a page size from 1 to ``most`` (``default`` when absent)."""
     value = request.args.get("limit")
-    default, most = int(current_app.config["PAGE_SIZE"]), int(current_app.config["MAX_PAGE_SIZE"])
     if value is None or value == "":
         return default
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:

@@ -59,7 +59,7 @@ def resolve(session: Session, header: str | None, admin_digest: str | None) -> P
         return ANONYMOUS
     if token.startswith(keys.HOLDER_PREFIX):
         return Principal(Kind.HOLDER, secret=token)
-    if token.startswith(keys.ADMIN_PREFIX) and keys.matches(token, admin_digest):
+    if token.startswith(keys.ADMIN) and keys.matches(token, admin_digest):
         return Principal(Kind.ADMIN, "operator")
     model: type[Gsp] | type[Provider] | None = None
     if token.startswith(keys.GSP_PREFIX):

@@ -11,9 +11,11 @@ import hashlib
 import hmac
 import secrets
 
+from center.settings import ADMIN_PREFIX
+
 GSP_PREFIX = "gsp_"
 PROVIDER_PREFIX = "prv_"
-ADMIN_PREFIX = "adm_"
+ADMIN = ADMIN_PREFIX  # the operator key: checked by the settings that carry it
 HOLDER_PREFIX = "hld_"
 
 

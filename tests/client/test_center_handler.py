@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from ascc_plugin.center_handler import CenterHandler, event_body, webhook_id_for
+from ascc_plugin.client.handler import CenterHandler, event_body, webhook_id_for
+from ascc_plugin.client.outbox import PENDING, SENT, Outbox
 from ascc_plugin.config import ConfigError, load_config
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, get_plugin_manager, process_event
 from ascc_plugin.issuing import entitled_vouchers
 from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Customer, OrderEvent
-from ascc_plugin.outbox import PENDING, SENT, Outbox
 from ascc_plugin.vouchers import Voucher
 
 from .conftest import Receiver, write_config

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ascc_plugin.center_handler import CenterHandler
-from ascc_plugin.center_privacy import path_for, privacy_webhook_id
 from ascc_plugin.cli import build_cli
+from ascc_plugin.client.handler import CenterHandler
+from ascc_plugin.client.outbox import PENDING, SENT, Outbox
+from ascc_plugin.client.privacy import path_for, privacy_webhook_id
 from ascc_plugin.config import load_config
 from ascc_plugin.host import configure, get_plugin_manager, process_event
 from ascc_plugin.models import Customer, GspRef, OrderEvent
-from ascc_plugin.outbox import PENDING, SENT, Outbox
 
 from .conftest import FakeClock, Receiver, write_config
 

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import AuthResult
 from PIL import Image
 
 from ascc_plugin.config import DeliverySection
-from ascc_plugin.email_delivery import EmailChannel
+from ascc_plugin.delivery.email import EmailChannel
 from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Customer
 from ascc_plugin.tokens import Signer
@@ -166,7 +166,7 @@ def test_guests_without_an_address_are_skipped_with_a_log_line(
 ) -> None:
     mailbox, port, _ = smtp
     channel = EmailChannel(settings(port), CENTER)
-    with caplog.at_level(logging.INFO, logger="ascc_plugin.email_delivery"):
+    with caplog.at_level(logging.INFO, logger="ascc_plugin.delivery.email"):
         channel.ascc_deliver_voucher(voucher, None)
         channel.ascc_deliver_voucher(voucher, Customer(name="No Mail"))
     assert mailbox.envelopes == []

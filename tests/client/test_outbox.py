@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ascc_plugin.outbox import PARKED, PENDING, SENT, Outbox
+from ascc_plugin.client.outbox import PARKED, PENDING, SENT, Outbox
 
 from .conftest import FakeClock
 
@@ -158,7 +158,7 @@ def test_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
-from ascc_plugin.outbox import Outbox
+from ascc_plugin.client.outbox import Outbox
 outbox = Outbox(sys.argv[1])
 n = 0
 while True:

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from ascc_plugin.backoff import Backoff
-from ascc_plugin.center_client import CenterClient, retry_after
-from ascc_plugin.outbox import PARKED, PENDING, SENT, Outbox
-from ascc_plugin.sender import Sender
+from ascc_plugin.client.http import CenterClient, retry_after
+from ascc_plugin.client.outbox import PARKED, PENDING, SENT, Outbox
+from ascc_plugin.client.sender import Sender
 
 from .conftest import FakeClock, Receiver
 

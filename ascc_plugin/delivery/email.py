@@ -19,8 +19,8 @@ from email.message import EmailMessage
 
 import segno
 
-from ascc_plugin.config import DeliverySection
-from ascc_plugin.delivery import holder_link, template_fields
+from ascc_plugin.delivery.links import holder_link, template_fields
+from ascc_plugin.delivery.settings import DeliverySection
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.models import Customer
 from ascc_plugin.vouchers import Voucher
@@ -53,16 +53,14 @@ def qr_payload(voucher: Voucher, link: str) -> str:
     return voucher.token or link
 
 
-def build_message(
-    voucher: Voucher, customer: Customer, settings: DeliverySection, center_url: str
-) -> EmailMessage:
+def build_message(voucher: Voucher, customer: Customer, settings: DeliverySection) -> EmailMessage:
     """The voucher email to ``customer.email`` (``ValueError`` for an unusable address)."""
-    link = holder_link(voucher, settings, center_url)
+    link = holder_link(voucher, settings)
     payload = qr_payload(voucher, link)
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = customer.email or ""
-    message["Subject"] = settings.subject.format_map(template_fields(voucher, center_url))
+    message["Subject"] = settings.subject.format_map(template_fields(voucher, settings))
     message.set_content(text_body(voucher, customer, link))
     message.add_alternative(html_body(voucher, customer, link, qr_svg(payload)), subtype="html")
     png = qr_png(payload)
@@ -104,11 +102,9 @@ class EmailChannel:
     def __init__(
         self,
         settings: DeliverySection,
-        center_url: str,
         smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP,
     ) -> None:
         self.settings = settings
-        self.center_url = center_url
         self.smtp_factory = smtp_factory
 
     @hookimpl
@@ -117,7 +113,7 @@ class EmailChannel:
             log.info("email: voucher %s: the order has no email address; skipped", voucher.id)
             return
         try:
-            message = build_message(voucher, customer, self.settings, self.center_url)
+            message = build_message(voucher, customer, self.settings)
             self.send(message)
         except (smtplib.SMTPException, OSError, ValueError) as exc:
             log.error("email: voucher %s was not sent: %s", voucher.id, exc)

@@ -1,19 +1,20 @@
 """The ``center`` handler (``mode = "center"``): forwards every order event to the center hub.
 
 ``ascc_issue_vouchers`` commits the event to the durable outbox (so the storefront webhook may be
-answered 200), wakes the background sender and returns the vouchers the order entitles, computed
-here with the same id key the center uses (state ``issued``, no token, no secret: those come from
-the center). Once the center has answered, the vouchers that carry a holder secret (first issue
-only) go to ``ascc_deliver_voucher`` and ``ascc_voucher_issued``.
+answered 200), wakes the background sender and answers ``queued`` with what the store can know:
+the units the order entitles per program (pure issuing, no ids). The ids, tokens and holder
+secrets are the center's: the store holds none of the hub's keys. Once the center has answered,
+the vouchers that carry a holder secret (first issue only) go to ``ascc_deliver_voucher`` and
+``ascc_voucher_issued``.
 
 Shopify's privacy requests (``ascc_customer_redact``, ``ascc_shop_redact``,
 ``ascc_customer_data_request``) are queued in the same outbox for ``POST /api/v1/privacy``
-(:mod:`ascc_plugin.center_privacy`). A data request is answered later: the hook returns ``None``
+(:mod:`ascc_plugin.client.privacy`). A data request is answered later: the hook returns ``None``
 and the center's answer is kept in the entry (``ascc store outbox --json``: ``data_requests``).
 
-The store service starts the sender with :meth:`CenterHandler.start_background_sender` and
-stops it with :meth:`CenterHandler.stop` (or :meth:`CenterHandler.close`, which also closes the
-outbox file); ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
+The store service starts the sender with :meth:`CenterHandler.start` (once per serving process)
+and stops it with :meth:`CenterHandler.stop` (or :meth:`CenterHandler.close`, which also closes
+the outbox file); ``ascc store outbox --flush`` calls :meth:`CenterHandler.flush`.
 """
 
 from __future__ import annotations
@@ -26,30 +27,29 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import pluggy
 import requests
 
 from ascc_plugin.backoff import Backoff, Uniform
-from ascc_plugin.center_client import CenterClient
-from ascc_plugin.center_privacy import (
+from ascc_plugin.client.http import CenterClient
+from ascc_plugin.client.outbox import Entry, Outbox
+from ascc_plugin.client.privacy import (
     PRIVACY_PREFIX,
     Request,
     is_privacy,
     privacy_body,
     privacy_webhook_id,
 )
-from ascc_plugin.config import ConfigError, StoreConfig
+from ascc_plugin.client.sender import BackgroundSender, DrainReport, Sender
+from ascc_plugin.client.settings import CenterSection
+from ascc_plugin.handlers import BaseHandler
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import notify
-from ascc_plugin.identity import PUBLIC_PREVIEW_KEY
-from ascc_plugin.issuing import entitled_vouchers
-from ascc_plugin.keys import KeyRing
+from ascc_plugin.issuing import entitled_counts
 from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
-from ascc_plugin.outbox import Entry, Outbox
 from ascc_plugin.programs import Program
-from ascc_plugin.sender import BackgroundSender, DrainReport, Sender
+from ascc_plugin.settings import Settings, SettingsError
 from ascc_plugin.signatures import secret_key
-from ascc_plugin.vouchers import Voucher
+from ascc_plugin.vouchers import Issuance, Voucher
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +68,21 @@ def event_body(event: OrderEvent, programs: Sequence[Program]) -> bytes:
     return b'{"event":' + event.model_dump_json().encode() + b',"programs":[' + listed + b"]}"
 
 
-class CenterHandler:
+class CenterHandler(BaseHandler):
     """Answers ``ascc_issue_vouchers`` by queueing the event for the center."""
 
     def __init__(
         self,
-        config: StoreConfig,
+        settings: Settings,
         *,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
         rand: Uniform | None = None,
     ) -> None:
-        center = config.center
-        _check_secret(config)
-        self.issue_on = config.store.issue_on
-        self.id_key = (
-            KeyRing.load(config.keys.dir).id_key if config.keys.dir else PUBLIC_PREVIEW_KEY
-        )
-        self.outbox = _open_outbox(config, clock)
+        center = settings.section(CenterSection)
+        _check_secret(settings, center)
+        self.issue_on = settings.store.issue_on
+        self.outbox = _open_outbox(center, clock)
         client = CenterClient(
             center.url, center.signing_secret, session or requests.Session(), center.timeout_seconds
         )
@@ -94,21 +91,16 @@ class CenterHandler:
             self.outbox, client, backoff, clock=clock, rand=rand, on_sent=self.deliver
         )
         self.background = BackgroundSender(self.sender)
-        self.pm: pluggy.PluginManager | None = None
-
-    def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
-        """Where delivery hooks are called; :func:`ascc_plugin.host.configure` sets it."""
-        self.pm = pm
 
     @hookimpl
     def ascc_issue_vouchers(
         self, event: OrderEvent, order: Order, programs: Sequence[Program]
-    ) -> list[Voucher]:
+    ) -> Issuance:
         key = f"{event.gsp.platform}:{event.gsp.shop}:{order.id}"
         body = event_body(event, programs)
         self.outbox.enqueue(webhook_id_for(event), event.kind, event.gsp.shop, key, body)
         self.background.wake()
-        return entitled_vouchers(event.gsp, order, programs, self.issue_on, self.id_key)
+        return Issuance(status="queued", entitled=entitled_counts(order, programs, self.issue_on))
 
     @hookimpl
     def ascc_customer_redact(
@@ -142,8 +134,8 @@ class CenterHandler:
         self.outbox.enqueue(webhook_id, PRIVACY_PREFIX + request, gsp.shop, key, body)
         self.background.wake()
 
-    def start_background_sender(self) -> None:
-        """Start draining in a daemon thread (idempotent); stop it with :meth:`close`."""
+    def start(self) -> None:
+        """Start draining in a daemon thread (idempotent); stop it with :meth:`stop`."""
         self.background.start()
 
     def flush(self) -> DrainReport:
@@ -201,25 +193,18 @@ def _redacted(item: Any) -> Any:
     return {k: v for k, v in item.items() if k not in SECRET_FIELDS}
 
 
-def _check_secret(config: StoreConfig) -> None:
-    where = config.path or "configuration"
-    if not config.center.signing_secret:
-        raise ConfigError(f"{where}: center.signing_secret: required in mode 'center'")
+def _check_secret(settings: Settings, center: CenterSection) -> None:
+    where = settings.where()
+    if not center.signing_secret:
+        raise SettingsError(f"{where}: center.signing_secret: required in mode 'center'")
     try:
-        secret_key(config.center.signing_secret)
+        secret_key(center.signing_secret)
     except ValueError as exc:
-        raise ConfigError(f"{where}: center.signing_secret: {exc}") from None
+        raise SettingsError(f"{where}: center.signing_secret: {exc}") from None
 
 
-def _open_outbox(config: StoreConfig, clock: Callable[[], float]) -> Outbox:
+def _open_outbox(center: CenterSection, clock: Callable[[], float]) -> Outbox:
     try:
-        return Outbox(config.center.outbox, clock)
+        return Outbox(center.outbox, clock)
     except (sqlite3.Error, OSError) as exc:
-        raise ConfigError(f"center.outbox: cannot open {config.center.outbox}: {exc}") from None
-
-
-@hookimpl
-def ascc_register_handlers(
-    register: Callable[[str, Callable[[StoreConfig], object]], None],
-) -> None:
-    register("center", CenterHandler)
+        raise SettingsError(f"center.outbox: cannot open {center.outbox}: {exc}") from None

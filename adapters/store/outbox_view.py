@@ -1,76 +1,21 @@
-"""``ascc store outbox``: what waits for the center, and draining it by hand.
-
-``data_requests`` lists the customer data requests the center has answered (its answer kept in
-the outbox entry, until sent entries are pruned after 30 days): the store owner sends them on.
-"""
+"""What ``ascc store outbox`` shows: pending and parked entries, flush results, answered data
+requests (the center's answer kept in the outbox entry until sent entries are pruned after 30
+days: the store owner sends them on)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
 
-from ascc_plugin.center_handler import CenterHandler
-from ascc_plugin.center_privacy import DATA_REQUEST_KIND, is_privacy
-from ascc_plugin.cli import config_option, echo_json, ensure_group, plugin_manager
-from ascc_plugin.config import ConfigError, StoreConfig, load_config
-from ascc_plugin.hooks import hookimpl
-from ascc_plugin.host import configure
-from ascc_plugin.keys import KeyFolderError
-from ascc_plugin.outbox import PARKED, PENDING, Entry, Outbox
-from ascc_plugin.sender import DrainReport
+from ascc_plugin.client.outbox import PARKED, PENDING, Entry, Outbox
+from ascc_plugin.client.privacy import DATA_REQUEST_KIND, is_privacy
+from ascc_plugin.client.sender import DrainReport
 
 
-@click.command("outbox")
-@config_option
-@click.option(
-    "--flush",
-    is_flag=True,
-    help="Attempt every due entry now, once (short timeouts; failures are rescheduled).",
-)
-@click.option("--retry-parked", is_flag=True, help="Move parked entries back to pending, due now.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def outbox_command(config_file: Path, flush: bool, retry_parked: bool, as_json: bool) -> None:
-    """Show the events waiting for the center (pending) or refused by it (parked)."""
-    config = _load(config_file)
-    handler = _open_handler(config) if flush else None
-    outbox = handler.outbox if handler else _open_outbox(config)
-    try:
-        moved = outbox.retry_parked() if retry_parked else None
-        report = handler.flush() if handler else None
-        summary = _summary(outbox, moved, report)
-    finally:
-        handler.close() if handler else outbox.close()
-    echo_json(summary) if as_json else _print(summary)
-
-
-def _load(config_file: Path) -> StoreConfig:
-    try:
-        return load_config(config_file)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _open_handler(config: StoreConfig) -> CenterHandler:
-    try:
-        handler = configure(plugin_manager(), config, mode="center")
-    except (ConfigError, KeyFolderError) as exc:
-        raise click.ClickException(str(exc)) from None
-    assert isinstance(handler, CenterHandler)
-    return handler
-
-
-def _open_outbox(config: StoreConfig) -> Outbox:
-    try:
-        return Outbox(config.center.outbox)
-    except Exception as exc:  # sqlite3.Error, OSError: the message names the file
-        raise click.ClickException(f"cannot open {config.center.outbox}: {exc}") from None
-
-
-def _summary(outbox: Outbox, moved: int | None, report: DrainReport | None) -> dict[str, Any]:
+def summary(outbox: Outbox, moved: int | None, report: DrainReport | None) -> dict[str, Any]:
     flushed = None
     if report is not None:
         flushed = {
@@ -123,7 +68,7 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
-def _print(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any]) -> None:
     counts = summary["counts"]
     click.echo(
         f"{summary['outbox']}: {counts['pending']} pending, {counts['parked']} parked, "
@@ -164,8 +109,3 @@ def _print_table(entries: list[dict[str, Any]]) -> None:
         click.echo(
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
         )
-
-
-@hookimpl
-def ascc_register_commands(cli: click.Group) -> None:
-    ensure_group(cli, "store", "The store service.").add_command(outbox_command)

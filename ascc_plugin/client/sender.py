@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ascc_plugin.backoff import Backoff, Uniform
-from ascc_plugin.center_client import CenterClient, Outcome
-from ascc_plugin.outbox import Entry, Outbox
+from ascc_plugin.client.http import CenterClient, Outcome
+from ascc_plugin.client.outbox import Entry, Outbox
 
 log = logging.getLogger(__name__)
 

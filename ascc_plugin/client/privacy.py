@@ -8,8 +8,8 @@ signing, retries and parking. Its ``webhook-id`` is derived from the storefront 
 storefront retry queues nothing new and the center applies the request once.
 
 A privacy entry goes out only once every entry queued before it has been sent or parked (see
-:data:`ascc_plugin.outbox_schema.CLAIM`): an erasure never overtakes the order events that carry
-the personal data it erases.
+:data:`ascc_plugin.client.outbox_schema.CLAIM`): an erasure never overtakes the order events
+that carry the personal data it erases.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ COLUMNS = (
     "seq, webhook_id, kind, domain, order_key, body, state, attempts, next_attempt_at,"
     " last_error, created_at, sent_at, response"
 )
-"""The columns of :class:`ascc_plugin.outbox.Entry`, in its field order."""
+"""The columns of :class:`ascc_plugin.client.outbox.Entry`, in its field order."""
 
 # COLUMNS is a constant and every value is bound: no injection (hence the noqa).
 CLAIM = (

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ascc_plugin.outbox_schema import CLAIM, COLUMNS, SCHEMA
+from ascc_plugin.client.outbox_schema import CLAIM, COLUMNS, SCHEMA
 
 Clock = Callable[[], float]
 PENDING, SENT, PARKED = "pending", "sent", "parked"

@@ -18,8 +18,8 @@ from typing import Literal
 
 import requests
 
-from ascc_plugin.center_privacy import path_for
-from ascc_plugin.outbox import Entry
+from ascc_plugin.client.outbox import Entry
+from ascc_plugin.client.privacy import path_for
 from ascc_plugin.signatures import standard_headers
 
 RETRYABLE_4XX = frozenset({408, 429})
