@@ -18,6 +18,8 @@ from ascc_plugin.programs import Program
 from ascc_plugin.vouchers import Voucher
 
 IssueOn = Literal["paid", "fulfilled"]
+UnitKey = tuple[str, str, int, str]
+"""What one voucher covers, known without any key: (order id, line id, unit, program id)."""
 
 
 class Unit(NamedTuple):
@@ -46,6 +48,12 @@ def entitled_units(order: Order, programs: Sequence[Program], issue_on: IssueOn)
         for unit in range(line.quantity - refunded[line.id]):
             units.extend(Unit(program, line, unit) for program in covering)
     return units
+
+
+def entitled_keys(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> list[UnitKey]:
+    """What each voucher the order entitles now covers (a store without the hub's id key)."""
+    units = entitled_units(order, programs, issue_on)
+    return [(order.id, unit.line.id, unit.unit, unit.program.id) for unit in units]
 
 
 def entitled_counts(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> dict[str, int]:

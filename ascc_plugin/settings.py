@@ -210,7 +210,7 @@ class _Loader:
         if not isinstance(table, Mapping):
             self.problems.append(f"{self.where}: [{name}]: must be a table")
             return model.model_construct()
-        values = {key: self._anchored(model, key, value) for key, value in table.items()}
+        values = dict(table)
         origin = dict.fromkeys(values, "file")
         for key, (variable, text) in env_values(name, model, self.env).items():
             values[key], origin[key] = parse_env(model, key, text), f"env {variable}"
@@ -219,9 +219,9 @@ class _Loader:
         except ValidationError as exc:
             self.problems += describe(exc, self.where, name, origin)
             return model.model_construct()
-        for key in type(made).model_fields:
+        for key in model.model_fields:
             self.sources[f"{name}.{key}"] = origin.get(key, "default")
-        return made
+        return self._anchored(made, name)
 
     def programs(self, items: Any) -> tuple[Program, ...]:
         try:
@@ -242,11 +242,19 @@ class _Loader:
         if self.problems:
             raise SettingsError("\n".join(self.problems))
 
-    def _anchored(self, model: type[Section], key: str, value: Any) -> Any:
-        """A relative path written in the file, taken from the file's folder."""
-        if self.path is None or not isinstance(value, str) or not is_path(model, key):
-            return value
-        return str(self.path.parent / value)
+    def _anchored(self, section: Section, name: str) -> Section:
+        """Relative paths written in the file, or defaulted, taken from the file's folder."""
+        if self.path is None:
+            return section
+        base = self.path.parent
+        moved = {
+            key: base / value
+            for key, value in section
+            if isinstance(value, Path)
+            and not value.is_absolute()
+            and not self.sources[f"{name}.{key}"].startswith("env")
+        }
+        return section.model_copy(update=moved) if moved else section
 
 
 def env_values(
@@ -285,10 +293,6 @@ def _annotation_types(model: type[Section], key: str) -> tuple[Any, ...]:
     if origin in (typing.Union, types.UnionType):
         return tuple(typing.get_args(annotation))
     return (annotation,)
-
-
-def is_path(model: type[Section], key: str) -> bool:
-    return key in model.model_fields and Path in _annotation_types(model, key)
 
 
 def is_sequence(model: type[Section], key: str) -> bool:

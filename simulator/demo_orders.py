@@ -18,13 +18,10 @@ from adapters.shopify import mapping as shopify_mapping
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.woocommerce import mapping as woo_mapping
 from adapters.woocommerce.emulator import WooCommerceEmulator
-from ascc_plugin.issuing import entitled_units
+from ascc_plugin.issuing import UnitKey, entitled_keys
 from ascc_plugin.models import Order
 from ascc_plugin.settings import load_settings
 from simulator.demo_world import Store
-
-UnitKey = tuple[str, str, int, str]
-"""What a voucher covers: (order id, line id, unit, program id)."""
 
 WOO_SITE = "https://shop.example.com"
 TV_LINE = 13_901
@@ -97,17 +94,5 @@ def order_of(request: SignedRequest) -> Order:
 
 def expected_units(store: Store, request: SignedRequest) -> list[UnitKey]:
     """The units the store's rules entitle the order in ``request`` (the store's own code)."""
-    order = order_of(request)
     settings = load_settings(store.config, env={})
-    units = entitled_units(order, settings.programs, settings.store.issue_on)
-    return [(order.id, unit.line.id, unit.unit, unit.program.id) for unit in units]
-
-
-def unit_key(voucher: dict[str, Any]) -> UnitKey:
-    """What a voucher (an API record or a delivered voucher) covers."""
-    return (
-        str(voucher["order_id"]),
-        str(voucher["line_id"]),
-        int(voucher["unit"]),
-        str(voucher.get("program") or voucher["program_id"]),
-    )
+    return entitled_keys(order_of(request), settings.programs, settings.store.issue_on)

@@ -7,20 +7,20 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from ascc_plugin.issuing import UnitKey
 from simulator.demo_context import Check, Demo, StepFailed, expect, read_deliveries, wait_for
 from simulator.demo_orders import (
-    UnitKey,
     expected_units,
     post,
     shopify_emulator,
     shopify_order,
     shopify_refund,
-    unit_key,
     woo_emulator,
     woo_order,
 )
 from simulator.demo_world import Store, register
 from simulator.demo_world import start_stores as start_store_services
+from simulator.stack import unit_key
 
 
 def start_center(demo: Demo) -> Check:

@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 
+from ascc_plugin.issuing import UnitKey
 from ascc_plugin.settings import write_settings_file
 from simulator.services import Service, ascc_json, center_service, run_ascc
 
@@ -104,6 +105,16 @@ def delivered(config: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def unit_key(voucher: dict[str, Any]) -> UnitKey:
+    """What a voucher (a hub record or a delivered voucher's JSON) covers."""
+    return (
+        str(voucher["order_id"]),
+        str(voucher["line_id"]),
+        int(voucher["unit"]),
+        str(voucher["program"]),
+    )
+
+
 class CenterView:
     """The hub's records of one store, read through ``GET /api/v1/records`` with its key."""
 
@@ -125,13 +136,13 @@ class CenterView:
             if cursor is None:
                 return items
 
-    def states(self) -> dict[str, str]:
-        """Voucher id → state (fails on a repeated id: each voucher must exist once)."""
+    def states(self) -> dict[UnitKey, str]:
+        """What each voucher covers → its state (fails on a repeat: each must exist once)."""
         found = self.records()
-        ids: Sequence[str] = [item["voucher_id"] for item in found]
-        if len(set(ids)) != len(ids):
-            raise AssertionError(f"a voucher id is listed twice: {sorted(ids)}")
-        return {item["voucher_id"]: item["state"] for item in found}
+        units: Sequence[UnitKey] = [unit_key(item) for item in found]
+        if len(set(units)) != len(units):
+            raise AssertionError(f"a voucher is listed twice: {sorted(units)}")
+        return {unit_key(item): item["state"] for item in found}
 
     def close(self) -> None:
         self.session.close()

@@ -13,8 +13,8 @@ from adapters.shopify.emulator import ShopifyEmulator
 from adapters.store.app import create_app
 from adapters.woocommerce.emulator import WooCommerceEmulator
 from ascc_plugin import hookimpl
-from ascc_plugin.config import ConfigError
 from ascc_plugin.host import get_plugin_manager
+from ascc_plugin.settings import SettingsError
 
 WC_SECRET = "hush-&amp;-quiet"
 
@@ -36,6 +36,7 @@ def test_shopify_lifecycle_reconciles_on_state(serve: Any, kit: Any) -> None:
         "status": "processed",
         "event_id": "w-paid",
         "vouchers": 5,
+        "programs": {"repair-12m": 1, "support-24m": 4},
     }
     refund = RefundSpec(id=77, lines={int(cable): 1}, created_at=kit.later(2))
     assert shop.refund_request(paid, refund).send(served.url).json()["vouchers"] == 4
@@ -209,7 +210,7 @@ def test_healthz(serve: Any) -> None:
 
 def test_empty_secret_refuses_to_start(tmp_path: Path, kit: Any) -> None:
     config = kit.write_config(tmp_path, "woocommerce", secret="")
-    with pytest.raises(ConfigError, match="webhook_secret"):
+    with pytest.raises(SettingsError, match="webhook_secret"):
         create_app(config)
 
 
@@ -235,6 +236,7 @@ def test_a_failing_handler_rolls_the_delivery_back(tmp_path: Path, kit: Any) -> 
         "status": "processed",
         "event_id": request.headers["X-Shopify-Webhook-Id"],
         "vouchers": 5,
+        "programs": {"repair-12m": 1, "support-24m": 4},
     }
 
 

@@ -15,7 +15,7 @@ from center.audit.models import AuditEvent
 from center.deliveries.models import ProcessedEvent
 from center.deliveries.sealing import SEAL_KEY_FILE, Sealer
 from center.vouchers.models import Voucher
-from tests.center.conftest import LiveHub, Party, event_body
+from tests.common.hub import LiveHub, Party, event_body
 
 PROBLEM = "application/problem+json"
 

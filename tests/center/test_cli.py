@@ -16,7 +16,7 @@ import requests
 
 from ascc_plugin.signatures import standard_headers
 from simulator.services import Service, free_port
-from tests.center.conftest import Party, event_body
+from tests.common.hub import Party, event_body
 
 ASCC = str(Path(sys.executable).parent / "ascc")
 
@@ -103,7 +103,8 @@ def test_bad_settings_are_a_clear_error(tmp_path: Path) -> None:
         "ASCC_KEYS_DIR": str(tmp_path),
         "ASCC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
     }
-    assert "ADMIN_KEY must start" in run(weak, "init-db").stderr
+    refused = run(weak, "init-db").stderr
+    assert "ASCC_ADMIN_KEY: hub.admin_key: Value error, must start with 'adm_'" in refused
 
 
 def test_demo_seed_makes_a_marketplace(tmp_path: Path) -> None:

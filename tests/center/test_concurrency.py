@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from center.audit.models import AuditEvent
 from center.vouchers.models import Voucher
-from tests.center.conftest import LiveHub, event_body
+from tests.common.hub import LiveHub, event_body
 
 REDEEMERS = 50
 REPLAYS = 20

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pydantic import ValidationError
 from sqlalchemy import event, text
 
 from center.infra.db import Database
 from center.models import Base
-from center.settings import SettingsError, database_url
-from tests.center.conftest import LiveHub
+from center.settings import HubSettings
+from tests.common.hub import LiveHub
 
 
 def test_sqlite_writes_begin_immediate_and_reads_begin_deferred(tmp_path: Path) -> None:
@@ -50,12 +51,12 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
     ],
 )
 def test_database_urls_map_to_psycopg3(given: str, expected: str) -> None:
-    assert database_url(given) == expected
+    assert HubSettings(database_url=given).database_url == expected
 
 
 def test_unsupported_database_is_refused() -> None:
-    with pytest.raises(SettingsError, match="mysql"):
-        database_url("mysql://u@h/db")
+    with pytest.raises(ValidationError, match="unsupported database 'mysql'"):
+        HubSettings(database_url="mysql://u@h/db")
 
 
 def test_migrations_create_exactly_the_models(live: LiveHub) -> None:

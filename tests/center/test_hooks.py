@@ -13,7 +13,8 @@ from center import create_app, migrate
 from center.api.hub import current_hub
 from center.infra.db import get_database
 from center.parties import services as parties
-from tests.center.conftest import Party, event_body
+from center.settings import HubSettings
+from tests.common.hub import Party, event_body
 
 
 class Recorder:
@@ -41,10 +42,10 @@ def test_issued_vouchers_are_notified_once(tmp_path: Path) -> None:
     recorder = Recorder()
     pm.register(Broken())
     pm.register(recorder)
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite'}", "KEYS_DIR": str(tmp_path / "keys")},
-        pm=pm,
+    settings = HubSettings(
+        database_url=f"sqlite:///{tmp_path / 'h.sqlite'}", keys_dir=tmp_path / "keys"
     )
+    app = create_app(settings, pm=pm)
     migrate.upgrade(get_database(app))
     with app.app_context(), get_database(app).transaction() as session:
         made = parties.add_gsp(

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from ascc_plugin.signatures import new_secret
 from center.parties.models import Gsp
 from center.vouchers.models import GspProgram
-from tests.center.conftest import PROGRAMS, LiveHub, event_body
+from tests.common.hub import PROGRAMS, LiveHub, event_body
 
 
 def test_a_changed_signing_secret_counts_at_once(live: LiveHub) -> None:

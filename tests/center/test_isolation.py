@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.center.conftest import LiveHub
+from tests.common.hub import LiveHub
 
 MISSING_ID = "0000-0000-0000-0000-0"
 
@@ -119,7 +119,7 @@ def test_records_are_scoped_to_the_caller(live: LiveHub, world: dict[str, Any]) 
 
 def test_events_cannot_be_sent_for_another_store(live: LiveHub, world: dict[str, Any]) -> None:
     """Signed by store B but naming store A's domain: the signature does not verify."""
-    from tests.center.conftest import Party, event_body
+    from tests.common.hub import Party, event_body
 
     victim: Party = world["gsp"]
     attacker_secret = live.new_gsp().secret

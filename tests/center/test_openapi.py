@@ -12,7 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from center.api.openapi import document
-from tests.center.conftest import LiveHub
+from tests.common.hub import LiveHub
 
 MAX_EXAMPLES = 15
 

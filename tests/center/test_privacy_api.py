@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from center.deliveries.models import ProcessedEvent
 from center.parties.models import Customer
-from tests.center.conftest import PROGRAMS, LiveHub, Party, order_event
+from tests.common.hub import PROGRAMS, LiveHub, Party, order_event
 
 PROBLEM = "application/problem+json"
 PRIVACY = "/api/v1/privacy"

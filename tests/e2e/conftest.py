@@ -4,7 +4,8 @@
 stops every process it started, even when a test fails. ``Proxy`` is a small HTTP relay on
 loopback between the store and the hub that can slow requests down or drop the hub's answer
 after the hub has processed the request (a lost reply). The order workload and its expected
-vouchers are computed here from the orders sent, with ``entitled_vouchers`` and the hub's keys.
+vouchers are computed here from the orders sent, with ``entitled_keys``: the store holds none of
+the hub's keys, so vouchers are compared by what they cover — (order, line, unit, program).
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ import requests
 
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, RefundSpec, SignedRequest
 from adapters.shopify.emulator import ShopifyEmulator
-from ascc_plugin.config import load_config
-from ascc_plugin.issuing import entitled_vouchers
-from ascc_plugin.keys import KeyRing
-from ascc_plugin.models import GspRef, Line, Order, Refund, RefundLine
+from ascc_plugin.issuing import UnitKey, entitled_keys
+from ascc_plugin.models import Line, Order, Refund, RefundLine
+from ascc_plugin.settings import load_settings
 from simulator.services import Service, WaitTimeout, poll_until, store_service
 from simulator.stack import (
     CenterView,
     Registration,
-    keys_dir,
     prepare_center,
     write_store_config,
 )
@@ -114,33 +113,31 @@ def canonical(spec: OrderSpec) -> Order:
 
 @dataclass
 class Workload:
-    """Deliveries to send (in order) and, per voucher id, the state the hub must end with."""
+    """Deliveries to send (in order) and, per voucher (what it covers), the state the hub must
+    end with."""
 
     deliveries: list[SignedRequest] = field(default_factory=list)
     distinct: int = 0  # deliveries that are not repeats (the outbox entries they make)
-    expected: dict[str, str] = field(default_factory=dict)
+    expected: dict[UnitKey, str] = field(default_factory=dict)
 
 
-def workload(
-    shop: str, id_key: bytes, programs: Any, orders: int, refunds_every: int, repeats: int
-) -> Workload:
+def workload(shop: str, programs: Any, orders: int, refunds_every: int, repeats: int) -> Workload:
     """``orders`` paid orders; every ``refunds_every``-th one refunded later (one fully);
     the first ``repeats`` deliveries sent a second time (same webhook id)."""
     emulator = ShopifyEmulator(WEBHOOK_SECRET, shop)
-    gsp = GspRef(platform="shopify", shop=shop)
     work = Workload()
     later: list[SignedRequest] = []
     for n in range(orders):
         spec = order_spec(n)
-        ever = entitled_vouchers(gsp, canonical(spec), programs, "paid", id_key)
+        ever = entitled_keys(canonical(spec), programs, "paid")
         final = spec
         work.deliveries.append(emulator.order_request("orders/paid", spec, webhook_id=f"paid-{n}"))
         if n % refunds_every == 0:
             refund = refund_of(spec, n, everything=n == 0)
             final = spec.evolve(refunds=(refund,))
             later.append(emulator.refund_request(spec, refund, webhook_id=f"refund-{n}"))
-        kept = {v.id for v in entitled_vouchers(gsp, canonical(final), programs, "paid", id_key)}
-        work.expected.update({v.id: "issued" if v.id in kept else "voided" for v in ever})
+        kept = set(entitled_keys(canonical(final), programs, "paid"))
+        work.expected.update({unit: "issued" if unit in kept else "voided" for unit in ever})
     work.deliveries.extend(later)
     work.distinct = len(work.deliveries)
     repeated = work.deliveries[:repeats]
@@ -248,7 +245,6 @@ class Stack:
     registration: Registration
     store: Service
     config: Path
-    id_key: bytes
     programs: Any
 
     def view(self) -> CenterView:
@@ -282,9 +278,8 @@ def stack_builder(folder: Path) -> Iterator[Callable[..., Stack]]:
         store = store_service(config)
         started.append(store)
         store.start()
-        programs = load_config(config).programs
-        id_key = KeyRing.load(keys_dir(center)).id_key
-        return Stack(center, registration, store, config, id_key, programs)
+        programs = load_settings(config, env={}).programs
+        return Stack(center, registration, store, config, programs)
 
     try:
         yield build

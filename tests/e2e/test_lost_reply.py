@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from simulator.stack import delivered, outbox_status
+from simulator.stack import delivered, outbox_status, unit_key
 
 pytestmark = pytest.mark.slow
 
@@ -63,9 +63,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, kit: Any) -> Iterator[Run]:
     with kit.stack_builder(tmp_path_factory.mktemp("lost-reply")) as build:
         pair = build(proxy=make_proxy)
         pair.center.start()
-        work = kit.workload(
-            pair.registration.shop, pair.id_key, pair.programs, ORDERS, REFUNDS_EVERY, REPEATS
-        )
+        work = kit.workload(pair.registration.shop, pair.programs, ORDERS, REFUNDS_EVERY, REPEATS)
         assert pair.send(work.deliveries) == [200] * len(work.deliveries)
         view = pair.view()
         try:
@@ -101,13 +99,13 @@ def test_retries_keep_the_webhook_id_and_issue_one_set(run: Run) -> None:
     for record in run.records:
         assert Counter(e["action"] for e in record["history"])["issue"] == 1, record
     assert run.outbox["counts"]["pending"] == 0 and run.outbox["counts"]["parked"] == 0
-    given = Counter(line["voucher"]["id"] for line in run.delivered)
+    given = Counter(unit_key(line["voucher"]) for line in run.delivered)
     assert not given or max(given.values()) == 1  # never two secrets for one voucher
     assert set(given) <= set(run.work.expected)
 
 
 def test_a_lost_reply_loses_no_holder_secret(run: Run) -> None:
-    given = Counter(line["voucher"]["id"] for line in run.delivered)
+    given = Counter(unit_key(line["voucher"]) for line in run.delivered)
     missing = sorted(set(run.work.expected) - set(given))
     assert not missing, f"{len(missing)} of {len(run.work.expected)} holder secrets never delivered"
     assert given == Counter(set(run.work.expected))

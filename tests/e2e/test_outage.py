@@ -2,8 +2,9 @@
 nothing is issued twice — also when the hub is killed (SIGKILL) in the middle of the drain.
 
 Real processes: ``ascc store serve`` in ``center`` mode and ``ascc center serve`` on loopback.
-The expected vouchers are computed from the orders sent (``entitled_vouchers`` with the hub's
-id key); refunded units must end ``voided`` at the hub, the rest ``issued``.
+The expected vouchers are computed from the orders sent (``entitled_keys``: what each covers —
+the store holds none of the hub's keys); refunded units must end ``voided`` at the hub, the rest
+``issued``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from simulator.stack import delivered, outbox_status
+from ascc_plugin.issuing import UnitKey
+from simulator.stack import delivered, outbox_status, unit_key
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +26,7 @@ DRAIN_SECONDS = 30
 
 def send_while_down(stack: Any, kit: Any) -> Any:
     """Send the 50 webhooks with the hub down; all answered 200, all distinct ones pending."""
-    work = kit.workload(
-        stack.registration.shop, stack.id_key, stack.programs, ORDERS, REFUNDS_EVERY, REPEATS
-    )
+    work = kit.workload(stack.registration.shop, stack.programs, ORDERS, REFUNDS_EVERY, REPEATS)
     assert len(work.deliveries) == 50 and work.distinct == 38
     assert stack.send(work.deliveries) == [200] * 50
     status = outbox_status(stack.config)
@@ -57,9 +57,9 @@ def _empty(status: dict[str, Any]) -> bool:
     return counts["pending"] == 0 and counts["parked"] == 0 and not status["entries"]
 
 
-def secrets_delivered(stack: Any) -> Counter[str]:
+def secrets_delivered(stack: Any) -> Counter[UnitKey]:
     """How many times each voucher's holder secret reached the delivery log."""
-    return Counter(line["voucher"]["id"] for line in delivered(stack.config))
+    return Counter(unit_key(line["voucher"]) for line in delivered(stack.config))
 
 
 def test_outage_then_drain(stack: Any, kit: Any) -> None:
