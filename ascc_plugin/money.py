@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 
 def parse_amount(value: Any) -> Decimal:
@@ -34,9 +34,12 @@ def parse_amount(value: Any) -> Decimal:
     return amount
 
 
+DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
 Amount = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
     PlainSerializer(lambda amount: str(amount), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "examples": ["19.99"]}),
 ]
 """A money amount field: validated by :func:`parse_amount`, serialised as a string."""

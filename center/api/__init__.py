@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from flask import Blueprint
+
+if TYPE_CHECKING:
+    from center.api.spec import Operation
+
+
+def modules() -> list[ModuleType]:
+    """The API's modules: each has a blueprint ``bp`` and its route table ``OPERATIONS``."""
+    from center.api import directory, meta, privacy, records, vouchers
+
+    return [meta, vouchers, privacy, directory, records]
 
 
 def blueprints() -> list[Blueprint]:
     """Every blueprint of the API, in mounting order."""
-    from center.api import directory, meta, privacy, records, vouchers
+    return [module.bp for module in modules()]
 
-    return [module.bp for module in (meta, vouchers, privacy, directory, records)]
+
+def operations() -> list[Operation]:
+    """Every route of the API, as the document describes it."""
+    return [operation for module in modules() for operation in module.OPERATIONS]

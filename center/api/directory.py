@@ -7,7 +7,9 @@ from typing import Any
 from flask import Blueprint
 
 from center.api.hub import current_hub
-from center.directory.services import search
+from center.api.schemas import ProviderPage
+from center.api.spec import CURSOR, LIMIT, Operation, Param
+from center.directory.services import SORTS, search
 from center.infra.web import text_arg
 
 bp = Blueprint("directory", __name__)
@@ -26,3 +28,22 @@ def list_providers() -> dict[str, Any]:
             cursor=text_arg("cursor", 100, empty_ok=False),
             limit=hub.page_size(),
         )
+
+
+OPERATIONS = (
+    Operation(
+        "get",
+        "/api/v1/providers",
+        "Public provider directory with each provider's record",
+        answer=ProviderPage,
+        errors=(422,),
+        params=(
+            Param("program", description="a program id: providers serving its kind"),
+            Param("category", description="a program kind, e.g. repair"),
+            Param("region", description="the provider's region"),
+            Param("sort", schema={"type": "string", "enum": list(SORTS)}),
+            CURSOR,
+            LIMIT,
+        ),
+    ),
+)

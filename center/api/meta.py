@@ -8,6 +8,8 @@ from flask import Blueprint
 
 from center.api.hub import current_hub
 from center.api.openapi import document
+from center.api.schemas import Health, Jwks
+from center.api.spec import Operation
 
 bp = Blueprint("meta", __name__)
 
@@ -25,3 +27,10 @@ def jwks() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> dict[str, Any]:
     return document()
+
+
+OPERATIONS = (
+    Operation("get", "/.well-known/jwks.json", "Public keys of voucher tokens", answer=Jwks),
+    Operation("get", "/healthz", "Liveness", answer=Health),
+    Operation("get", "/openapi.json", "This document", answer=dict[str, Any]),
+)

@@ -14,14 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from ascc_plugin.models import Customer
 from center.api.hub import current_hub
-from center.api.signed import signed_delivery
-from center.infra.web import parse_body
+from center.api.schemas import PrivacyCount, PrivacyData
+from center.api.signed import SIGNED_HEADERS, signed_delivery
+from center.api.spec import Operation
+from center.infra.web import NulFree, parse_body
 from center.privacy import services as privacy
 
 bp = Blueprint("parties", __name__)
 
 MAX_ORDER_IDS = 1000
-OrderId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+OrderId = Annotated[NulFree, StringConstraints(min_length=1, max_length=200)]
 
 
 class PrivacyBody(BaseModel):
@@ -55,3 +57,20 @@ def post_privacy() -> dict[str, Any]:
             (delivery.webhook_id, delivery.digest, delivery.now),
         )
     )
+
+
+OPERATIONS = (
+    Operation(
+        "post",
+        "/api/v1/privacy",
+        "A store's privacy request (Shopify customers/redact, shop/redact, "
+        "customers/data_request) over the hub's records of that store's customers only: erase "
+        "name, e-mail and phone, or tell what the hub holds. Idempotent per webhook-id (a "
+        "replayed erasure gets the first answer; a replayed data request what is held now)",
+        ("standardWebhooks",),
+        PrivacyBody,
+        answer=PrivacyCount | PrivacyData,
+        errors=(400, 401, 409, 413, 422),
+        params=SIGNED_HEADERS,
+    ),
+)

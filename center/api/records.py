@@ -8,6 +8,8 @@ from flask import Blueprint
 
 from ascc_plugin.vouchers import VoucherState
 from center.api.hub import current_hub
+from center.api.schemas import RecordPage
+from center.api.spec import CURSOR, LIMIT, Operation, Param
 from center.infra.problems import InvalidInput
 from center.infra.web import since_arg, text_arg
 from center.parties.auth import Kind, Principal, require
@@ -55,3 +57,28 @@ def scoped(wanted: RecordFilter, principal: Principal) -> RecordFilter:
         provider = principal.id if wanted.provider in (None, principal.id) else NOBODY
         return RecordFilter(wanted.gsp, wanted.customer, provider, wanted.state, wanted.since)
     return wanted
+
+
+OPERATIONS = (
+    Operation(
+        "get",
+        "/api/v1/records",
+        "Records (vouchers with history): a store its own, a provider its cases, the operator all",
+        ("gspKey", "providerKey", "adminKey"),
+        answer=RecordPage,
+        errors=(401, 422),
+        params=(
+            Param("gsp", description="store id"),
+            Param("customer", description="customer e-mail"),
+            Param("provider", description="provider id"),
+            Param("state", schema={"type": "string", "enum": [s.value for s in VoucherState]}),
+            Param(
+                "since",
+                description="changed at or after (ISO 8601 with offset)",
+                schema={"type": "string", "format": "date-time"},
+            ),
+            CURSOR,
+            LIMIT,
+        ),
+    ),
+)

@@ -17,6 +17,7 @@ from typing import cast
 from flask import request
 
 from center.api.hub import Hub
+from center.api.spec import Param
 from center.deliveries.claims import body_digest
 from center.deliveries.signatures import verified_sender
 from center.infra.problems import InvalidInput
@@ -24,6 +25,11 @@ from center.infra.web import refuse_nul
 from center.parties.models import Gsp
 
 MAX_WEBHOOK_ID = 255
+SIGNED_HEADERS = tuple(
+    Param(name, "header", required=True)
+    for name in ("ASCC-Domain", "webhook-id", "webhook-timestamp", "webhook-signature")
+)
+"""The headers of a signed store delivery, for the API document."""
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, TypeVar
 
 from flask import request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from center.infra.problems import InvalidInput, Problem
 
@@ -17,6 +16,9 @@ class MalformedJson(Problem):
 
 
 NUL_ESCAPE = b"\\u0000"
+NO_NUL = r"^[^\x00]*$"
+NulFree = Annotated[str, StringConstraints(pattern=NO_NUL)]
+"""A string PostgreSQL can store (no NUL character), as a body model field."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -24,21 +26,6 @@ def refuse_nul(raw: bytes) -> None:
     """NUL characters cannot be stored in PostgreSQL text: refuse them up front (422)."""
     if NUL_ESCAPE in raw.lower() or b"\x00" in raw:
         raise InvalidInput("NUL characters (\\u0000) are not accepted")
-
-
-def json_object(allow_empty: bool = False) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is ``{}`` when ``allow_empty``."""
-    raw = request.get_data(cache=True)
-    refuse_nul(raw)
-    if not raw.strip() and allow_empty:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedJson("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return data
 
 
 def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | None:
@@ -76,6 +63,16 @@ def since_arg() -> datetime | None:
     if since.tzinfo is None:
         raise InvalidInput("since: give a UTC offset (e.g. 2026-01-01T00:00:00Z)", field="since")
     return since
+
+
+def body_as(model: type[M], what: str, allow_empty: bool = False) -> M:
+    """The request body as ``model`` (NUL refused anywhere); an empty body is ``model()``
+    when ``allow_empty``."""
+    raw = request.get_data(cache=True)
+    refuse_nul(raw)
+    if allow_empty and not raw.strip():
+        raw = b"{}"
+    return parse_body(model, raw, what)
 
 
 def parse_body(model: type[M], body: bytes, what: str) -> M:

@@ -6,12 +6,17 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
-from center.api.openapi import document
+from center import api
+from center.api import vouchers
+from center.api.openapi import INFO, SCHEMES, document
+from center.api.schemas import Problem
+from center.api.spec import build
 from tests.common.hub import LiveHub
 
 MAX_EXAMPLES = 15
@@ -27,13 +32,36 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
 
 def test_every_route_is_described(live: LiveHub) -> None:
-    described = set(document()["paths"])
+    described = {
+        (method.upper(), path)
+        for path, operations in document()["paths"].items()
+        for method in operations
+    }
     routes = {
-        str(rule).replace("<voucher_id>", "{voucher_id}")
+        (method, str(rule).replace("<voucher_id>", "{voucher_id}"))
         for rule in live.app.url_map.iter_rules()
         if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
     }
     assert routes == described
+
+
+def test_the_document_is_built_from_the_models_the_views_validate_with() -> None:
+    schemas = document()["components"]["schemas"]
+    assert schemas["AssignBody"]["properties"]["provider_id"]["maxLength"] == 40
+
+    class AssignBody(vouchers.Body):  # the same body with a changed field
+        provider_id: str
+        note: str = ""
+
+    changed = [
+        replace(op, body=AssignBody) if op.body is vouchers.AssignBody else op
+        for op in api.operations()
+    ]
+    rebuilt = build(changed, INFO, SCHEMES, Problem)["components"]["schemas"]["AssignBody"]
+    assert set(rebuilt["properties"]) == {"provider_id", "note"}
+    assert "maxLength" not in rebuilt["properties"]["provider_id"]
 
 
 def test_every_error_answer_is_a_problem_document() -> None:
