@@ -1,8 +1,10 @@
 """Real ASCC services as child processes on loopback: ``ascc center serve``, ``ascc store serve``.
 
 Used by ``ascc demo``, the end-to-end tests and the benchmarks, so that each drives the very
-commands a center operator or a store owner runs. Readiness is waited for on ``/healthz`` with a
-deadline; stopping is SIGTERM (graceful), or SIGKILL to simulate a crash.
+commands a center operator or a store owner runs; one-shot commands run through
+:func:`run_command` / :func:`ascc`, long-running ones as a :class:`Service` or :func:`spawn`.
+Readiness is waited for on ``/healthz`` with a deadline; stopping is SIGTERM (graceful), or
+SIGKILL to simulate a crash.
 """
 
 from __future__ import annotations
@@ -190,11 +192,45 @@ def store_service(config: Path, port: int | None = None, *, workers: int = 2) ->
     return Service(f"store {config.parent.name}", args, port, config.parent / "store.log")
 
 
+def run_command(
+    argv: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout: float = 120.0,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a program to its end with ``env`` added to ours; its exit code and text output.
+
+    The one way the project starts a one-shot process (a non-zero exit is the caller's to judge).
+    """
+    return subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def ascc(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """``ascc ARGS…`` run to its end (see :func:`run_command`)."""
+    return run_command([ASCC, *args], env, timeout=timeout)
+
+
+def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start a program whose standard output the caller reads line by line (text)."""
+    return subprocess.Popen(
+        list(argv), stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
+
+
 def run_ascc(args: Sequence[str], env: Mapping[str, str]) -> str:
     """Run a one-shot ``ascc`` command (``center init-db``, ``center add-gsp`` …); its stdout."""
-    done = subprocess.run(
-        [ASCC, *args], capture_output=True, text=True, check=False, env={**os.environ, **env}
-    )
+    done = ascc(*args, env=env)
     if done.returncode != 0:
         raise ServiceError(f"ascc {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout

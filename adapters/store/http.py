@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from adapters.payload import PayloadError
+from ascc_plugin.problems import MEDIA_TYPE, problem_document, slug_of
 
 log = logging.getLogger(__name__)
 
-PROBLEM_TYPE = "https://ascc.invalid/problems/"
 SLUGS = {
     400: "invalid-payload",
     401: "invalid-signature",
@@ -40,15 +40,10 @@ class Problem(Exception):
 
 
 def problem_response(status: int, title: str, detail: str) -> Response:
-    body = {
-        "type": PROBLEM_TYPE + SLUGS.get(status, "error"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
+    body = problem_document(status, SLUGS.get(status, slug_of(title)), title, detail)
     response = jsonify(body)
     response.status_code = status
-    response.content_type = "application/problem+json"
+    response.content_type = MEDIA_TYPE
     return response
 
 

@@ -7,7 +7,8 @@ several threads or processes never send one entry at the same time; a sender tha
 lets its lease run out. Entries of one order are sent in the order they were enqueued.
 
 Written on the standard library's ``sqlite3`` rather than SQLAlchemy: one table, a handful of
-statements, and direct control over ``BEGIN IMMEDIATE`` and the pragmas, without an engine.
+statements, and direct control over ``BEGIN IMMEDIATE`` and the pragmas, without an engine —
+set up by the project's one SQLite helper (:mod:`ascc_plugin.sqlite`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ascc_plugin.client.outbox_schema import CLAIM, COLUMNS, SCHEMA
+from ascc_plugin.sqlite import prepare, write_transaction
 
 Clock = Callable[[], float]
 PENDING, SENT, PARKED = "pending", "sent", "parked"
@@ -62,11 +64,8 @@ class Outbox:
 
     def _connect(self) -> None:
         self._pid = os.getpid()
-        self._conn = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")  # a 200 to the storefront means on disk
+        self._conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        prepare(self._conn, "FULL", 30_000)  # a 200 to the storefront means on disk
         self._durable = True
 
     @property
@@ -91,13 +90,8 @@ class Outbox:
         """
         with self._lock:
             self._sync(durable)
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with write_transaction(self._db) as db:
+                yield db
 
     def _sync(self, durable: bool) -> None:
         if durable != self._durable:

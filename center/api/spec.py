@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from center.infra.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
+from ascc_plugin.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 
 REF = "#/components/schemas/{model}"
 SCHEMES = ("holder", "gspKey", "providerKey", "adminKey", "standardWebhooks")

@@ -9,8 +9,8 @@ the in-process GSP variant) and hands out transactions:
 * ``database.run(fn)`` — ``fn(session)`` in a write transaction, retried when a concurrent
   transaction won a unique-constraint race (the retry then sees the winner's rows).
 
-SQLite connections get WAL, ``foreign_keys=ON`` and a busy timeout (SQLAlchemy's pysqlite
-recipe: take over the driver's implicit BEGIN with ``connect``/``begin`` events).
+SQLite connections get WAL, ``foreign_keys=ON``, a busy timeout and ``BEGIN IMMEDIATE`` for
+writes through :func:`ascc_plugin.sqlite.begin_immediate` (the project's one SQLite set-up).
 """
 
 from __future__ import annotations
@@ -27,22 +27,20 @@ from flask import Flask, current_app
 from sqlalchemy import (
     DateTime,
     Dialect,
-    Engine,
     MetaData,
     Table,
     TypeDecorator,
     create_engine,
-    event,
     make_url,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from ascc_plugin.sqlite import WRITE_OPTION, begin_immediate
 from center.settings import HubSettings
 
 T = TypeVar("T")
-WRITE_OPTION = "ascc_write"
 EXTENSION_KEY = "ascc_database"
 
 NAMING = {
@@ -102,7 +100,7 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=max_overflow,
             )
-            _sqlite_events(self.engine, sqlite_synchronous, sqlite_busy_timeout)
+            begin_immediate(self.engine, sqlite_synchronous, sqlite_busy_timeout * 1000)
         else:
             self.engine = create_engine(
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pool_pre_ping
@@ -198,23 +196,6 @@ class WriterLock:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             self.pid = os.getpid()
         return self.fd
-
-
-def _sqlite_events(engine: Engine, synchronous: str, busy_timeout: int) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout) * 1000}")
-        cursor.execute(f"PRAGMA synchronous={synchronous if synchronous.isalpha() else 'FULL'}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION, True)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:

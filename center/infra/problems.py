@@ -14,10 +14,9 @@ from typing import Any
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-log = logging.getLogger(__name__)
+from ascc_plugin.problems import MEDIA_TYPE, problem_document, slug_of
 
-MEDIA_TYPE = "application/problem+json"
-TYPE_BASE = "https://ascc.dev/problems/"
+log = logging.getLogger(__name__)
 
 
 class Problem(Exception):
@@ -50,7 +49,7 @@ class InvalidInput(Problem):
 
 
 def problem_response(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
-    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    body = problem_document(status, slug, title, detail, **extra)
     response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="ascc"'
@@ -63,7 +62,7 @@ def _from_problem(error: Problem) -> Response:
 
 def _from_http(error: HTTPException) -> Response:
     status = error.code or 500
-    slug = (error.name or "error").lower().replace(" ", "-")
+    slug = slug_of(error.name or "error")
     response = problem_response(status, slug, error.name or "Error", error.description or "")
     if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]

@@ -4,8 +4,6 @@ parked entries."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from ascc_plugin.cli import build_cli
 from ascc_plugin.host import configure, get_plugin_manager, process_event
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.settings import load_settings
+from simulator.services import ascc as ascc_process
 from tests.common.receiver import Receiver
 from tests.common.settings import center_store_config
 
@@ -122,15 +121,8 @@ def test_the_console_script_returns_promptly_while_the_center_is_down(
 ) -> None:
     path = center_store_config(tmp_path, dead_url, secret)
     queue_events(path, sample_event, 2)
-    script = Path(sys.executable).parent / "ascc"
     started = time.monotonic()
-    done = subprocess.run(
-        [str(script), "store", "outbox", "--flush", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = ascc_process("store", "outbox", "--flush", "--config", str(path), timeout=60)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30
     assert "flush: 0 sent, 2 to retry later, 0 parked" in done.stdout

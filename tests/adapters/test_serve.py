@@ -3,7 +3,6 @@ loses nothing (dedupe and order state live in the SQLite file)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,11 +62,6 @@ def test_real_process_woocommerce(tmp_path: Path, kit: Any) -> None:
 
 def test_serve_refuses_a_bad_config(tmp_path: Path, kit: Any) -> None:
     config = kit.write_config(tmp_path, "woocommerce", secret="")
-    done = subprocess.run(
-        [services.ASCC, "store", "serve", "--config", str(config.path)],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    done = services.ascc("store", "serve", "--config", str(config.path), timeout=60)
     assert done.returncode != 0
-    assert b"webhook_secret" in done.stderr and b"Traceback" not in done.stderr
+    assert "webhook_secret" in done.stderr and "Traceback" not in done.stderr

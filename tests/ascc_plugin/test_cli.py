@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -16,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from ascc_plugin.cli import build_cli
 from ascc_plugin.host import get_plugin_manager
+from simulator.services import ascc as ascc_process
 
 SAMPLE_EVENT = Path(__file__).resolve().parents[2] / "ascc_plugin" / "samples" / "order-paid.json"
 
@@ -122,10 +121,7 @@ def test_tokens_verify_reads_the_jwks_from_a_url(store_toml: Path, jwks_server: 
 
 
 def test_the_console_script_runs_with_help_everywhere() -> None:
-    ascc_path = Path(sys.executable).with_name("ascc")
     for args in ([], ["keys", "generate"], ["vouchers", "preview"], ["tokens", "verify"]):
-        result = subprocess.run(
-            [str(ascc_path), *args, "--help"], capture_output=True, text=True, check=False
-        )
+        result = ascc_process(*args, "--help")
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage: ascc" in result.stdout

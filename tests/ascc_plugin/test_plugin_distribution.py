@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from adapters.emulation import LineSpec, OrderSpec
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.store.app import create_app
 from ascc_plugin.host import channel_factories, get_plugin_manager
+from simulator.services import ascc, run_command
 from tests.common.settings import SECRET, store_settings
 
 PLUGIN = '''
@@ -84,32 +84,15 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (source / "ascc_hello" / "__init__.py").write_text(textwrap.dedent(PLUGIN))
     (source / "pyproject.toml").write_text(PYPROJECT)
     target = root / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    installed = run_command([*pip, "--target", str(target), str(source)])
+    assert installed.returncode == 0, installed.stderr
     assert (target / "ascc_hello").is_dir()
     return target
 
 
 def _ascc(site: Path, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(site), "HELLO_LOG": str(tmp_path / "log"), **env}
-    ascc = Path(sys.executable).with_name("ascc")
-    return subprocess.run(
-        [str(ascc), *args], env=environment, capture_output=True, text=True, check=False
-    )
+    return ascc(*args, env={"PYTHONPATH": str(site), "HELLO_LOG": str(tmp_path / "log"), **env})
 
 
 def test_the_host_loads_the_plugin_and_calls_its_hooks(

@@ -15,16 +15,14 @@ import pytest
 import requests
 
 from ascc_plugin.signatures import standard_headers
-from simulator.services import Service, free_port
+from simulator.services import Service, ascc, free_port
 from tests.common.hub import Party, event_body
 
 ASCC = str(Path(sys.executable).parent / "ascc")
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ASCC, "center", *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    return ascc("center", *args, env=env, timeout=60)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from center.api import vouchers
 from center.api.openapi import INFO, SCHEMES, document
 from center.api.schemas import Problem
 from center.api.spec import build
+from simulator.services import run_command
 from tests.common.hub import LiveHub
 
 MAX_EXAMPLES = 15
@@ -92,7 +92,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub, tmp_pa
     )
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st is not None
-    run = subprocess.run(
+    run = run_command(
         [
             st,
             "--config-file",
@@ -109,10 +109,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub, tmp_pa
             "--request-timeout",
             "10",
         ],
-        capture_output=True,
-        text=True,
         timeout=170,
         cwd=tmp_path,
-        check=False,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

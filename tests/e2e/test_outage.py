@@ -104,3 +104,20 @@ def test_hub_killed_mid_drain(stack: Any, kit: Any) -> None:
 
 def _partial(states: dict[str, str], expected: dict[str, str]) -> dict[str, str] | None:
     return states if states and states != expected else None
+
+
+def test_a_center_mode_store_holds_no_key_of_the_hub(stack: Any) -> None:
+    """The store is configured with its own folder only: no signing key, id key or seal key of
+    the hub is anywhere in it, and its settings name no key folder."""
+    pair = stack()
+    store_files = {path.name for path in pair.config.parent.rglob("*") if path.is_file()}
+    hub_keys = {path.name for path in kit_keys(pair)}
+    assert hub_keys >= {"voucher-id.key", "active", "jwks.json"}
+    private = {name for name in hub_keys if name != "jwks.json"}
+    assert not store_files & private, store_files & private
+    assert not any(name.endswith((".pem", ".key")) for name in store_files)
+    assert "[keys]" not in pair.config.read_text()
+
+
+def kit_keys(pair: Any) -> list[Any]:
+    return [path for path in pair.center.log.parent.joinpath("keys").rglob("*") if path.is_file()]

@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
-from simulator.services import ASCC
+from simulator.services import ascc
 
 DEMO_SECONDS = 120  # a hard ceiling for a hung run; the demo itself takes about 10 s
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ASCC, "demo", *args], capture_output=True, text=True, timeout=DEMO_SECONDS, check=False
-    )
+    return ascc("demo", *args, timeout=DEMO_SECONDS)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from simulator.demo import STEPS
-from simulator.services import ASCC
+from simulator.services import ASCC, spawn
 
 from .conftest import DEMO_SECONDS, run_demo
 
@@ -122,9 +121,7 @@ def test_a_folder_in_use_is_refused(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_every_service(tmp_path: Path) -> None:
     """SIGINT while the stores are being registered: the center that was running is stopped."""
-    demo = subprocess.Popen(
-        [ASCC, "demo", "--dir", str(tmp_path / "d")], stdout=subprocess.PIPE, text=True
-    )
+    demo = spawn([ASCC, "demo", "--dir", str(tmp_path / "d")])
     assert demo.stdout is not None
     first = demo.stdout.readline()
     assert first.startswith("✓ center started"), first

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ascc_plugin.client.outbox import PARKED, PENDING, SENT, Outbox
+from simulator.services import spawn
 from tests.common.clock import FakeClock
 
 
@@ -169,9 +169,7 @@ while True:
 
 def test_every_acknowledged_entry_survives_a_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "o.sqlite"
-    with subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
-    ) as writer:
+    with spawn([sys.executable, "-c", WRITER, str(path)]) as writer:
         assert writer.stdout is not None
         acknowledged = [writer.stdout.readline().strip() for _ in range(50)]
         writer.send_signal(signal.SIGKILL)
