@@ -104,12 +104,8 @@ def test_the_lifecycle_through_the_services(database: Database, issuer: Issuer) 
     with database.transaction() as session:
         services.activate(session, voucher.id, holder, later)
         services.assign(session, voucher.id, holder, made["provider_id"], later)
-        services.redeem(
-            session, voucher.id, provider, voucher.token, Verifier(issuer.ring.jwks()), later
-        )
+        services.redeem(session, voucher.id, provider, voucher.token, verifier, later)
         done = services.complete(session, voucher.id, provider, "fixed", later)
         assert done.state == VoucherState.COMPLETED
     with database.transaction() as session, pytest.raises(IllegalTransition):
-        services.redeem(
-            session, voucher.id, provider, voucher.token, Verifier(issuer.ring.jwks()), later
-        )
+        services.redeem(session, voucher.id, provider, voucher.token, verifier, later)
