@@ -22,7 +22,7 @@ install: $(STAMP)  ## create .venv and install ascc with its dev tools
 run: $(STAMP)  ## the hub on SQLite with a seeded demo marketplace (prints URLs and keys)
 	rm -rf .demo
 	$(VENV)/bin/ascc center demo-seed --dir .demo --port 5000
-	ASCC_CONFIG=.demo/ascc.toml $(VENV)/bin/ascc center serve --port 5000
+	$(VENV)/bin/ascc center --config .demo/ascc.toml serve --port 5000
 
 demo: $(STAMP)  ## the end-to-end walk-through: center + two stores on loopback, one voucher's life
 	$(VENV)/bin/ascc demo

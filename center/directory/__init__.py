@@ -1,0 +1,1 @@
+"""The public provider directory: search and sort providers by kind, region and record."""

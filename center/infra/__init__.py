@@ -1,0 +1,1 @@
+"""Infrastructure of the hub: the database, problem answers, request parsing, caches."""

@@ -1,0 +1,1 @@
+"""The hub's parties: stores (GSPs), providers, customers; their keys and authentication."""

@@ -1,0 +1,1 @@
+"""Privacy requests over one store's customers: erasure and access."""
