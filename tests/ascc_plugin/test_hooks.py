@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from ascc_plugin.models import OrderEvent
 from ascc_plugin.registry import PluginError
 from ascc_plugin.settings import Section, Settings, SettingsError, settings_from_mapping
 from ascc_plugin.vouchers import Issuance
+from simulator.services import run_command
 
 HOOK_NAMES = sorted(name for name in dir(hooks) if name.startswith("ascc_"))
 TESTS = Path(__file__).resolve().parents[1]
@@ -274,3 +276,18 @@ def test_notifications_reach_every_delivery_channel(sample_event: OrderEvent) ->
     for channel in (first, second):
         assert channel.issued == [voucher.id]
         assert channel.delivered == [(voucher.id, "ada@example.com")]
+
+
+def test_building_a_plugin_manager_imports_no_channel_and_no_handler() -> None:
+    """Channels and handlers are imported when a store names them, not with the host."""
+    probe = (
+        "import sys\n"
+        "from ascc_plugin.host import get_plugin_manager\n"
+        "get_plugin_manager()\n"
+        "heavy = ('smtplib', 'segno', 'ascc_plugin.delivery.email', 'ascc_plugin.client.handler',"
+        " 'center.gsp', 'center.app', 'flask')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = run_command([sys.executable, "-c", probe])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
