@@ -83,6 +83,25 @@ class OrderSpec:
         )
 
 
+@dataclass(frozen=True)
+class ProductSpec:
+    """A product, platform-neutral: what its webhooks and its API listing show."""
+
+    id: int
+    title: str
+    price: str = "10.00"
+    product_type: str = ""
+    vendor: str = ""
+    tags: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()  # Shopify only (API listing; webhooks carry none)
+    categories: tuple[str, ...] = ()  # Shopify: its taxonomy category (one); WooCommerce: many
+    sku: str = ""
+    updated_at: datetime = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
+
+    def evolve(self, **changes: Any) -> ProductSpec:
+        return dataclasses.replace(self, **changes)
+
+
 def php_number(value: Any) -> float:
     """JSON ``default=`` hook: a ``Decimal`` written as the storefront's PHP/JS float would be.
 
