@@ -63,13 +63,14 @@ class CatalogRecords:
                 platform=self.gsp.platform, shop=self.gsp.shop, product_id=update.product_id
             )
             self.session.add(record)
+        before = (record.facts, record.deleted)
         record.version, record.received_at = version, now
         record.deleted = update.deleted
         if update.product is not None:
             record.facts = to_json(self._merged(update.product, record.facts))
         elif record.facts is None:
             record.facts = to_json(Product(id=update.product_id))
-        return True
+        return (record.facts, record.deleted) != before
 
     @staticmethod
     def _merged(product: Product, stored: str | None) -> Product:

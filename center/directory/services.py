@@ -13,9 +13,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from center.infra.problems import InvalidInput
+from center.infra.web import decode_cursor, encode_cursor
 from center.parties.models import Provider, ProviderCategory
 from center.parties.services import provider_json
-from center.infra.web import decode_cursor, encode_cursor
 from center.vouchers.models import GspProgram
 
 RATING = case(

@@ -60,7 +60,9 @@ IPOD = ProductSpec(
     tags=("ipod", "touch"),
     categories=("MP3 Players",),
 )
-SINGLE = ProductSpec(id=93, title="Woo Single #1", price="3.00", tags=("cd",), categories=("Music",))
+SINGLE = ProductSpec(
+    id=93, title="Woo Single #1", price="3.00", tags=("cd",), categories=("Music",)
+)
 
 
 def store_config(folder: Path, platform: str = "shopify") -> StoreConfig:
@@ -99,9 +101,7 @@ def test_a_product_webhook_makes_a_real_shopify_order_match(tmp_path: Path, kit:
     assert line["vendor"] == "Apple" and line["collections"] == []
 
 
-def test_without_the_product_the_order_matches_on_what_it_carries(
-    tmp_path: Path, kit: Any
-) -> None:
+def test_without_the_product_the_order_matches_on_what_it_carries(tmp_path: Path, kit: Any) -> None:
     shop = ShopifyEmulator(SECRET)
     with store(tmp_path) as (url, config):
         assert shop.request("orders/paid", kit.fixture_object(IPOD_ORDER)).send(url).ok
@@ -119,7 +119,7 @@ def test_a_catalog_change_never_takes_back_what_an_order_was_matched_with(
         shop.product_request("products/create", IPOD).send(url)
         shop.request("orders/paid", order).send(url)
         assert shop.product_request("products/update", retyped).send(url).ok
-        fulfilled = {**order, "fulfillment_status": "fulfilled", "updated_at": "2025-04-03T10:00:00Z"}
+        fulfilled = {**order, "fulfillment_status": "fulfilled", "updated_at": "2025-04-03T10:00Z"}
         assert shop.request("orders/fulfilled", fulfilled).send(url).json()["vouchers"] == 1
         assert shop.product_request("products/delete", IPOD).send(url).ok
         later = {**fulfilled, "updated_at": "2025-04-04T10:00:00Z"}
@@ -140,7 +140,8 @@ def test_product_deliveries_are_deduplicated_and_the_newest_facts_win(tmp_path: 
         assert late.send(url).json()["status"] == "catalogued"  # taken, but older: no change
     sessions = make_sessions(make_engine(config.store.state_db))
     with sessions() as session:
-        known = CatalogRecords(session, GspRef(platform="shopify", shop=SHOP)).products(["921728736"])
+        catalog = CatalogRecords(session, GspRef(platform="shopify", shop=SHOP))
+        known = catalog.products(["921728736"])
     assert known["921728736"].tags == ("new",)
 
 
@@ -171,7 +172,8 @@ def test_woocommerce_products_match_on_categories_and_tags(tmp_path: Path, kit: 
         third = {**order, "id": 729}
         assert woo.request("order.created", third).send(url).json()["vouchers"] == 2
     lines = logged(config)[0]["event"]["order"]["lines"]
-    assert [(line["product_id"], line["catalog"]) for line in lines] == [("93", True), ("22", False)]
+    enriched = [(line["product_id"], line["catalog"]) for line in lines]
+    assert enriched == [("93", True), ("22", False)]
     assert lines[0]["categories"] == ["Music"] and lines[0]["tags"] == ["cd"]
 
 
