@@ -77,10 +77,10 @@ def render(report: dict[str, Any]) -> str:
     """The report for people: a headline, then each line and each program, ✓ or ✗ and why."""
     order, store = report["order"], report["store"]
     count = len(report["vouchers"])
+    number = f" ({order['number']})" if order["number"] not in (None, order["id"]) else ""
     headline = (
-        f"order {order['id']}"
-        + (f" ({order['number']})" if order["number"] else "")
-        + f" of {store['platform']} {store['shop']}: {count} voucher{'s' * (count != 1)}"
+        f"order {order['id']}{number} of {store['platform']} {store['shop']}: "
+        f"{count} voucher{'s' * (count != 1)}"
     )
     text = [headline]
     if report["reason"]:
