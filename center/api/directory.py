@@ -22,7 +22,7 @@ def list_providers() -> dict[str, Any]:
             program=text_arg("program", 64),
             category=text_arg("category", 64),
             region=text_arg("region", 100),
-            sort=text_arg("sort", 20) or "rating",
+            sort=text_arg("sort", 20, empty_ok=False) or "rating",
             cursor=text_arg("cursor", 100, empty_ok=False),
             limit=limit_arg(),
         )

@@ -187,17 +187,23 @@ LIMIT = {
 VOUCHER_ID = {"name": "voucher_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+NO_NUL = "^[^\\x00]*$"
+SORTS = ["rating", "completed", "reviews", "name"]
+STATES = [state.value for state in VoucherState]
+
+
+def query(name: str, description: str, max_length: int, **schema: Any) -> dict[str, Any]:
+    """An optional string query parameter. NUL is refused (422), so is an over-long value; an
+    empty value means "not given" unless ``schema`` excludes it (an ``enum``, a ``format``)."""
     return {
         "name": name,
         "in": "query",
         "required": False,
         "description": description,
-        "schema": {"type": "string", **schema},
+        "schema": {"type": "string", "maxLength": max_length, "pattern": NO_NUL, **schema},
     }
 
 
-NO_NUL = "^[^\\x00]*$"
 NUL_FREE_JSON = {
     "description": "any JSON without NUL characters (refused: PostgreSQL text cannot hold them)",
     "anyOf": [
@@ -334,6 +340,33 @@ def privacy_operation() -> dict[str, Any]:
     }
 
 
+def jwks_operation() -> dict[str, Any]:
+    """The key set: cacheable for 5 minutes, with an ETag (``If-None-Match`` → 304)."""
+    cached = {
+        "Cache-Control": {"schema": {"type": "string", "const": "public, max-age=300"}},
+        "ETag": {"schema": {"type": "string"}, "description": "a digest of the key set"},
+    }
+    answer = ok({"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array"}}})
+    answer["200"]["headers"] = cached
+    return {
+        "summary": "Public keys of voucher tokens (cacheable for 5 minutes)",
+        "security": [{}],
+        "parameters": [
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "the ETag of a key set held: 304 while it is current",
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            **answer,
+            "304": {"description": "Not modified: the key set held is current", "headers": cached},
+        },
+    }
+
+
 def paths() -> dict[str, Any]:
     anyone: list[dict[str, Any]] = [{}]
     return {
@@ -379,10 +412,10 @@ def paths() -> dict[str, Any]:
                 "summary": "Public provider directory with each provider's record",
                 "security": anyone,
                 "parameters": [
-                    query("program", "a program id: providers serving its kind"),
-                    query("category", "a program kind, e.g. repair"),
-                    query("region", "the provider's region"),
-                    query("sort", "order", enum=["rating", "completed", "reviews", "name"]),
+                    query("program", "a program id: providers serving its kind", 64),
+                    query("category", "a program kind, e.g. repair", 64),
+                    query("region", "the provider's region", 100),
+                    query("sort", "order (empty: 422)", 20, enum=SORTS),
                     CURSOR,
                     LIMIT,
                 ],
@@ -395,32 +428,18 @@ def paths() -> dict[str, Any]:
                 "cases, the operator all",
                 "security": [{"gspKey": []}, {"providerKey": []}, {"adminKey": []}],
                 "parameters": [
-                    query("gsp", "store id"),
-                    query("customer", "customer e-mail"),
-                    query("provider", "provider id"),
-                    query("state", "voucher state", enum=[s.value for s in VoucherState]),
-                    query(
-                        "since", "changed at or after (ISO 8601 with offset)", format="date-time"
-                    ),
+                    query("gsp", "store id", 40),
+                    query("customer", "customer e-mail", 320),
+                    query("provider", "provider id", 40),
+                    query("state", "voucher state (empty: 422)", 20, enum=STATES),
+                    query("since", "changed at or after (RFC 3339)", 64, format="date-time"),
                     CURSOR,
                     LIMIT,
                 ],
                 "responses": {**ok(page_of("Record")), **problems(401, 422)},
             }
         },
-        "/.well-known/jwks.json": {
-            "get": {
-                "summary": "Public keys of voucher tokens",
-                "security": anyone,
-                "responses": ok(
-                    {
-                        "type": "object",
-                        "required": ["keys"],
-                        "properties": {"keys": {"type": "array"}},
-                    }
-                ),
-            }
-        },
+        "/.well-known/jwks.json": {"get": jwks_operation()},
         "/healthz": {
             "get": {"summary": "Liveness", "security": anyone, "responses": ok({"type": "object"})}
         },

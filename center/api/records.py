@@ -29,7 +29,7 @@ def records() -> dict[str, Any]:
 
 
 def filter_from_args() -> RecordFilter:
-    state = text_arg("state", 20)
+    state = text_arg("state", 20, empty_ok=False)
     if state is not None and state not in {s.value for s in VoucherState}:
         raise InvalidInput(
             f"state: one of {', '.join(s.value for s in VoucherState)}", field="state"

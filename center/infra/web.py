@@ -56,9 +56,10 @@ def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | N
 
 
 def limit_arg() -> int:
+    """``limit``: a whole number, 1 to ``MAX_PAGE_SIZE``; absent → ``PAGE_SIZE``; empty → 422."""
     value = request.args.get("limit")
     default, most = int(current_app.config["PAGE_SIZE"]), int(current_app.config["MAX_PAGE_SIZE"])
-    if value is None or value == "":
+    if value is None:
         return default
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
         raise InvalidInput(f"limit: a whole number from 1 to {most}", field="limit")

@@ -14,7 +14,8 @@ from openapi_spec_validator import validate
 from center.api.openapi import document
 from tests.center.conftest import LiveHub
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 100  # per operation and phase: ~35 s per database here; 15 missed empty `sort`
+# accepted and NUL in `customer`/`category` refused though documented (both fixed)
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
