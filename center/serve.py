@@ -13,6 +13,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ascc_plugin.host import get_plugin_manager
+from ascc_plugin.ports import PortBusy, check_bindable
 from center import migrate
 from center.app import create_app
 from center.cli import hub_app
@@ -75,6 +76,10 @@ def gunicorn_options(
 )
 def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""
+    try:
+        check_bindable(host, port)  # a busy port: one clear line, before anything else
+    except PortBusy as exc:
+        raise click.ClickException(str(exc)) from None
     with hub_app() as app:
         migrate.upgrade(get_database(app))
         get_database(app).dispose()

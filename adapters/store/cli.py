@@ -14,6 +14,7 @@ from ascc_plugin.cli import config_option, plugin_manager
 from ascc_plugin.config import ConfigError, load_config
 from ascc_plugin.host import PluginError
 from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.ports import PortBusy, check_bindable
 
 
 @click.command("serve")
@@ -37,8 +38,9 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
             "port": config.store.port if port is None else port,
         }
         config = config.model_copy(update={"store": config.store.model_copy(update=listen)})
+        check_bindable(config.store.host, config.store.port)  # before anything is printed
         app = create_app(config, pm=plugin_manager())
-    except (ConfigError, KeyFolderError, PluginError) as exc:
+    except (ConfigError, KeyFolderError, PluginError, PortBusy) as exc:
         raise click.ClickException(str(exc)) from None
     bind = f"{config.store.host}:{config.store.port}"
     click.echo(
