@@ -1,7 +1,8 @@
-"""Order descriptions and signed requests shared by the storefront emulators.
+"""Order and product descriptions and signed requests shared by the storefront emulators.
 
-An emulator (``adapters/<platform>/emulator.py``) renders an :class:`OrderSpec` in its
-platform's own webhook format and signs the exact bytes, as the storefront would. Tests,
+An emulator (``adapters/<platform>/emulator.py``) renders an :class:`OrderSpec` or a
+:class:`ProductSpec` in its platform's own webhook format and signs the exact bytes, as the
+storefront would. Tests,
 ``ascc demo`` and the simulator use them to drive a store service over real HTTP.
 """
 

@@ -8,6 +8,7 @@ import click
 import requests
 
 from adapters.api_client import ApiError
+from adapters.payload import PayloadError
 from adapters.store.db import make_engine, make_sessions
 from adapters.store.service import utcnow
 from adapters.store.sync import SyncReport, api_client, product_source, run_sync
@@ -38,6 +39,10 @@ def sync_products(config_file: Path, as_json: bool) -> None:
             report.waits = client.waits
     except ApiError as exc:
         raise click.ClickException(str(exc)) from None
+    except PayloadError as exc:  # a listed item the mapping refuses: say which, keep the pages read
+        raise click.ClickException(
+            f"the API listed something that is not a product: {exc}"
+        ) from None
     finally:
         engine.dispose()
     echo_json(report.to_json()) if as_json else click.echo(describe(report, config.store.shop))

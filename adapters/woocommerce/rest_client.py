@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import requests
+
 from adapters.api_client import ApiClient, ApiError
 from adapters.payload import PayloadError, items
 from adapters.products import ProductUpdate
@@ -34,7 +36,7 @@ class WooCommerceProducts:
         while page <= total:
             params = {"per_page": self.page_size, "page": page, "orderby": "id", "order": "asc"}
             response = self.client.call("GET", self.url, params=params, auth=self.auth)
-            products = self._products(response.json() if response.content else None, page)
+            products = self._products(_json(response), page)
             if not products:
                 return
             yield [rest_update(item, f"page {page}[{i}]") for i, item in enumerate(products)]
@@ -43,9 +45,18 @@ class WooCommerceProducts:
 
     def _products(self, answer: object, page: int) -> list[object]:
         try:
+            if not isinstance(answer, list):
+                raise PayloadError("not a JSON array")
             return list(items(answer, f"page {page}"))
         except PayloadError:
             raise ApiError(f"{self.url}: page {page} is not a list of products") from None
+
+
+def _json(response: requests.Response) -> object:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None  # not JSON: refused below as "not a list of products"
 
 
 def _total_pages(value: str | None, page: int) -> int:

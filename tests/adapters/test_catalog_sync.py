@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner, Result
+from flask import Flask, jsonify
 
 import adapters.plugin
 from adapters.api_client import ApiClient, ApiError
 from adapters.emulation import ProductSpec
+from adapters.emulation_server import LoopbackServer
 from adapters.shopify.admin_emulator import ShopifyAdminEmulator
 from adapters.store.catalog import CatalogRecords
 from adapters.store.db import make_engine, make_sessions
 from adapters.store.sync import SyncReport, product_source, run_sync
+from adapters.woocommerce.rest_client import PRODUCTS_PATH
 from adapters.woocommerce.rest_emulator import WooCommerceRestEmulator
 from ascc_plugin.cli import build_cli
 from ascc_plugin.config import StoreConfig, load_config
@@ -186,3 +189,21 @@ def test_an_unreachable_api_is_retried_then_given_up(tmp_path: Path) -> None:
         with pytest.raises(ApiError, match=r"gave up after 4 attempts \(ConnectionError\)"):
             list(product_source(config, client).pages())
     assert len(client.waits) == 3 and clock.now == pytest.approx(1000 + sum(client.waits))
+
+
+def test_a_listing_that_is_not_products_is_refused(tmp_path: Path) -> None:
+    answers = iter([([{"id": 1, "sku": "no name"}], 200), ("<html>maintenance</html>", 200)])
+    app = Flask("not-woocommerce")
+
+    @app.get(PRODUCTS_PATH)
+    def listing() -> tuple[Any, int]:
+        body, status = next(answers)
+        return (jsonify(body) if isinstance(body, list) else body), status
+
+    with LoopbackServer(app) as served:
+        config = config_for(tmp_path, "woocommerce", served.url)
+        no_name = ascc("store", "sync-products", "--config", str(config.path))
+        html = ascc("store", "sync-products", "--config", str(config.path))
+    assert no_name.exit_code == 1
+    assert "not a product: page 1[0]: name is missing" in no_name.stderr
+    assert html.exit_code == 1 and "page 1 is not a list of products" in html.stderr
