@@ -11,10 +11,12 @@ when the file exists, read-only: a preview never creates or changes anything.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from adapters.payload import PayloadError, parse_json
@@ -24,6 +26,8 @@ from adapters.updates import OrderUpdate
 from adapters.woocommerce import mapping as woocommerce
 from ascc_plugin.config import StoreConfig
 from ascc_plugin.models import EventKind, GspRef, Order, OrderEvent
+
+log = logging.getLogger(__name__)
 
 
 def shopify_event(body: bytes, topic: str | None, shop: str) -> OrderEvent:
@@ -101,6 +105,9 @@ def enrich_from_state(config: StoreConfig, event: OrderEvent) -> OrderEvent | No
             return None
         with Session(engine) as session:
             order = CatalogRecords(session, event.gsp).enrich(event.order, freeze=False)
+    except SQLAlchemyError as exc:
+        log.warning("cannot read the catalog in %s (%s): previewing without it", path, exc)
+        return None
     finally:
         engine.dispose()
     return event.model_copy(update={"order": order})

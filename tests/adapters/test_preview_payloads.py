@@ -5,6 +5,7 @@ read from its state database (the catalog hook)."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,17 @@ def test_preview_reads_the_catalog_a_product_webhook_filled(kit: Any, tmp_path: 
     assert after.exit_code == 0, after.stderr
     assert "(catalog: Electronics)" in after.stdout
     assert "✓ repair-12m: 1 voucher" in after.stdout and "✓ support-24m: 1 voucher" in after.stdout
+
+
+def test_an_unreadable_state_database_previews_without_the_catalog(
+    kit: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "ascc.toml").write_text(CONFIG)
+    (tmp_path / "state.sqlite3").write_bytes(b"this is not a SQLite database" * 100)
+    body = webhook_body(kit, "shopify/shopify_rest_2025-07__order_pending.json", tmp_path)
+    args = ("--shopify", str(body), "--config", str(tmp_path / "ascc.toml"))
+    with caplog.at_level(logging.WARNING, logger="adapters.preview"):
+        result = ascc("vouchers", "preview", *args)
+    assert result.exit_code == 0, result.stderr
+    assert "(not in the catalog)" in result.stdout
+    assert "previewing without it" in caplog.text
