@@ -1,5 +1,6 @@
 # ASCC — every target makes or reuses .venv itself, so a fresh clone needs nothing but `make test`.
 PYTHON ?= python3
+PORT   ?= 5000
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -19,10 +20,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install ascc with its dev tools
 
-run: $(STAMP)  ## the hub on SQLite with a seeded demo marketplace (prints URLs and keys)
+run: $(STAMP)  ## the hub on SQLite with a seeded demo marketplace (PORT=5000; prints URLs, keys)
 	rm -rf .demo
-	$(VENV)/bin/ascc center demo-seed --dir .demo --port 5000
-	$(VENV)/bin/ascc center --config .demo/ascc.toml serve --port 5000
+	$(VENV)/bin/ascc center demo-seed --dir .demo --port $(PORT)
+	$(VENV)/bin/ascc center --config .demo/ascc.toml serve --port $(PORT)
 
 demo: $(STAMP)  ## the end-to-end walk-through: center + two stores on loopback, one voucher's life
 	$(VENV)/bin/ascc demo

@@ -1,7 +1,8 @@
-"""Order descriptions and signed requests shared by the storefront emulators.
+"""Order and product descriptions and signed requests shared by the storefront emulators.
 
-An emulator (``adapters/<platform>/emulator.py``) renders an :class:`OrderSpec` in its
-platform's own webhook format and signs the exact bytes, as the storefront would. Tests,
+An emulator (``adapters/<platform>/emulator.py``) renders an :class:`OrderSpec` or a
+:class:`ProductSpec` in its platform's own webhook format and signs the exact bytes, as the
+storefront would. Tests,
 ``ascc demo`` and the simulator use them to drive a store service over real HTTP.
 """
 
@@ -81,6 +82,25 @@ class OrderSpec:
         return bool(self.lines) and all(
             refunded.get(line.id, 0) >= line.quantity for line in self.lines
         )
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """A product, platform-neutral: what its webhooks and its API listing show."""
+
+    id: int
+    title: str
+    price: str = "10.00"
+    product_type: str = ""
+    vendor: str = ""
+    tags: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()  # Shopify only (API listing; webhooks carry none)
+    categories: tuple[str, ...] = ()  # Shopify: its taxonomy category (one); WooCommerce: many
+    sku: str = ""
+    updated_at: datetime = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
+
+    def evolve(self, **changes: Any) -> ProductSpec:
+        return dataclasses.replace(self, **changes)
 
 
 def php_number(value: Any) -> float:

@@ -5,6 +5,7 @@ A mapping function (``adapters/<platform>/mapping.py``) turns a verified body in
 * :class:`OrderUpdate` — news about one order: a full state snapshot (an order payload), refund
   objects (a Shopify refund, a WooCommerce refund object), or a deletion / restoration;
 * :class:`PrivacyRequest` — a customer data request or a redaction;
+* :class:`~adapters.products.ProductUpdate` — a product's facts or deletion, for the catalog;
 * :class:`Ignored` — a topic ASCC does not act on (acknowledged, logged).
 
 The store service merges updates into the stored order state (``adapters/store/state.py``).
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from adapters.payload import PayloadError
+from adapters.products import ProductUpdate
 from ascc_plugin.models import Customer, EventKind, Order, Refund
 
 
@@ -64,7 +66,7 @@ class Ignored:
     reason: str
 
 
-Delivery = OrderUpdate | PrivacyRequest | Ignored
+Delivery = OrderUpdate | PrivacyRequest | ProductUpdate | Ignored
 
 
 def version_of(order: Order, modified: datetime, digest: str) -> str:

@@ -6,14 +6,17 @@ import json
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
 from ascc_plugin.cli import config_option, echo_json, plugin_manager, settings_of
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, process_event
+from ascc_plugin.issuing import unique_programs
 from ascc_plugin.keys import KeyFolderError, generate_key
-from ascc_plugin.models import OrderEvent
-from ascc_plugin.settings import SettingsError, config_file, load_settings, shown
+from ascc_plugin.preview_input import InputError, enrich, read_event
+from ascc_plugin.preview_report import explain, render
+from ascc_plugin.registry import PluginError
+from ascc_plugin.settings import SettingsError, load_settings, shown
+from ascc_plugin.settings import config_file as settings_file
 from ascc_plugin.tokens import TokenError, Verifier, load_jwks
 
 
@@ -48,33 +51,54 @@ def vouchers() -> None:
 @click.option(
     "--event",
     "event_file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A canonical order event (JSON, DESIGN §3).",
+    help='A canonical order event (JSON, README "Canonical order events").',
 )
+@click.option(
+    "--shopify",
+    "shopify_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A Shopify order as its webhook delivers it (or the Admin API\'s {"order": …}).',
+)
+@click.option(
+    "--woocommerce",
+    "woocommerce_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A WooCommerce order as its webhook (REST API v3) delivers it.",
+)
+@click.option("--topic", default=None, help="The webhook topic of the payload (optional).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @config_option
-def vouchers_preview(event_file: Path, config_file: Path) -> None:
-    """Print, as JSON, the vouchers EVENT entitles under the programs of ascc.toml."""
-    settings = settings_of(config_file)
-    try:
-        event = OrderEvent.model_validate_json(event_file.read_bytes())
-    except ValidationError as exc:
-        message = f"{event_file}: not a canonical order event:\n{_errors(exc)}"
-        raise click.ClickException(message) from None
+def vouchers_preview(
+    event_file: Path | None,
+    shopify_file: Path | None,
+    woocommerce_file: Path | None,
+    topic: str | None,
+    as_json: bool,
+    config_file: Path,
+) -> None:
+    """Show the vouchers one order entitles under ascc.toml's programs, line by line, and why.
+
+    Give exactly one of --event, --shopify, --woocommerce. Lines are completed from the store's
+    product catalog (its state database) when it has one.
+    """
+    given = {"event": event_file, "shopify": shopify_file, "woocommerce": woocommerce_file}
+    chosen = [(source, path) for source, path in given.items() if path is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --event, --shopify, --woocommerce")
+    [(source, path)] = chosen
     pm = plugin_manager()
+    config = settings_of(config_file)
     try:
-        configure(pm, settings, mode="preview")
-    except (SettingsError, KeyFolderError) as exc:
+        event = enrich(pm, config, read_event(pm, source, path, config, topic))
+        configure(pm, config, mode="preview")
+    except (SettingsError, KeyFolderError, InputError, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
-    echo_json([voucher.to_json() for voucher in process_event(pm, event).vouchers])
-
-
-def _errors(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"  {where}: {error['msg']}")
-    return "\n".join(lines)
+    answer = process_event(pm, event)
+    offered = pm.hook.ascc_programs_for_order(order=event.order)
+    programs = unique_programs([config.programs, *offered])  # non-matching ones explained too
+    report = explain(event, programs, list(answer.vouchers), config.store.issue_on)
+    echo_json(report) if as_json else click.echo(render(report))
 
 
 @click.group()
@@ -117,7 +141,7 @@ def config_group() -> None:
 def config_show(config_path: Path | None, as_json: bool) -> None:
     """Print the effective settings, where each value came from, secrets masked."""
     try:
-        settings = load_settings(config_file(config_path), plugin_manager())
+        settings = load_settings(settings_file(config_path), plugin_manager())
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     table = shown(settings)

@@ -227,3 +227,37 @@ def ascc_register_channels(register: Callable[[str, Callable[[Settings], object]
     ``[delivery] channels``; the host registers the ones named (an unknown name is refused at
     start, listing the channels offered). The built-ins are ``log`` and ``email``.
     """
+
+
+@hookspec
+def ascc_register_payload_mappers(
+    register: Callable[[str, Callable[..., OrderEvent]], None],
+) -> None:
+    """Offer storefront payload mappers by platform name: call ``register`` once per platform.
+
+    ``register(platform, mapper)`` takes the platform's name (``"shopify"``, ``"woocommerce"``,
+    the ``[store] platform`` values) and a function ``mapper(body, topic, shop)`` that maps
+    ``body`` — the raw bytes of one storefront order payload, exactly as the webhook delivered
+    it — to a canonical :class:`~ascc_plugin.models.OrderEvent` for the store ``shop``.
+    ``topic`` is the webhook topic (``"orders/paid"``, ``"order.updated"``) or ``None`` when
+    unknown (the mapper then takes the kind from the order's state). A body that is not one
+    order (a refund object, a list, not JSON) raises :class:`ValueError` whose message says
+    what it is. ``ascc vouchers preview --shopify FILE`` / ``--woocommerce FILE`` find their
+    mapper here; the adapters package registers both built-in platforms. Two plugins
+    registering one platform are refused.
+    """
+
+
+@hookspec(firstresult=True)
+def ascc_enrich_event(config: Settings, event: OrderEvent) -> OrderEvent | None:
+    """Return ``event`` with its order lines completed from the store's product catalog.
+
+    Storefront order lines carry no product type, tags, collections or categories; a catalog
+    plugin fills them (and ``vendor`` when missing) on the lines whose product it knows and
+    sets their ``catalog`` flag (see :class:`~ascc_plugin.models.Line`). ``config`` is the
+    store's loaded :class:`~ascc_plugin.settings.Settings` (its ``[store] state_db`` holds the
+    adapters' catalog). Return ``None`` when you hold no catalog for that store: the first
+    non-``None`` answer wins. Called by ``ascc vouchers preview``; the store service enriches
+    from its own catalog inside each delivery's transaction. Never create files here: a preview
+    reads only.
+    """

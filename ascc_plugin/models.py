@@ -48,7 +48,12 @@ class Customer(Canonical):
 
 
 class Line(Canonical):
-    """One order line: ``quantity`` whole units at ``unit_price`` each."""
+    """One order line: ``quantity`` whole units at ``unit_price`` each.
+
+    Storefront order lines carry no product type, tags, collections or categories: the store
+    service fills them (and ``vendor`` when missing) from its product catalog before programs
+    match, and sets ``catalog`` on the lines it completed (README "Product catalog").
+    """
 
     id: str = Id
     sku: str | None = None
@@ -59,6 +64,9 @@ class Line(Canonical):
     product_type: str | None = None
     vendor: str | None = None
     tags: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    catalog: bool = False
 
 
 class RefundLine(Canonical):

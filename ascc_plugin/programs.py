@@ -1,4 +1,8 @@
-"""After-sales programs: what a store offers, and which order lines each one covers."""
+"""After-sales programs: what a store offers, and which order lines each one covers.
+
+A program's ``match`` rule decides line by line; :meth:`Match.explain` says why a line is not
+covered (``ascc vouchers preview`` prints it), and a line matches exactly when it has no reason.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,18 @@ from ascc_plugin.models import Line
 from ascc_plugin.money import Amount
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+SYNC_HINT = "run `ascc store sync-products`"
+CATALOG_KEYS = ("product_type", "tag", "collection", "category")
+"""Match keys no storefront order line carries: only the store's product catalog fills them."""
 
 
 class Match(BaseModel):
-    """A line matches when every given key matches; an empty rule matches every line."""
+    """A line matches when every given key matches; an empty rule matches every line.
+
+    ``sku``, ``product_id``, ``product_type`` and ``vendor`` accept a line whose value is one of
+    the listed ones; ``tag``, ``collection`` and ``category`` a line with any listed value among
+    its tags, collections or categories; ``min_unit_price`` a line whose unit price is at least it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -22,20 +34,66 @@ class Match(BaseModel):
     product_type: tuple[str, ...] | None = None
     vendor: tuple[str, ...] | None = None
     tag: tuple[str, ...] | None = None
+    collection: tuple[str, ...] | None = None
+    category: tuple[str, ...] | None = None
     min_unit_price: Amount | None = None
 
     def matches(self, line: Line) -> bool:
-        fields = (
-            (self.sku, line.sku),
-            (self.product_id, line.product_id),
-            (self.product_type, line.product_type),
-            (self.vendor, line.vendor),
+        return not self.explain(line)
+
+    def explain(self, line: Line) -> list[str]:
+        """Why ``line`` is not covered, one reason per failing key (empty: it matches)."""
+        single = (
+            ("sku", self.sku, line.sku),
+            ("product_id", self.product_id, line.product_id),
+            ("product_type", self.product_type, line.product_type),
+            ("vendor", self.vendor, line.vendor),
         )
-        if any(accepted is not None and value not in accepted for accepted, value in fields):
-            return False
-        if self.tag is not None and not set(self.tag) & set(line.tags):
-            return False
-        return self.min_unit_price is None or line.unit_price >= self.min_unit_price
+        several = (
+            ("tag", self.tag, line.tags),
+            ("collection", self.collection, line.collections),
+            ("category", self.category, line.categories),
+        )
+        reasons = [_one(key, accepted, value, line) for key, accepted, value in single]
+        reasons += [_any(key, accepted, values, line) for key, accepted, values in several]
+        if self.min_unit_price is not None and line.unit_price < self.min_unit_price:
+            reasons.append(f"min_unit_price: {line.unit_price} is below {self.min_unit_price}")
+        return [reason for reason in reasons if reason]
+
+    def catalog_keys(self) -> list[str]:
+        """The keys of this rule that only a product catalog can satisfy."""
+        return [key for key in CATALOG_KEYS if getattr(self, key) is not None]
+
+
+def _one(key: str, accepted: tuple[str, ...] | None, value: str | None, line: Line) -> str:
+    if accepted is None or value in accepted:
+        return ""
+    if value is None:
+        return f"{key} unknown: {_missing(key, line)}"
+    return f"{key}: {value!r} is not one of {_listed(accepted)}"
+
+
+def _any(key: str, accepted: tuple[str, ...] | None, values: tuple[str, ...], line: Line) -> str:
+    if accepted is None or set(accepted) & set(values):
+        return ""
+    if not values:
+        return f"{key} unknown: {_missing(key, line)}"
+    return f"{key}: none of {_listed(values)} is one of {_listed(accepted)}"
+
+
+def _missing(key: str, line: Line) -> str:
+    """Why a line has no value for ``key``: what the store owner can do about it."""
+    if key in ("sku", "product_id"):
+        return f"the order line has no {key}"
+    if line.product_id is None:
+        return "the order line names no product"
+    if line.catalog:
+        return f"product {line.product_id} has none in the catalog"
+    return f"product {line.product_id} is not in the catalog; {SYNC_HINT}"
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(repr(value) for value in values) + "]"
 
 
 class Program(BaseModel):

@@ -222,21 +222,17 @@ def prepare_redemptions(
 
     from ascc_plugin.models import OrderEvent
     from ascc_plugin.programs import Program
+    from ascc_plugin.settings import load_settings
     from center import create_app
     from center.api.hub import current_hub
     from center.infra.db import get_database
     from center.parties.auth import Kind, Principal
     from center.parties.services import get_gsp
+    from center.settings import HubSettings
     from center.vouchers import services
     from center.vouchers.ingest import ingest
 
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        app = create_app()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    app = create_app(load_settings(None, env=env).section(HubSettings))
     lines, programs = [], [Program.model_validate(p) for p in PROGRAMS]
     with app.app_context():
         hub, now = current_hub(), datetime.now(UTC)

@@ -32,7 +32,6 @@ import json
 import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -45,7 +44,6 @@ import requests
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, SignedRequest
 from adapters.shopify.emulator import ShopifyEmulator
 from ascc_plugin.client.handler import event_body, webhook_id_for
-from ascc_plugin.config import config_from_mapping
 from ascc_plugin.keys import generate_key
 from ascc_plugin.models import GspRef, Line, Order, OrderEvent
 from ascc_plugin.programs import Program
@@ -321,7 +319,7 @@ def signed_events(registration: Registration, count: int) -> list[tuple[str, byt
 
 def load_config_programs() -> tuple[Program, ...]:
     """The programs ``write_store_config`` gives the store (so the floor posts the same body)."""
-    return config_from_mapping(tomllib.loads(PROGRAMS)).programs
+    return tuple(Program.model_validate(program) for program in PROGRAMS)
 
 
 def bench_floor(args: argparse.Namespace, folder: Path) -> Figures:

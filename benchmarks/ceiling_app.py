@@ -15,7 +15,7 @@ from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
 from center.infra.db import Database
-from center.settings import database_url
+from center.settings import HubSettings
 
 METADATA = MetaData()
 ROWS = Table(
@@ -27,7 +27,7 @@ ROWS = Table(
 
 
 def make_table(url: str) -> None:
-    database = Database(database_url(url))
+    database = Database(HubSettings(database_url=url).database_url)
     METADATA.create_all(database.engine)
     database.dispose()
 
@@ -35,7 +35,7 @@ def make_table(url: str) -> None:
 def create_app() -> Flask:
     app = Flask("ceiling")
     database = Database(
-        database_url(os.environ["ASCC_DATABASE_URL"]),
+        HubSettings(database_url=os.environ["ASCC_DATABASE_URL"]).database_url,
         pool_size=int(os.environ.get("ASCC_DB_POOL_SIZE", "5")),
         max_overflow=int(os.environ.get("ASCC_DB_MAX_OVERFLOW", "10")),
     )

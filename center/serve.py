@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ascc_plugin.cli import plugin_manager
+from ascc_plugin.ports import PortBusy, check_bindable
 from ascc_plugin.serving import GunicornApp, base_options
 from center import migrate
 from center.app import create_app
@@ -54,6 +55,10 @@ def gunicorn_options(
 )
 def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""
+    try:
+        check_bindable(host, port)  # a busy port: one clear line, before anything else
+    except PortBusy as exc:
+        raise click.ClickException(str(exc)) from None
     settings = hub_settings()
     with hub_app(settings) as app:
         migrate.upgrade(get_database(app))

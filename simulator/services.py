@@ -198,11 +198,11 @@ def run_command(
     *,
     timeout: float = 120.0,
     cwd: Path | None = None,
+    inherit: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a program to its end with ``env`` added to ours; its exit code and text output.
-
-    The one way the project starts a one-shot process (a non-zero exit is the caller's to judge).
-    """
+    """Run a program to its end with ``env`` added to ours (``inherit=False``: ``env`` only);
+    its exit code and text output. The one way the project starts a one-shot process (a
+    non-zero exit is the caller's to judge)."""
     return subprocess.run(
         list(argv),
         capture_output=True,
@@ -210,15 +210,15 @@ def run_command(
         check=False,
         timeout=timeout,
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**(os.environ if inherit else {}), **(env or {})},
     )
 
 
 def ascc(
-    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120.0
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120.0, inherit: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """``ascc ARGS…`` run to its end (see :func:`run_command`)."""
-    return run_command([ASCC, *args], env, timeout=timeout)
+    return run_command([ASCC, *args], env, timeout=timeout, inherit=inherit)
 
 
 def spawn(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from adapters.emulation import OrderSpec, RefundSpec, SignedRequest, php_number
+from adapters.emulation import OrderSpec, ProductSpec, RefundSpec, SignedRequest, php_number
 from ascc_plugin.signatures import hmac_b64
 
 API_VERSION = "2025-07"
@@ -52,6 +52,12 @@ class ShopifyEmulator:
 
     def refund_request(self, spec: OrderSpec, refund: RefundSpec, **ids: str) -> SignedRequest:
         return self.request("refunds/create", refund_body(spec, refund), **ids)
+
+    def product_request(self, topic: str, spec: ProductSpec, **ids: str) -> SignedRequest:
+        """``products/create`` or ``products/update`` (the REST product), ``products/delete``."""
+        if topic == "products/delete":
+            return self.request(topic, {"id": spec.id}, **ids)
+        return self.request(topic, product_body(spec), **ids)
 
 
 def encode(payload: Any) -> bytes:
@@ -136,4 +142,55 @@ def refund_body(spec: OrderSpec, refund: RefundSpec) -> dict[str, Any]:
         ],
         "transactions": [],
         "order_adjustments": [],
+    }
+
+
+def product_body(spec: ProductSpec) -> dict[str, Any]:
+    """The REST product resource of a ``products/create|update`` webhook (API 2025-07)."""
+    stamp = spec.updated_at.isoformat()
+    category = spec.categories[0] if spec.categories else None
+    variant_gid = f"gid://shopify/ProductVariant/{spec.id * 10}"
+    return {
+        "admin_graphql_api_id": f"gid://shopify/Product/{spec.id}",
+        "body_html": f"<p>{spec.title}</p>",
+        "created_at": stamp,
+        "handle": spec.title.lower().replace(" ", "-"),
+        "id": spec.id,
+        "product_type": spec.product_type,
+        "published_at": stamp,
+        "template_suffix": "",
+        "title": spec.title,
+        "updated_at": stamp,
+        "vendor": spec.vendor,
+        "status": "active",
+        "published_scope": "global",
+        "tags": ", ".join(spec.tags),
+        "variants": [
+            {
+                "admin_graphql_api_id": variant_gid,
+                "id": spec.id * 10,
+                "product_id": spec.id,
+                "title": "Default Title",
+                "price": spec.price,
+                "sku": spec.sku,
+                "position": 1,
+                "inventory_policy": "deny",
+                "compare_at_price": None,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "taxable": True,
+            }
+        ],
+        "options": [{"id": spec.id * 100, "product_id": spec.id, "name": "Title"}],
+        "images": [],
+        "image": None,
+        "variant_gids": [{"admin_graphql_api_id": variant_gid, "updated_at": stamp}],
+        "has_variants_that_requires_components": False,
+        "category": {
+            "admin_graphql_api_id": "gid://shopify/TaxonomyCategory/el-4-8",
+            "name": category,
+            "full_name": f"Electronics > {category}",
+        }
+        if category
+        else None,
     }

@@ -30,6 +30,7 @@ from adapters.payload import (
     opt_text,
     whole_units,
 )
+from adapters.shopify import products
 from adapters.updates import (
     Delivery,
     Ignored,
@@ -59,8 +60,13 @@ PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 FULL_REFUND_ID = "financial_status:refunded"
 
 
-def map_delivery(topic: str, payload: Any, digest: str) -> Delivery:
-    """What a verified delivery of ``topic`` tells; ``digest`` is the body's SHA-256 (hex)."""
+def map_delivery(topic: str, payload: Any, digest: str, now: datetime | None = None) -> Delivery:
+    """What a verified delivery of ``topic`` tells; ``digest`` is the body's SHA-256 (hex).
+
+    ``now`` (the delivery time) stamps product deletions, whose body carries no time.
+    """
+    if topic in products.TOPICS:
+        return products.product_update(topic, payload, now)
     if topic in ORDER_TOPICS:
         return order_update(ORDER_TOPICS[topic], payload, digest)
     if topic == "refunds/create":

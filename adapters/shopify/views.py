@@ -27,7 +27,7 @@ def receive() -> Response:
     check_shop(service.gsp.shop)
     topic = header_text("X-Shopify-Topic")
     digest = sha256_hex(topic.encode("latin-1", "replace"), b"\n", body)
-    delivery = mapping.map_delivery(topic, parse_json(body), digest)
+    delivery = mapping.map_delivery(topic, parse_json(body), digest, service.clock())
     outcome = service.receive(
         topic,
         dedupe_keys(service.gsp.shop, topic, digest),

@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, jsonify
 from sqlalchemy import text
 
 from adapters.shopify.views import bp as shopify_bp
+from adapters.store.catalog_warnings import warn_at_start
 from adapters.store.db import make_engine, make_sessions
 from adapters.store.http import install_error_handlers
 from adapters.store.mounts import PrefixDispatcher, collect_mounts
@@ -30,7 +31,10 @@ def create_app(
     check_settings(settings)
     pm = pm or get_plugin_manager()
     handler = configure(pm, settings)
-    sessions = make_sessions(make_engine(settings.store.state_db))
+    engine = make_engine(settings.store.state_db)
+    sessions = make_sessions(engine)
+    warn_at_start(settings, sessions)
+    engine.dispose()  # no connection survives into forked server workers
     pm.register(StatePrivacy(sessions), name="store-state")
     settings.store.events_log.parent.mkdir(parents=True, exist_ok=True)
     app = Flask("ascc-store")

@@ -2,7 +2,8 @@
 
 ``serve`` runs the store service under gunicorn (sync workers, the app built once in the master
 and the handler's background work started in each worker); ``outbox`` shows what waits for the
-center (``mode = "center"``) and drains it by hand.
+center (``mode = "center"``) and drains it by hand; ``sync-products`` fills the product catalog
+from the storefront's Admin API (:mod:`adapters.store.sync_cli`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from flask import Flask
 
 from adapters.store.app import create_app, start_background, stop_background
 from adapters.store.outbox_view import print_summary, summary
+from adapters.store.sync_cli import sync_products
 from ascc_plugin.cli import config_option, echo_json, plugin_manager, settings_of
 from ascc_plugin.client.handler import CenterHandler
 from ascc_plugin.client.outbox import Outbox
 from ascc_plugin.client.settings import CenterSection
 from ascc_plugin.host import configure
 from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.ports import PortBusy, check_bindable
 from ascc_plugin.registry import PluginError
 from ascc_plugin.serving import GunicornApp, base_options
 from ascc_plugin.settings import Settings, SettingsError
@@ -28,6 +31,9 @@ from ascc_plugin.settings import Settings, SettingsError
 @click.group("store")
 def store() -> None:
     """The store service: storefront webhooks → vouchers."""
+
+
+store.add_command(sync_products)
 
 
 @store.command("serve")
@@ -52,8 +58,9 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
     }
     settings = settings.updated(store_section.model_copy(update=listen))
     try:
+        check_bindable(settings.store.host, settings.store.port)  # before anything is printed
         app = create_app(settings, pm=plugin_manager())
-    except (SettingsError, KeyFolderError, PluginError) as exc:
+    except (SettingsError, KeyFolderError, PluginError, PortBusy) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"ascc store: {settings.store.platform} webhooks for {settings.store.shop} "

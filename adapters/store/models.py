@@ -3,7 +3,9 @@
 * ``delivery_keys`` — every delivery id seen (a unique column: the dedupe table);
 * ``orders`` — the last known state of each order (newest snapshot, deletion flag);
 * ``refunds`` — refund objects that arrived on their own, by order;
-* ``data_requests`` — the answers gathered for customer data requests, for the store owner.
+* ``data_requests`` — the answers gathered for customer data requests, for the store owner;
+* ``products`` — the product catalog (product webhooks, ``ascc store sync-products``);
+* ``order_line_products`` — the product facts each order line was first matched with.
 
 Dedupe and the state change commit in one transaction (see :mod:`adapters.store.service`).
 """
@@ -79,3 +81,37 @@ class DataRequestRecord(Base):
     customer: Mapped[str] = mapped_column(Text)  # JSON
     answers: Mapped[str] = mapped_column(Text)  # JSON list, one entry per answering plugin
     received_at: Mapped[datetime]
+
+
+class ProductRecord(Base):
+    """One product of the catalog: its facts as of ``version`` (newest wins), or its deletion."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("platform", "shop", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    shop: Mapped[str] = mapped_column(String(255))
+    product_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))  # UTC time of the facts or the deletion
+    deleted: Mapped[bool] = mapped_column(default=False)
+    facts: Mapped[str] = mapped_column(Text)  # adapters.products.Product as JSON
+    received_at: Mapped[datetime]
+
+
+class LineProductRecord(Base):
+    """The product facts an order line was matched with, the first time its product was known.
+
+    Kept so that a later change to the catalog (a product re-typed, deleted) cannot change what
+    an order already entitled: a voucher is never voided because the catalog changed.
+    """
+
+    __tablename__ = "order_line_products"
+    __table_args__ = (UniqueConstraint("platform", "shop", "order_id", "line_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    shop: Mapped[str] = mapped_column(String(255))
+    order_id: Mapped[str] = mapped_column(String(200))
+    line_id: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text)

@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.store.models import DataRequestRecord, OrderRecord, RefundRecord
+from adapters.store.models import (
+    DataRequestRecord,
+    LineProductRecord,
+    OrderRecord,
+    ProductRecord,
+    RefundRecord,
+)
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.models import Customer, GspRef, Order
 
@@ -36,7 +42,13 @@ class StatePrivacy:
     @hookimpl
     def ascc_shop_redact(self, gsp: GspRef) -> None:
         with self.sessions.begin() as session:
-            for model in (OrderRecord, RefundRecord, DataRequestRecord):
+            for model in (
+                OrderRecord,
+                RefundRecord,
+                DataRequestRecord,
+                ProductRecord,
+                LineProductRecord,
+            ):
                 session.execute(
                     delete(model).where(model.platform == gsp.platform, model.shop == gsp.shop)
                 )

@@ -4,7 +4,8 @@ One delivery is one transaction (``BEGIN IMMEDIATE`` on the state database): the
 the new order state, the host's reconciliation (and in ``preview`` mode the events-log line) all
 happen before the commit; a failure rolls everything back and the storefront retries. The host
 is always asked about the order's *current* state, so the issued set follows the state whatever
-order the deliveries came in.
+order the deliveries came in; its lines are first completed from the product catalog
+(:mod:`adapters.store.catalog`), which product deliveries feed in the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 import pluggy
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.products import ProductUpdate
+from adapters.store.catalog import CatalogRecords
 from adapters.store.http import Problem
 from adapters.store.models import DataRequestRecord
 from adapters.store.records import StateRecords
@@ -40,9 +43,10 @@ class Outcome:
     """What became of one delivery (the 200 answer's body).
 
     ``status``: ``processed`` (issued or previewed here), ``queued`` (forwarded to the center,
-    which issues), ``duplicate``, ``pending`` (a refund before its order), ``ignored`` or
-    ``recorded`` (a privacy request). ``vouchers`` is how many units the order entitles now and
-    ``programs`` the same per program (``null`` when no order was processed).
+    which issues), ``duplicate``, ``pending`` (a refund before its order), ``ignored``,
+    ``recorded`` (a privacy request) or ``catalogued`` (a product). ``vouchers`` is how many
+    units the order entitles now and ``programs`` the same per program (``null`` when no order
+    was processed).
     """
 
     status: str
@@ -104,6 +108,9 @@ class StoreService:
             if isinstance(delivery, Ignored):
                 log.info("ignored %s delivery %s: %s", topic, event_id, delivery.reason)
                 return Outcome("ignored", event_id)
+            if isinstance(delivery, ProductUpdate):
+                CatalogRecords(session, self.gsp).apply(delivery, self.clock())
+                return Outcome("catalogued", event_id)
             return self._apply(records, delivery, event_id)
 
     def _apply(self, records: StateRecords, update: OrderUpdate, event_id: str) -> Outcome:
@@ -112,6 +119,7 @@ class StoreService:
         order = current_order(state)
         if order is None:
             return Outcome("pending", event_id)  # a refund before its order: kept for it
+        order = CatalogRecords(records.session, self.gsp).enrich(order)
         event = OrderEvent(
             event_id=event_id,
             kind=update.kind,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapters.emulation import OrderSpec, RefundSpec, SignedRequest, php_number
+from adapters.emulation import OrderSpec, ProductSpec, RefundSpec, SignedRequest, php_number
 from ascc_plugin.signatures import hmac_b64
 
 WC_VERSION = "9.8.5"
@@ -63,6 +63,12 @@ class WooCommerceEmulator:
 
     def refund_request(self, spec: OrderSpec, refund: RefundSpec) -> SignedRequest:
         return self.request("order_refund.created", refund_body(spec, refund, self.site))
+
+    def product_request(self, topic: str, spec: ProductSpec) -> SignedRequest:
+        """``product.created|updated|restored`` (the REST v3 product), ``product.deleted``."""
+        if topic == "product.deleted":
+            return self.request(topic, {"id": spec.id})
+        return self.request(topic, product_body(spec, self.site))
 
 
 def encode(payload: Any) -> bytes:
@@ -164,4 +170,40 @@ def refund_body(spec: OrderSpec, refund: RefundSpec, site: str) -> dict[str, Any
             for n, (line_id, quantity) in enumerate(sorted(refund.lines.items()))
         ],
         "_links": {"up": [{"href": f"{site}/wp-json/wc/v3/orders/{spec.id}"}]},
+    }
+
+
+def terms(values: tuple[str, ...], first_id: int) -> list[dict[str, Any]]:
+    """WordPress terms as the REST API lists them (names HTML-escaped as WordPress stores them)."""
+    return [
+        {"id": first_id + n, "name": html.escape(name), "slug": name.lower().replace(" ", "-")}
+        for n, name in enumerate(values)
+    ]
+
+
+def product_body(spec: ProductSpec, site: str) -> dict[str, Any]:
+    """The REST v3 product object: a ``product.*`` webhook body and an item of the list."""
+    return {
+        "id": spec.id,
+        "name": html.escape(spec.title),
+        "slug": spec.title.lower().replace(" ", "-"),
+        "permalink": f"{site}/product/{spec.id}/",
+        "date_created": naive(spec.updated_at),
+        "date_created_gmt": naive(spec.updated_at),
+        "date_modified": naive(spec.updated_at),
+        "date_modified_gmt": naive(spec.updated_at),
+        "type": "simple",
+        "status": "publish",
+        "sku": spec.sku,
+        "price": spec.price,
+        "regular_price": spec.price,
+        "sale_price": "",
+        "categories": terms(spec.categories, 15),
+        "tags": terms(spec.tags, 34),
+        "brands": terms((spec.vendor,) if spec.vendor else (), 60),
+        "meta_data": [],
+        "_links": {
+            "self": [{"href": f"{site}/wp-json/wc/v3/products/{spec.id}"}],
+            "collection": [{"href": f"{site}/wp-json/wc/v3/products"}],
+        },
     }

@@ -49,6 +49,7 @@ from adapters.updates import (
     parse_time,
     version_of,
 )
+from adapters.woocommerce import products
 from ascc_plugin.models import Customer, EventKind, Line, Order, Refund, RefundLine
 
 ORDER_TOPICS: dict[str, EventKind] = {
@@ -66,6 +67,8 @@ ORDER_LINK = re.compile(r"/orders/(\d+)/?$")
 
 def map_delivery(topic: str, payload: Any, digest: str, now: datetime) -> Delivery:
     """What a verified delivery of ``topic`` tells; ``now`` stamps bodies that carry no time."""
+    if topic in products.TOPICS:
+        return products.product_update(topic, payload, now)
     if topic == "order.deleted":
         body = obj(payload, "the body")
         return OrderUpdate(id_str(body.get("id"), "id"), "order.cancelled", now, deleted=True)

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from center.api.hub import current_hub
 from center.api.schemas import ProviderPage
-from center.api.spec import CURSOR, LIMIT, Operation, Param
+from center.api.spec import CURSOR, LIMIT, Operation, query
 from center.directory.services import SORTS, search
 from center.infra.web import text_arg
 
@@ -24,7 +24,7 @@ def list_providers() -> dict[str, Any]:
             program=text_arg("program", 64),
             category=text_arg("category", 64),
             region=text_arg("region", 100),
-            sort=text_arg("sort", 20) or "rating",
+            sort=text_arg("sort", 20, empty_ok=False) or "rating",
             cursor=text_arg("cursor", 100, empty_ok=False),
             limit=hub.page_size(),
         )
@@ -38,10 +38,10 @@ OPERATIONS = (
         answer=ProviderPage,
         errors=(422,),
         params=(
-            Param("program", description="a program id: providers serving its kind"),
-            Param("category", description="a program kind, e.g. repair"),
-            Param("region", description="the provider's region"),
-            Param("sort", schema={"type": "string", "enum": list(SORTS)}),
+            query("program", "a program id: providers serving its kind", 64),
+            query("category", "a program kind, e.g. repair", 64),
+            query("region", "the provider's region", 100),
+            query("sort", "order (empty: 422)", 20, enum=list(SORTS)),
             CURSOR,
             LIMIT,
         ),

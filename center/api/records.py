@@ -9,7 +9,7 @@ from flask import Blueprint
 from ascc_plugin.vouchers import VoucherState
 from center.api.hub import current_hub
 from center.api.schemas import RecordPage
-from center.api.spec import CURSOR, LIMIT, Operation, Param
+from center.api.spec import CURSOR, LIMIT, Operation, query
 from center.infra.problems import InvalidInput
 from center.infra.web import since_arg, text_arg
 from center.parties.auth import Kind, Principal, require
@@ -34,7 +34,7 @@ def records() -> dict[str, Any]:
 
 
 def filter_from_args() -> RecordFilter:
-    state = text_arg("state", 20)
+    state = text_arg("state", 20, empty_ok=False)
     if state is not None and state not in {s.value for s in VoucherState}:
         raise InvalidInput(
             f"state: one of {', '.join(s.value for s in VoucherState)}", field="state"
@@ -68,15 +68,11 @@ OPERATIONS = (
         answer=RecordPage,
         errors=(401, 422),
         params=(
-            Param("gsp", description="store id"),
-            Param("customer", description="customer e-mail"),
-            Param("provider", description="provider id"),
-            Param("state", schema={"type": "string", "enum": [s.value for s in VoucherState]}),
-            Param(
-                "since",
-                description="changed at or after (ISO 8601 with offset)",
-                schema={"type": "string", "format": "date-time"},
-            ),
+            query("gsp", "store id", 40),
+            query("customer", "customer e-mail", 320),
+            query("provider", "provider id", 40),
+            query("state", "voucher state (empty: 422)", 20, enum=[s.value for s in VoucherState]),
+            query("since", "changed at or after (RFC 3339)", 64, format="date-time"),
             CURSOR,
             LIMIT,
         ),

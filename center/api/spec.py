@@ -49,6 +49,16 @@ class Param:
         return {**rendered, "schema": self.schema}
 
 
+NO_NUL = r"^[^\x00]*$"
+
+
+def query(name: str, description: str, max_length: int, **schema: Any) -> Param:
+    """An optional string query parameter: NUL is refused (422), so is an over-long value; an
+    empty value means "not given" unless ``schema`` excludes it (an ``enum``, a ``format``)."""
+    rules = {"type": "string", "maxLength": max_length, "pattern": NO_NUL, **schema}
+    return Param(name, "query", description, rules)
+
+
 CURSOR = Param(
     "cursor",
     description="next_cursor of the previous page",
@@ -74,6 +84,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     params: tuple[Param, ...] = ()
     media_type: str = "application/json"
+    answer_headers: dict[str, Any] = field(default_factory=dict)
+    more_answers: dict[str, Any] = field(default_factory=dict)
+    """Answers besides 200 and the problems (e.g. ``{"304": {...}}``), as OpenAPI objects."""
 
     def __post_init__(self) -> None:
         unknown = set(self.who) - set(SCHEMES)
@@ -100,7 +113,11 @@ class Components:
         rendered: dict[str, Any] = {
             "summary": operation.summary,
             "security": [{scheme: []} for scheme in operation.who] or [{}],
-            "responses": {**self._answer(operation), **self._problems(operation.errors)},
+            "responses": {
+                **self._answer(operation),
+                **operation.more_answers,
+                **self._problems(operation.errors),
+            },
         }
         if operation.params:
             rendered["parameters"] = [param.render() for param in operation.params]
@@ -115,8 +132,13 @@ class Components:
 
     def _answer(self, operation: Operation) -> dict[str, Any]:
         schema = self.schema(operation.answer) if operation.answer is not None else {}
-        content = {operation.media_type: {"schema": schema}}
-        return {"200": {"description": "OK", "content": content}}
+        answer: dict[str, Any] = {
+            "description": "OK",
+            "content": {operation.media_type: {"schema": schema}},
+        }
+        if operation.answer_headers:
+            answer["headers"] = operation.answer_headers
+        return {"200": answer}
 
     @staticmethod
     def _problems(statuses: Iterable[int]) -> dict[str, Any]:

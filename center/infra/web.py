@@ -16,7 +16,7 @@ class MalformedJson(Problem):
 
 
 NUL_ESCAPE = b"\\u0000"
-NO_NUL = r"^[^\x00]*$"
+NO_NUL = r"^[^\x00]*$"  # also in the API document (center.api.spec)
 NulFree = Annotated[str, StringConstraints(pattern=NO_NUL)]
 """A string PostgreSQL can store (no NUL character), as a body model field."""
 M = TypeVar("M", bound=BaseModel)
@@ -43,9 +43,9 @@ def text_arg(name: str, max_length: int = 320, empty_ok: bool = True) -> str | N
 
 
 def limit_arg(default: int, most: int) -> int:
-    """The ``limit`` query parameter: a page size from 1 to ``most`` (``default`` when absent)."""
+    """``limit``: a whole number, 1 to ``most``; absent → ``default``; empty → 422."""
     value = request.args.get("limit")
-    if value is None or value == "":
+    if value is None:
         return default
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= most:
         raise InvalidInput(f"limit: a whole number from 1 to {most}", field="limit")

@@ -196,7 +196,7 @@ def test_refusals_are_problems(serve: Any, kit: Any) -> None:
     problem(other_shop.order_request("orders/paid", kit.sample_order()).send(served.url), 403)
     problem(WooCommerceEmulator(WC_SECRET).ping().send(served.url), 404)
     problem(requests.get(url, timeout=5), 405)
-    assert shop.request("products/update", {"id": 1}).send(served.url).json()["status"] == (
+    assert shop.request("collections/update", {"id": 1}).send(served.url).json()["status"] == (
         "ignored"
     )
     assert kit.events(config) == []

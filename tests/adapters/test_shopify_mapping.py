@@ -176,7 +176,7 @@ def test_privacy_and_other_topics() -> None:
     assert redact.customer is not None and redact.customer.id == "5"
     assert map_delivery("shop/redact", {"shop_id": 1}, "d") == PrivacyRequest("shop_redact")
     assert isinstance(map_delivery("app/uninstalled", {"id": 1}, "d"), Ignored)
-    assert isinstance(map_delivery("products/update", {"id": 1}, "d"), Ignored)
+    assert isinstance(map_delivery("collections/update", {"id": 1}, "d"), Ignored)
 
 
 @pytest.mark.parametrize(

@@ -227,7 +227,7 @@ def test_deleted_body_is_only_an_id_and_voids_until_restored(kit: Any) -> None:
 
 
 def test_unknown_topic_is_ignored() -> None:
-    assert isinstance(map_delivery("product.updated", {"id": 1}, "d", None), Ignored)  # type: ignore[arg-type]
+    assert isinstance(map_delivery("coupon.updated", {"id": 1}, "d", None), Ignored)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,12 @@ def ascc(*args: str) -> Result:
     return CliRunner().invoke(build_cli(pm), list(args), obj=pm)
 
 
+def preview_json(event: Path, config: Path) -> dict:
+    result = ascc("vouchers", "preview", "--json", "--event", str(event), "--config", str(config))
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_keys_generate_prints_the_kid_and_writes_the_jwks(tmp_path: Path) -> None:
     result = ascc("keys", "generate", "--out", str(tmp_path / "k"))
     assert result.exit_code == 0
@@ -44,11 +50,10 @@ def test_keys_generate_into_a_file_path_fails_cleanly(tmp_path: Path) -> None:
 def test_preview_prints_the_same_ids_twice_with_verifiable_tokens(
     store_toml: Path, key_dir: Path
 ) -> None:
-    first = ascc("vouchers", "preview", "--event", str(SAMPLE_EVENT), "--config", str(store_toml))
-    second = ascc("vouchers", "preview", "--event", str(SAMPLE_EVENT), "--config", str(store_toml))
-    assert first.exit_code == 0, first.stderr
-    vouchers = json.loads(first.stdout)
-    assert [v["id"] for v in vouchers] == [v["id"] for v in json.loads(second.stdout)]
+    first = preview_json(SAMPLE_EVENT, store_toml)
+    second = preview_json(SAMPLE_EVENT, store_toml)
+    vouchers = first["vouchers"]
+    assert [v["id"] for v in vouchers] == [v["id"] for v in second["vouchers"]]
     assert {v["program"] for v in vouchers} == {"repair-12m", "install-1m", "support-24m"}
     assert all("holder_secret" not in v for v in vouchers)
     verified = ascc("tokens", "verify", vouchers[0]["token"], "--jwks", str(key_dir / "jwks.json"))
@@ -59,9 +64,8 @@ def test_preview_prints_the_same_ids_twice_with_verifiable_tokens(
 def test_preview_without_keys_has_no_tokens(tmp_path: Path) -> None:
     config = tmp_path / "ascc.toml"
     config.write_text('[[programs]]\nid = "s"\nkind = "support"\nterm_months = 1\n')
-    result = ascc("vouchers", "preview", "--event", str(SAMPLE_EVENT), "--config", str(config))
-    assert result.exit_code == 0
-    assert [("token" in v) for v in json.loads(result.stdout)] == [False, False, False]
+    vouchers = preview_json(SAMPLE_EVENT, config)["vouchers"]
+    assert [("token" in v) for v in vouchers] == [False, False, False]
 
 
 def test_preview_refuses_a_bad_config_with_file_key_and_reason(tmp_path: Path) -> None:
@@ -85,8 +89,7 @@ def test_preview_refuses_a_bad_event_naming_the_field(tmp_path: Path, store_toml
 
 
 def test_tokens_verify_gives_the_reason_and_exit_1(store_toml: Path, key_dir: Path) -> None:
-    preview = ascc("vouchers", "preview", "--event", str(SAMPLE_EVENT), "--config", str(store_toml))
-    token = json.loads(preview.stdout)[0]["token"]
+    token = preview_json(SAMPLE_EVENT, store_toml)["vouchers"][0]["token"]
     head, body, signature = token.split(".")
     flipped = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
     tampered = f"{head}.{body}.{flipped}"
@@ -113,8 +116,7 @@ def jwks_server(key_dir: Path) -> Iterator[str]:
 
 
 def test_tokens_verify_reads_the_jwks_from_a_url(store_toml: Path, jwks_server: str) -> None:
-    preview = ascc("vouchers", "preview", "--event", str(SAMPLE_EVENT), "--config", str(store_toml))
-    token = json.loads(preview.stdout)[0]["token"]
+    token = preview_json(SAMPLE_EVENT, store_toml)["vouchers"][0]["token"]
     result = ascc("tokens", "verify", token, "--jwks", jwks_server)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["iss"] == "demo.myshopify.com"

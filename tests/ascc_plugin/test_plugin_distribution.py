@@ -105,13 +105,14 @@ def test_the_host_loads_the_plugin_and_calls_its_hooks(
         tmp_path,
         "vouchers",
         "preview",
+        "--json",
         "--event",
         str(event),
         "--config",
         str(store_toml),
     )
     assert result.returncode == 0, result.stderr
-    programs = [v["program"] for v in json.loads(result.stdout)]
+    programs = [v["program"] for v in json.loads(result.stdout)["vouchers"]]
     assert programs.count("hello-care") == 3  # one per unit of the sample order
     assert json.loads((tmp_path / "log").read_text()) == {"seen": "sample-0001"}
 

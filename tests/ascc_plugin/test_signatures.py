@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -18,12 +16,9 @@ from ascc_plugin.signatures import (
     standard_headers,
     verify_standard,
 )
+from tests.common.fixtures import fixture_json
 
-VECTORS = json.loads(
-    (
-        Path(__file__).resolve().parents[3] / "shared/fixtures/signatures/standard-webhooks.json"
-    ).read_text()
-)
+VECTORS = fixture_json("signatures/standard-webhooks.json")
 SIGNED = VECTORS["known_answer"] + VECTORS["derived_known_answer"]
 CHECKED = VECTORS["must_not_verify"] + VECTORS["multi_signature"]
 

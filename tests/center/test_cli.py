@@ -22,7 +22,7 @@ ASCC = str(Path(sys.executable).parent / "ascc")
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return ascc("center", *args, env=env, timeout=60)
+    return ascc("center", *args, env=env, timeout=60, inherit=False)
 
 
 @pytest.fixture

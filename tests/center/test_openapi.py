@@ -19,7 +19,8 @@ from center.api.spec import build
 from simulator.services import run_command
 from tests.common.hub import LiveHub
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 100  # per operation and phase: ~35 s per database here; 15 missed empty `sort`
+# accepted and NUL in `customer`/`category` refused though documented (both fixed)
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:

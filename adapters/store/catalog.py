@@ -1,0 +1,132 @@
+"""The store's product catalog, read and written inside one caller-owned transaction.
+
+* :meth:`CatalogRecords.apply` takes a product webhook or a synced product: the newest facts win
+  (by the product's own modification time), so a late or repeated delivery changes nothing, and
+  a sync never overwrites what a newer webhook said; a deletion is kept as a tombstone;
+* :meth:`CatalogRecords.enrich` completes an order's lines. The facts a line is first matched
+  with are frozen for that order line (``order_line_products``), so a later catalog change —
+  a product re-typed or deleted — cannot void vouchers the order already entitled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from adapters.products import Product, ProductUpdate, enrich_order, stamp
+from adapters.store.models import LineProductRecord, ProductRecord
+from ascc_plugin.models import GspRef, Order
+
+
+def to_json(product: Product) -> str:
+    return json.dumps(dataclasses.asdict(product), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(text: str) -> Product:
+    """Stored facts (collections always resolved: never ``None`` once stored)."""
+    data = json.loads(text)
+    lists = {key: tuple(data.get(key) or ()) for key in ("tags", "collections", "categories")}
+    return Product(**{**data, **lists})
+
+
+class CatalogRecords:
+    """The catalog of one shop, read and written through ``session``."""
+
+    def __init__(self, session: Session, gsp: GspRef) -> None:
+        self.session, self.gsp = session, gsp
+
+    def _where(
+        self, model: type[ProductRecord] | type[LineProductRecord]
+    ) -> list[ColumnElement[bool]]:
+        return [model.platform == self.gsp.platform, model.shop == self.gsp.shop]
+
+    def _record(self, product_id: str) -> ProductRecord | None:
+        return self.session.scalar(
+            select(ProductRecord).where(
+                *self._where(ProductRecord), ProductRecord.product_id == product_id
+            )
+        )
+
+    def apply(self, update: ProductUpdate, now: datetime) -> bool:
+        """Take ``update`` unless the stored facts are newer; whether the catalog changed."""
+        record = self._record(update.product_id)
+        version = stamp(update.modified)
+        if record is not None and record.version > version and not update.restored:
+            return False
+        if record is None:
+            record = ProductRecord(
+                platform=self.gsp.platform, shop=self.gsp.shop, product_id=update.product_id
+            )
+            self.session.add(record)
+        before = (record.facts, record.deleted)
+        record.version, record.received_at = version, now
+        record.deleted = update.deleted
+        if update.product is not None:
+            record.facts = to_json(self._merged(update.product, record.facts))
+        elif record.facts is None:
+            record.facts = to_json(Product(id=update.product_id))
+        return (record.facts, record.deleted) != before
+
+    @staticmethod
+    def _merged(product: Product, stored: str | None) -> Product:
+        """Collections a payload did not tell (``None``) are kept from the stored facts."""
+        if product.collections is not None:
+            return product
+        known = from_json(stored).collections if stored else None
+        return dataclasses.replace(product, collections=known or ())
+
+    def products(self, product_ids: Iterable[str]) -> dict[str, Product]:
+        """The known, not deleted products among ``product_ids``."""
+        wanted = sorted(set(product_ids))
+        if not wanted:
+            return {}
+        records = self.session.scalars(
+            select(ProductRecord).where(
+                *self._where(ProductRecord),
+                ProductRecord.product_id.in_(wanted),
+                ProductRecord.deleted.is_(False),
+            )
+        )
+        return {record.product_id: from_json(record.facts) for record in records}
+
+    def count(self) -> int:
+        """How many products the catalog knows (deleted ones not counted)."""
+        query = select(func.count(ProductRecord.id)).where(
+            *self._where(ProductRecord), ProductRecord.deleted.is_(False)
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def line_products(self, order: Order) -> tuple[dict[str, Product], dict[str, Product]]:
+        """Per line id: the facts frozen for it, and those newly found in the catalog."""
+        records = self.session.scalars(
+            select(LineProductRecord).where(
+                *self._where(LineProductRecord), LineProductRecord.order_id == order.id
+            )
+        )
+        frozen = {record.line_id: from_json(record.facts) for record in records}
+        open_lines = [line for line in order.lines if line.id not in frozen and line.product_id]
+        known = self.products(line.product_id or "" for line in open_lines)
+        found = {line.id: known[line.product_id] for line in open_lines if line.product_id in known}
+        return frozen, found
+
+    def enrich(self, order: Order, *, freeze: bool = True) -> Order:
+        """``order`` with its lines completed; newly used facts are frozen unless ``freeze`` is
+        false (a preview only reads)."""
+        frozen, found = self.line_products(order)
+        if freeze:
+            for line_id, product in found.items():
+                self.session.add(
+                    LineProductRecord(
+                        platform=self.gsp.platform,
+                        shop=self.gsp.shop,
+                        order_id=order.id,
+                        line_id=line_id,
+                        facts=to_json(product),
+                    )
+                )
+        return enrich_order(order, {**found, **frozen})

@@ -1,0 +1,1 @@
+"""Tests of the simulator package: ``ascc demo`` as a subprocess."""
