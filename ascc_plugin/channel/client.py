@@ -160,6 +160,7 @@ class CaseChannel:
             close_timeout=2,
             compression=None,
             proxy=None,
+            legacy=True,  # a long-lived connection, not a ``with`` block
         )
         self.connects += 1
         self.hello = json.loads(self.ws.recv(timeout=self.timeout))

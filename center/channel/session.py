@@ -14,8 +14,10 @@ provider), 4409 ``since`` is past the log's head (resync).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections import deque
@@ -47,6 +49,19 @@ class Connection(Protocol):
 
 class Closed(Exception):
     """The connection is gone (closed by either side)."""
+
+
+def hang_up(conn: Connection) -> None:
+    """End the TCP connection under a closed socket (FIN even if the server holds the file).
+
+    After a close handshake the client waits for the server to end the TCP connection; a WSGI
+    server that keeps the connection's file for its next request would make it wait for its
+    close timeout instead.
+    """
+    raw = getattr(conn, "sock", None)
+    if isinstance(raw, socket.socket):
+        with contextlib.suppress(OSError):
+            raw.shutdown(socket.SHUT_RDWR)
 
 
 class TokenBucket:
@@ -94,6 +109,7 @@ class CaseSocket:
             pump.join()
             self.relay.bells.leave(self.listener)
             self.relay.closed(self)
+            hang_up(self.conn)
 
     # --- the client's frames (request thread) ----------------------------------------------
 
