@@ -40,6 +40,10 @@ class Party:
     def may_send(self) -> bool:
         return self.role in TALKERS
 
+    def belongs_to(self, provider_id: str | None) -> bool:
+        """Whether this party is in a case whose voucher is assigned to ``provider_id``."""
+        return provider_id is not None and (self.role != Role.PROVIDER or provider_id == self.id)
+
 
 def case_party(session: Session, voucher_id: str, principal: Principal) -> tuple[Voucher, Party]:
     """The voucher and the caller's part in its case; 404 for outsiders, 409 before assignment."""

@@ -75,7 +75,7 @@ class Relay:
 
         def work(session: Session) -> services.Appended:
             voucher = session.scalar(select(Voucher).where(Voucher.id == voucher_id))
-            if voucher is None or not still_party(session, voucher_id, party):
+            if voucher is None or not party.belongs_to(voucher.provider_id):
                 raise FrameRefused("gone", "you no longer take part in this case")
             return services.submit(session, voucher, party, frame, self.verifier, self.clock())
 
@@ -88,13 +88,19 @@ class Relay:
         with self.database.transaction(write=False) as session:
             return [frame_json(f) for f in services.frames_after(session, voucher_id, since, limit)]
 
+    def read_as(
+        self, voucher_id: str, party: Party, since: int, limit: int = PAGE
+    ) -> list[dict[str, Any]] | None:
+        """Frames after ``since`` for ``party``; ``None`` once it no longer takes part (the
+        check follows the read, so a reassignment's frame is never shown to the old provider)."""
+        with self.database.transaction(write=False) as session:
+            found = services.frames_after(session, voucher_id, since, limit)
+            frames = [frame_json(frame) for frame in found]
+            return frames if still_party(session, voucher_id, party) else None
+
     def head(self, voucher_id: str) -> int:
         with self.database.transaction(write=False) as session:
             return services.head(session, voucher_id)
-
-    def still_party(self, voucher_id: str, party: Party) -> bool:
-        with self.database.transaction(write=False) as session:
-            return still_party(session, voucher_id, party)
 
     def typing(self, voucher_id: str, party: Party) -> None:
         self.bus.notice(voucher_id, {"type": "typing", "from": party.role.value})

@@ -184,8 +184,8 @@ class CaseSocket:
     def deliver(self) -> None:
         replies = self.take_replies()
         notices = [n for n in self.listener.take_notices() if n.get("from") != self.party.role]
-        frames = self.relay.read(self.voucher_id, self.cursor, PAGE)
-        if not self.relay.still_party(self.voucher_id, self.party):
+        frames = self.relay.read_as(self.voucher_id, self.party, self.cursor, PAGE)
+        if frames is None:
             self.close(4403, "you no longer take part in this case (reassigned)")
             raise Closed
         for frame in frames:
