@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from ascc_plugin.tokens import TokenError, Verifier, load_jwks
 
@@ -155,7 +156,7 @@ class CaseChannel:
         self.drop()
         self.ws = connect(
             self.socket_url(self.ticket()),
-            origin=self.origin,  # type: ignore[arg-type]
+            origin=Origin(self.origin) if self.origin else None,
             open_timeout=self.timeout,
             close_timeout=2,
             compression=None,
