@@ -28,6 +28,7 @@ PROBLEMS = {
     409: "Conflict: an illegal state transition, or a repeated id with another body",
     413: "Body too large",
     422: "Invalid input (each invalid field named)",
+    426: "Upgrade required: open it as a WebSocket",
     429: "Too many attempts (see Retry-After)",
     503: "No capacity right now: retry shortly",
 }

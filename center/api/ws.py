@@ -37,6 +37,10 @@ class ForeignOrigin(Problem):
     status, slug, title = 403, "foreign-origin", "Origin not allowed"
 
 
+class UpgradeRequired(Problem):
+    status, slug, title = 426, "upgrade-required", "WebSocket upgrade required"
+
+
 class ChannelFull(Problem):
     status, slug, title = 503, "channel-full", "No room for another socket"
 
@@ -93,12 +97,19 @@ def case_socket(ws: Any, voucher_id: str) -> None:
     CaseSocket(relay, ws, voucher_id, g.ascc_party, g.ascc_since).run()
 
 
+@bp.get("/ws/cases/<voucher_id>")
+def not_upgraded(voucher_id: str) -> dict[str, Any]:
+    """A plain GET with a good ticket (the ticket is checked first, and used up): 426."""
+    del voucher_id
+    raise UpgradeRequired("open this URL as a WebSocket (Upgrade: websocket)")
+
+
 OPERATIONS = (
     Operation(
         "get",
         "/ws/cases/{voucher_id}",
         "The case's WebSocket (upgrade with a ticket; frames: see the description and the "
-        "README). Without an upgrade: 400",
+        "README). Without an upgrade: 426 once the ticket is checked",
         params=(
             Param("voucher_id", "path", "the voucher id of the case"),
             Param("ticket", description="from POST /api/v1/cases/{voucher_id}/tickets"),
@@ -108,6 +119,6 @@ OPERATIONS = (
                 schema={"type": "integer", "minimum": 0, "maximum": LARGEST_SEQ},
             ),
         ),
-        errors=(400, 401, 403, 422, 503),
+        errors=(401, 403, 422, 426, 503),
     ),
 )

@@ -276,3 +276,10 @@ def test_ascc_channel_tail_prints_the_frames(live: LiveHub) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(f["seq"], f["type"]) for f in lines] == [(1, "system"), (2, "message")]
     assert lines[1]["body"]["text"] == "is the pump leaking?"
+
+
+def test_a_plain_get_checks_the_ticket_then_asks_for_the_upgrade(live: LiveHub) -> None:
+    case = open_case(live)
+    path = f"/ws/cases/{case.id}?ticket="
+    assert live.call("GET", path + "tkt_nothing").status_code == 401
+    assert live.call("GET", path + ticket(live, case)).status_code == 426
