@@ -11,7 +11,7 @@ as no-ops; :func:`ascc_plugin.host.configure` refuses a handler that is not a :c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pluggy
 
@@ -43,6 +43,13 @@ class BaseHandler:
     def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
         """Keep the plugin manager (for handlers that call hooks themselves)."""
         self.pm = pm
+
+    def serving_options(self) -> dict[str, Any]:
+        """gunicorn settings the store service must use for this handler (none by default).
+
+        The ``gsp`` handler serves the channel's WebSockets, which need threaded workers.
+        """
+        return {}
 
     def start(self) -> None:
         """Start background work in this process (nothing by default)."""

@@ -41,6 +41,7 @@ BUILTIN_PLUGINS = (
     "ascc_plugin.preview",
     "ascc_plugin.client.plugin",
     "ascc_plugin.delivery.plugin",
+    "ascc_plugin.channel.plugin",
 )
 """Modules registered as plugins by name; each imports what it offers only when asked."""
 

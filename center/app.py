@@ -16,6 +16,7 @@ from flask import Flask
 from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.keys import ACTIVE_FILE, KeyRing, generate_key
 from center import api
+from center.api import ws
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
 from center.infra import db, problems
@@ -51,7 +52,8 @@ def create_app(
         Sealer.for_folder(settings.keys_dir, retention),
     )
     admin = digest(settings.admin_key) if settings.admin_key else None
-    install(app, Hub(database, issuer, settings, admin, pm, clock))
+    hub = install(app, Hub(database, issuer, settings, admin, pm, clock))
+    ws.install(app, hub)
     problems.init_app(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)

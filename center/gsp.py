@@ -33,13 +33,15 @@ from ascc_plugin.vouchers import Issuance, Voucher
 from center import migrate
 from center.api.hub import EXTENSION_KEY, Hub
 from center.app import create_app
+from center.channel.relay import close_on_sigterm
 from center.parties.models import Gsp
 from center.parties.services import add_gsp, gsp_by_shop
 from center.privacy import services as privacy
 from center.settings import GspSection, HubSettings
 from center.vouchers.ingest import ingest
 
-API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json")
+API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json", "/ws/")
+HTTP_THREADS = 4
 CREDENTIALS_FILE = "gsp-credentials.json"
 
 
@@ -57,6 +59,15 @@ class GspHandler(BaseHandler):
         migrate.upgrade(self.hub.database)
         self.gsp_id = self._ensure_gsp(settings, settings.keys.dir)
         self.hub.database.dispose()  # no connection survives into forked server workers
+
+    def serving_options(self) -> dict[str, Any]:
+        """The channel's sockets need threads: the store serves with gthread workers, one thread
+        per socket beside its HTTP threads, and closes sockets with 1012 on SIGTERM."""
+        return {
+            "worker_class": "gthread",
+            "threads": HTTP_THREADS + self.hub.settings.channel_max_sockets,
+            "post_worker_init": close_on_sigterm,
+        }
 
     def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
         """Delivery and notification hooks run through the store's plugin manager."""

@@ -1,6 +1,7 @@
 """Every model of the hub, imported in one place for Alembic and for ``Base.metadata``."""
 
 from center.audit.models import AuditEvent
+from center.channel.models import Case, CaseFrame, CaseTicket
 from center.deliveries.models import ProcessedEvent
 from center.infra.db import Base
 from center.parties.models import Customer, Gsp, Provider, ProviderCategory
@@ -9,6 +10,9 @@ from center.vouchers.models import GspProgram, Voucher
 __all__ = [
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseFrame",
+    "CaseTicket",
     "Customer",
     "Gsp",
     "GspProgram",

@@ -3,6 +3,12 @@
 The master process loads the settings, makes the key folder and migrates the database, then
 forks the workers; each worker builds its own app (and engine) from those settings after the
 fork, so no connection crosses it.
+
+The channel's sockets are served here too. Each open socket holds one gunicorn thread for its
+whole life, so a gthread worker gets ``--threads`` threads for HTTP requests *plus*
+``channel_max_sockets`` threads for sockets, and the socket route refuses (503) beyond that:
+sockets can never starve the API (README, "The channel": the measured cost per socket). On
+SIGTERM every socket is closed with 1012 so clients reconnect to the next worker at once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from ascc_plugin.ports import PortBusy, check_bindable
 from ascc_plugin.serving import GunicornApp, base_options
 from center import migrate
 from center.app import create_app
+from center.channel.relay import close_on_sigterm
 from center.cli import hub_app, hub_settings
 from center.infra.db import get_database
 
@@ -25,14 +32,16 @@ DEFAULT_WORKER_CLASS = "gthread"
 
 
 def gunicorn_options(
-    host: str, port: int, workers: int, threads: int, worker_class: str
+    host: str, port: int, workers: int, threads: int, worker_class: str, sockets: int = 0
 ) -> dict[str, Any]:
+    """``threads`` for HTTP requests plus one per channel socket (gthread workers)."""
     return {
         **base_options(host, port, workers),
-        "threads": threads,
+        "threads": threads + (sockets if worker_class == "gthread" else 0),
         "worker_class": worker_class,
         "keepalive": 5,
         "graceful_timeout": 10,
+        "post_worker_init": close_on_sigterm,
     }
 
 
@@ -45,7 +54,8 @@ def gunicorn_options(
     default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Threads per worker (gthread).",
+    help="Threads per worker for HTTP requests (gthread); channel sockets get their own "
+    "([hub] channel_max_sockets per worker).",
 )
 @click.option(
     "--worker-class",
@@ -65,5 +75,6 @@ def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -
         get_database(app).dispose()
     pm = plugin_manager()
     click.echo(f"ASCC center hub on http://{host}:{port}  (API: /openapi.json)", err=True)
-    options = gunicorn_options(host, port, workers, threads, worker_class)
+    sockets = settings.channel_max_sockets
+    options = gunicorn_options(host, port, workers, threads, worker_class, sockets)
     GunicornApp(lambda: create_app(settings, pm=pm), options).run()

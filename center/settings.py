@@ -58,6 +58,16 @@ class HubSettings(Section):
     db_pre_ping: bool = False
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
     sqlite_busy_timeout: int = Field(default=30, ge=0)
+    # The channel (center.channel): the WebSocket relay between a voucher's holder and provider.
+    redis_prefix: str = Field(default="ascc:", max_length=100)
+    channel_ping_seconds: float = Field(default=25.0, ge=1, le=300)
+    channel_max_message_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    channel_rate_per_second: float = Field(default=5.0, gt=0)
+    channel_burst: int = Field(default=20, ge=1)
+    channel_ticket_seconds: int = Field(default=60, ge=5, le=3600)
+    channel_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    channel_max_sockets: int = Field(default=100, ge=1, le=100_000)
+    channel_origins: tuple[str, ...] = ()
 
     @field_validator("database_url")
     @classmethod

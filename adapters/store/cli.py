@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from adapters.store.app import create_app, start_background, stop_background
+from adapters.store.app import create_app, handler_of, start_background, stop_background
 from adapters.store.outbox_view import print_summary, summary
 from adapters.store.sync_cli import sync_products
 from ascc_plugin.cli import config_option, echo_json, plugin_manager, settings_of
@@ -71,6 +71,8 @@ def serve(config_file: Path, host: str | None, port: int | None, workers: int) -
 
 
 def serve_options(app: Flask, settings: Settings, workers: int) -> dict[str, object]:
+    """Sync workers, unless the handler asks for others (``gsp`` mode: threads for sockets)."""
+    asked: dict[str, object] = getattr(handler_of(app), "serving_options", dict)()
     return {
         **base_options(settings.store.host, settings.store.port, workers),
         "worker_class": "sync",
@@ -79,6 +81,7 @@ def serve_options(app: Flask, settings: Settings, workers: int) -> dict[str, obj
         "preload_app": True,
         "post_fork": lambda _server, _worker: start_background(app),
         "worker_exit": lambda _server, _worker: stop_background(app),
+        **asked,
     }
 
 

@@ -15,7 +15,12 @@ INFO = {
     "title": "ASCC center hub",
     "version": "1.0.0",
     "description": "Vouchers, records and the provider directory. Errors are RFC 9457 problem "
-    "documents; others' ids answer 404, exactly like ids that do not exist.",
+    "documents; others' ids answer 404, exactly like ids that do not exist. The channel: "
+    "GET /ws/cases/{voucher_id}?ticket=&since= upgrades to a WebSocket of JSON text frames — "
+    "client: message, proposal, accept, decline, voucher (each with a client_msg_id, stored "
+    "once), typing; hub: hello, every stored frame {type, seq, from, at, body} in seq order "
+    "(system frames for the voucher's state changes), ack {client_msg_id, seq}, error, "
+    "resync_required. The README's channel section is the full reference.",
 }
 
 

@@ -23,11 +23,14 @@ SCHEMES = ("holder", "gspKey", "providerKey", "adminKey", "standardWebhooks")
 PROBLEMS = {
     400: "Malformed request",
     401: "Not authenticated (missing or unknown key)",
+    403: "Forbidden (the request's origin)",
     404: "Not found, or not yours (the same answer)",
     409: "Conflict: an illegal state transition, or a repeated id with another body",
     413: "Body too large",
     422: "Invalid input (each invalid field named)",
+    426: "Upgrade required: open it as a WebSocket",
     429: "Too many attempts (see Retry-After)",
+    503: "No capacity right now: retry shortly",
 }
 
 

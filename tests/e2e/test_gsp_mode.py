@@ -244,3 +244,60 @@ def test_privacy_requests_reach_the_hub_records_in_gsp_mode(sites: dict[str, Any
         json.dumps({"email": None, "name": None, "phone": None}),
     }
     assert len(records()) == 5  # the vouchers themselves stay
+
+
+def repair_voucher(log: Path, order_id: str) -> dict[str, Any]:
+    """The first repair voucher of ``order_id`` delivered to ``log`` (waiting for it)."""
+
+    def found() -> dict[str, Any] | None:
+        lines = log.read_text().splitlines() if log.exists() else []
+        vouchers = [json.loads(line)["voucher"] for line in lines]
+        mine = [v for v in vouchers if v["order_id"] == order_id and v["program"] == "repair-12m"]
+        return min(mine, key=lambda v: v["id"]) if mine else None
+
+    return poll_until(found, f"a voucher of {order_id} in {log}", 20)
+
+
+def converse(site: Site, voucher: dict[str, Any]) -> list[tuple[int, str, str, Any]]:
+    """Assign the voucher, then hold one scripted conversation over the site's channel."""
+    from ascc_plugin.channel.client import CaseChannel
+
+    holder_auth = {"Authorization": f"Bearer {voucher['holder_secret']}"}
+    base = f"{site.url}/api/v1/vouchers/{voucher['id']}"
+    requests.post(base + "/activate", headers=holder_auth, timeout=10).raise_for_status()
+    assign = {"provider_id": site.provider_id}
+    requests.post(base + "/assign", json=assign, headers=holder_auth, timeout=10).raise_for_status()
+    holder = CaseChannel(site.url, voucher["id"], voucher["holder_secret"])
+    provider = CaseChannel(site.url, voucher["id"], site.provider_key)
+    holder.connect()
+    provider.connect()
+    holder.wait_ack(holder.message("the drum is stuck"))
+    window = ("2026-12-01T08:00:00Z", "2026-12-01T09:00:00Z")
+    proposal = provider.wait_ack(provider.propose(*window, remote=True))
+    holder.wait_ack(holder.accept(proposal))
+    holder.wait_ack(holder.present_voucher(voucher["token"]))
+    presented = provider.frames_until(lambda f: f.type == "voucher")[-1]
+    assert provider.verify_voucher(presented, provider.verifier())["sub"] == voucher["id"]
+    assert provider.redeem(presented.body["token"]).status_code == 200
+    seen = holder.frames_until(lambda f: f.body.get("event") == "redeemed")
+    holder.close()
+    provider.close()
+    hidden = {"provider_id", "token"}
+    return [
+        (f.seq, f.type, f.sender, {k: v for k, v in f.body.items() if k not in hidden})
+        for f in seen
+    ]
+
+
+def test_the_gsp_store_serves_the_same_channel_as_the_hub(sites: dict[str, Any]) -> None:
+    spec = order(880004)
+    shop = ShopifyEmulator(WEBHOOK_SECRET, shop=SHOP)
+    for mode in ("center", "gsp"):
+        assert (
+            shop.order_request("orders/paid", spec).send(sites["stores"][mode]).status_code == 200
+        )
+    on_hub = converse(sites["center"], repair_voucher(sites["center"].deliveries, "880004"))
+    on_store = converse(sites["gsp"], repair_voucher(sites["gsp"].deliveries, "880004"))
+    assert on_hub == on_store
+    kinds = [kind for _, kind, _, _ in on_hub]
+    assert kinds == ["system", "message", "proposal", "accept", "voucher", "system"]
