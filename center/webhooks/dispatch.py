@@ -127,7 +127,7 @@ class Dispatcher:
         self, session: Session, claimed: Sequence[Claimed], replies: Sequence[Reply]
     ) -> None:
         now = self.clock()
-        rows = [attempt_row(m, r, now) for m, r in zip(claimed, replies, strict=True)]
+        rows = [attempt_row(m, r, now, self.owner) for m, r in zip(claimed, replies, strict=True)]
         session.connection().execute(ATTEMPTS.insert(), rows)
         done = [m.seq for m, r in zip(claimed, replies, strict=True) if delivered(r)]
         if done:
@@ -169,7 +169,7 @@ def delivered(reply: Reply) -> bool:
     return reply.status is not None and 200 <= reply.status < 300
 
 
-def attempt_row(message: Claimed, reply: Reply, now: datetime) -> dict[str, object]:
+def attempt_row(message: Claimed, reply: Reply, now: datetime, worker: str) -> dict[str, object]:
     return {
         "message_seq": message.seq,
         "endpoint_id": message.endpoint_id,
@@ -180,6 +180,7 @@ def attempt_row(message: Claimed, reply: Reply, now: datetime) -> dict[str, obje
         "status": reply.status,
         "reason": reply.reason[:300],
         "duration_ms": int(reply.seconds * 1000),
+        "worker": worker,
     }
 
 

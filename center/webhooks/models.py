@@ -81,3 +81,4 @@ class WebhookAttempt(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(300))
     duration_ms: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(40))

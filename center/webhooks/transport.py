@@ -24,6 +24,10 @@ from requests.structures import CaseInsensitiveDict
 from center.webhooks.guard import Policy, UnsafeUrl
 
 
+class GuardRefused(requests.RequestException):
+    """The guard refused the address (not a ``ValueError``: requests would call it a bad URL)."""
+
+
 class GuardedAdapter(HTTPAdapter):
     """An adapter that connects only to addresses its policy admits, pinned per connection."""
 
@@ -45,7 +49,10 @@ class GuardedAdapter(HTTPAdapter):
             pool_kwargs["assert_hostname"] = host
             pool_kwargs["server_hostname"] = host
         scheme_port = port or (443 if host_params["scheme"] == "https" else 80)
-        host_params["host"] = self.policy.address_for(host, scheme_port)
+        try:
+            host_params["host"] = self.policy.address_for(host, scheme_port)
+        except UnsafeUrl as exc:
+            raise GuardRefused(str(exc), request=request) from None
         return host_params, pool_kwargs
 
 
@@ -90,7 +97,7 @@ def post(
             for _ in response.iter_content(cap):
                 break  # read at most ``cap`` bytes so the connection can be reused or closed
             return Reply(response.status_code, f"HTTP {response.status_code}", elapsed(started))
-    except UnsafeUrl as exc:
+    except GuardRefused as exc:
         return Reply(None, f"refused by the SSRF guard: {exc}", elapsed(started))
     except requests.Timeout:
         return Reply(None, f"timed out after {timeout:g} s", elapsed(started))

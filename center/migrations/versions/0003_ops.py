@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("status", sa.Integer(), nullable=True),
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("worker", sa.String(length=40), nullable=False),
         sa.ForeignKeyConstraint(
             ["message_seq"],
             ["webhook_messages.seq"],
