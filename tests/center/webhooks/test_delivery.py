@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from center.webhooks.models import DELIVERED, WebhookMessage
 from simulator.services import poll_until
-from tests.center.webhooks.conftest import subscribe
 from tests.common.hub import LiveHub
+from tests.common.ops import subscribe
 from tests.common.subscriber import Subscriber
 
 LIFE = [
@@ -23,7 +23,7 @@ LIFE = [
 ]
 
 
-def walk(hub: LiveHub, voucher: dict[str, str], provider_id: str, provider_key: str) -> None:
+def walk(ops_hub: LiveHub, voucher: dict[str, str], provider_id: str, provider_key: str) -> None:
     base = f"/api/v1/vouchers/{voucher['id']}"
     holder = voucher["holder_secret"]
     steps = [
@@ -33,7 +33,7 @@ def walk(hub: LiveHub, voucher: dict[str, str], provider_id: str, provider_key: 
         ("/complete", provider_key, {"notes": "done"}),
     ]
     for path, key, body in steps:
-        assert hub.call("POST", base + path, key, json=body).status_code == 200
+        assert ops_hub.call("POST", base + path, key, json=body).status_code == 200
 
 
 def drain(worker: Callable[[], int], receiver: Subscriber, count: int) -> None:
@@ -41,16 +41,16 @@ def drain(worker: Callable[[], int], receiver: Subscriber, count: int) -> None:
 
 
 def test_a_full_lifecycle_reaches_store_and_provider_in_order(
-    hub: LiveHub, worker_for: Callable[..., object], subscriber: Subscriber
+    ops_hub: LiveHub, worker_for: Callable[..., object], subscriber: Subscriber
 ) -> None:
-    store, provider = hub.new_gsp(), hub.new_provider()
+    store, provider = ops_hub.new_gsp(), ops_hub.new_provider()
     provider_receiver = Subscriber().up()
     try:
-        subscribe(hub, store, subscriber)
-        subscribe(hub, provider, provider_receiver, ["voucher.redeemed", "voucher.completed"])
-        (voucher,) = hub.issue(store, quantity=1, price="10.00")  # support only: one voucher
-        walk(hub, voucher, provider.id, provider.key)
-        worker = worker_for(hub.database)
+        subscribe(ops_hub, store, subscriber)
+        subscribe(ops_hub, provider, provider_receiver, ["voucher.redeemed", "voucher.completed"])
+        (voucher,) = ops_hub.issue(store, quantity=1, price="10.00")  # support only: one voucher
+        walk(ops_hub, voucher, provider.id, provider.key)
+        worker = worker_for(ops_hub.database)
         drain(worker.tick, subscriber, 5)  # type: ignore[attr-defined]
         drain(worker.tick, provider_receiver, 2)  # type: ignore[attr-defined]
         assert subscriber.types_of(voucher["id"]) == LIFE
@@ -65,18 +65,18 @@ def test_a_full_lifecycle_reaches_store_and_provider_in_order(
 
 
 def test_a_subscriber_down_for_a_while_gets_everything_once(
-    hub: LiveHub, worker_for: Callable[..., object], subscriber: Subscriber
+    ops_hub: LiveHub, worker_for: Callable[..., object], subscriber: Subscriber
 ) -> None:
-    store, provider = hub.new_gsp(), hub.new_provider()
-    subscribe(hub, store, subscriber)
+    store, provider = ops_hub.new_gsp(), ops_hub.new_provider()
+    subscribe(ops_hub, store, subscriber)
     subscriber.down()
-    vouchers = hub.issue(store, quantity=3, price="10.00")
+    vouchers = ops_hub.issue(store, quantity=3, price="10.00")
     for voucher in vouchers:
-        walk(hub, voucher, provider.id, provider.key)
-    worker = worker_for(hub.database)
+        walk(ops_hub, voucher, provider.id, provider.key)
+    worker = worker_for(ops_hub.database)
     for _ in range(3):  # attempts against a closed port: failed and rescheduled
         worker.tick()  # type: ignore[attr-defined]
-    with hub.database.transaction(write=False) as session:
+    with ops_hub.database.transaction(write=False) as session:
         rows = session.scalars(select(WebhookMessage).where(WebhookMessage.state != DELIVERED))
         assert sum(1 for row in rows if row.attempts >= 1 and row.last_error) >= 3
     subscriber.up()
@@ -84,8 +84,8 @@ def test_a_subscriber_down_for_a_while_gets_everything_once(
     for voucher in vouchers:
         assert subscriber.types_of(voucher["id"]) == LIFE
     assert len(subscriber.distinct()) == 15 and set(subscriber.distinct().values()) == {1}
-    failed = hub.call("GET", "/api/v1/webhooks", store.key).json()["items"][0]
-    attempts = hub.call("GET", f"/api/v1/webhooks/{failed['id']}/attempts", store.key).json()
+    failed = ops_hub.call("GET", "/api/v1/webhooks", store.key).json()["items"][0]
+    attempts = ops_hub.call("GET", f"/api/v1/webhooks/{failed['id']}/attempts", store.key).json()
     outcomes = {a["outcome"] for a in attempts["items"]}
     assert outcomes == {"delivered", "failed"}
     assert all(

@@ -10,8 +10,8 @@ import pytest
 
 from center.webhooks.guard import Policy, UnsafeUrl, check_url
 from center.webhooks.transport import guarded_session, post
-from tests.center.webhooks.conftest import subscribe
 from tests.common.hub import LiveHub
+from tests.common.ops import subscribe
 from tests.common.subscriber import Subscriber
 
 REFUSED = [
@@ -127,15 +127,17 @@ def test_proxy_variables_cannot_route_around_the_guard(
     "target",
     ["http://10.0.0.5/hook", "http://169.254.169.254/x", "https://[::ffff:10.0.0.1]/x", "ftp://x/"],
 )
-def test_the_api_refuses_unsafe_subscriber_urls(hub: LiveHub, target: str) -> None:
-    store = hub.new_gsp()  # this hub allow-lists loopback only
-    answer = hub.call(
+def test_the_api_refuses_unsafe_subscriber_urls(ops_hub: LiveHub, target: str) -> None:
+    store = ops_hub.new_gsp()  # this ops_hub allow-lists loopback only
+    answer = ops_hub.call(
         "POST", "/api/v1/webhooks", store.key, json={"url": target, "event_types": ["*"]}
     )
     assert answer.status_code == 422 and answer.json()["detail"].startswith("url:")
-    assert hub.call("GET", "/api/v1/webhooks", store.key).json()["items"] == []
+    assert ops_hub.call("GET", "/api/v1/webhooks", store.key).json()["items"] == []
 
 
-def test_the_api_admits_an_allow_listed_loopback_url(hub: LiveHub, subscriber: Subscriber) -> None:
-    made = subscribe(hub, hub.new_gsp(), subscriber)
+def test_the_api_admits_an_allow_listed_loopback_url(
+    ops_hub: LiveHub, subscriber: Subscriber
+) -> None:
+    made = subscribe(ops_hub, ops_hub.new_gsp(), subscriber)
     assert made["secret"].startswith("whsec_") and made["status"] == "active"

@@ -1,10 +1,13 @@
-"""A live hub that may call loopback subscribers (allow-listed, ``http`` allowed), on SQLite
-and PostgreSQL, and workers built from its parts with small retry waits."""
+"""Fixtures and helpers of the operations tests (webhooks, worker, metrics, backups): a live
+hub that may call loopback subscribers (allow-listed, ``http`` allowed), on SQLite and
+PostgreSQL, a subscriber, and workers built from the hub's parts with small retry waits.
+
+The fixtures are imported by ``tests/center/conftest.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,7 @@ def ops_settings(folder: Path, url: str, admin_key: str) -> HubSettings:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def hub(
+def ops_hub(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveHub]:
     folder: Path = tmp_path_factory.mktemp(f"ops-{request.param}")
@@ -52,11 +55,18 @@ def hub(
         url = f"sqlite:///{folder / 'center.sqlite'}"
     else:
         url = request.getfixturevalue("pg_database")
+    with served_hub(folder, url, request.param) as hub:
+        yield hub
+
+
+@contextmanager
+def served_hub(folder: Path, url: str, backend: str = "sqlite") -> Iterator[LiveHub]:
+    """A migrated hub on ``url`` served on loopback (its keys in ``folder``)."""
     admin_key = keys.new_key(keys.ADMIN)
     app = create_app(ops_settings(folder, url, admin_key))
     migrate.upgrade(get_database(app))
     with Served(app) as served:
-        yield LiveHub(app, served.url, admin_key, request.param)
+        yield LiveHub(app, served.url, admin_key, backend)
     get_database(app).dispose()
 
 
@@ -92,10 +102,10 @@ def subscriber() -> Iterator[Subscriber]:
 
 
 def subscribe(
-    hub: LiveHub, party: Party, receiver: Subscriber, types: list[str] | None = None
+    ops_hub: LiveHub, party: Party, receiver: Subscriber, types: list[str] | None = None
 ) -> dict[str, Any]:
     """Subscribe ``party``'s endpoint at ``receiver`` over HTTP; the receiver learns the secret."""
-    answer = hub.call(
+    answer = ops_hub.call(
         "POST",
         "/api/v1/webhooks",
         party.key,
@@ -109,6 +119,3 @@ def subscribe(
 
 def at(moment: datetime) -> Clock:
     return lambda: moment
-
-
-__all__ = ["QUICK", "at", "make_worker", "replace", "subscribe"]
