@@ -25,7 +25,7 @@ REFUSED = [
     "[fe80::1]",
     "100.64.0.1",  # CGNAT 100.64/10
     "100.127.255.254",
-    "0.0.0.0",
+    "0.0.0.0",  # noqa: S104 (a refused target, not a binding)
     "224.0.0.1",  # multicast
     "240.0.0.1",  # reserved
     "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
