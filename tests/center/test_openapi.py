@@ -21,6 +21,13 @@ from center.api.spec import build
 from tests.common.hub import LiveHub
 
 MAX_EXAMPLES = 15
+SUBSCRIBER_URLS = """
+# A subscriber URL is resolved and checked by the SSRF guard: a schema-valid URL may be refused.
+[[operations]]
+include-path = "/api/v1/webhooks"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409", "422"]
+"""
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
@@ -89,7 +96,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(live: LiveHub, tmp_pa
     ]
     (tmp_path / "wfc.json").write_text(json.dumps({"auth": users}))
     (tmp_path / "schemathesis.toml").write_text(
-        '[auth.wfc]\npath = "wfc.json"\npeers = ["alice", "bob"]\n'
+        '[auth.wfc]\npath = "wfc.json"\npeers = ["alice", "bob"]\n' + SUBSCRIBER_URLS
     )
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st is not None
