@@ -112,3 +112,5 @@ class GspSection(Section):
     database: Path = Path("ascc-gsp.sqlite")
     database_url: str | None = None  # e.g. postgresql://…; overrides ``database``
     public_url: str | None = None  # base of holder links; default http://{host}:{port}
+    webhook_allow_http: bool = False  # outbound webhooks to http:// URLs (development)
+    webhook_allow_networks: tuple[str, ...] = ()  # admitted beyond global addresses
