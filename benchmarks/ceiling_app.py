@@ -15,7 +15,7 @@ from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
 from center.infra.db import Database
-from center.settings import database_url
+from center.settings import HubSettings
 
 METADATA = MetaData()
 ROWS = Table(
@@ -24,6 +24,11 @@ ROWS = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("body", Text),
 )
+
+
+def database_url(url: str) -> str:
+    """``postgresql://`` mapped to psycopg 3, as the hub's settings do."""
+    return HubSettings(database_url=url).database_url
 
 
 def make_table(url: str) -> None:
