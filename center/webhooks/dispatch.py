@@ -127,7 +127,12 @@ class Dispatcher:
         self, session: Session, claimed: Sequence[Claimed], replies: Sequence[Reply]
     ) -> None:
         now = self.clock()
-        rows = [attempt_row(m, r, now, self.owner) for m, r in zip(claimed, replies, strict=True)]
+        kept = set(session.scalars(select(M.seq).where(M.seq.in_([m.seq for m in claimed]))))
+        pairs = [(m, r) for m, r in zip(claimed, replies, strict=True) if m.seq in kept]
+        if not pairs:
+            return  # the endpoint was deleted meanwhile, with its messages
+        claimed, replies = [m for m, _ in pairs], [r for _, r in pairs]
+        rows = [attempt_row(m, r, now, self.owner) for m, r in pairs]
         session.connection().execute(ATTEMPTS.insert(), rows)
         done = [m.seq for m, r in zip(claimed, replies, strict=True) if delivered(r)]
         if done:

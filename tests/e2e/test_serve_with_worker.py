@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from ascc_plugin.signatures import standard_headers
 from simulator.services import ascc_json, center_service, run_ascc
@@ -20,7 +21,13 @@ LOOPBACK = {"ASCC_HUB_WEBHOOK_ALLOW_HTTP": "true", "ASCC_HUB_WEBHOOK_ALLOW_NETWO
 def test_serve_with_worker_sends_webhooks(tmp_path: Path) -> None:
     center = center_service(tmp_path, workers=1)
     center.args = [*center.args, "--with-worker"]
-    center.env = {**center.env, **LOOPBACK, "ASCC_HUB_WORKER_IDLE_SECONDS": "0.1"}
+    admin = "adm_" + "e2e-operator-key-0123456789"
+    center.env = {
+        **center.env,
+        **LOOPBACK,
+        "ASCC_HUB_WORKER_IDLE_SECONDS": "0.1",
+        "ASCC_ADMIN_KEY": admin,
+    }
     run_ascc(["center", "init-db"], center.env)
     made = ascc_json(
         ["center", "add-gsp", "--name", "S", "--platform", "shopify", "--shop", "w.example"],
@@ -51,6 +58,16 @@ def test_serve_with_worker_sends_webhooks(tmp_path: Path) -> None:
         assert receiver.wait_for(2, 30), center.log_tail()
         assert {d.body["type"] for d in receiver.got} == {"voucher.issued"}
         assert all(d.verified for d in receiver.got)
+        scraped = requests.get(
+            f"{center.url}/metrics", headers={"Authorization": f"Bearer {admin}"}, timeout=10
+        )
+        samples = {
+            (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
+            for family in text_string_to_metric_families(scraped.text)
+            for sample in family.samples
+        }  # gunicorn's workers summed through prometheus-client's multiprocess folder
+        assert samples[("ascc_http_requests_total", "/api/v1/events", "200")] == 1
+        assert samples[("ascc_webhook_deliveries_total", None, None)] >= 2
     finally:
         center.stop()
         receiver.down()

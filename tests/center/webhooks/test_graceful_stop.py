@@ -57,3 +57,30 @@ def test_stop_waits_for_the_send_in_flight(
     finally:
         receiver.release.set()
         receiver.down()
+
+
+def test_an_endpoint_deleted_during_a_send_leaves_nothing_behind(
+    ops_hub: LiveHub, worker_for: Callable[..., Worker]
+) -> None:
+    receiver = Held().up()
+    try:
+        store = ops_hub.new_gsp()
+        endpoint = subscribe(ops_hub, store, receiver)
+        ops_hub.issue(store, quantity=1, price="10.00")
+        worker = worker_for(ops_hub.database)
+        sending = threading.Thread(target=worker.dispatcher.round)
+        sending.start()
+        assert receiver.entered.wait(10)
+        deleted = ops_hub.call("DELETE", f"/api/v1/webhooks/{endpoint['id']}", store.key)
+        assert deleted.status_code == 200
+        receiver.release.set()
+        sending.join(10)
+        assert not sending.is_alive() and worker.dispatcher.round() == 0
+        with ops_hub.database.transaction(write=False) as session:
+            left = session.scalars(
+                select(WebhookMessage).where(WebhookMessage.endpoint_id == endpoint["id"])
+            ).all()
+        assert left == []
+    finally:
+        receiver.release.set()
+        receiver.down()
