@@ -1,5 +1,8 @@
 """Center hub throughput: signed events, the /healthz floor and redemptions, through a real
-``ascc center serve`` (gunicorn) over loopback, on SQLite and on PostgreSQL.
+``ascc center serve`` (gunicorn) over loopback, on SQLite and on PostgreSQL; then the outbound
+webhooks those events made, drained by one ``ascc center worker`` to a local subscriber
+(``benchmarks/receiver_app.py`` under gunicorn, checking every signature): deliveries/s beside
+the ingest rate of the same run (goal: the worker keeps up, ratio >= 1.0).
 
 The load generator is wrk (Debian package ``wrk``): a Python generator on the same two cores
 would take half the CPU from the server. Standard Webhooks signatures carry a unique id and a
@@ -222,7 +225,6 @@ def prepare_redemptions(
 
     from ascc_plugin.models import OrderEvent
     from ascc_plugin.programs import Program
-    from ascc_plugin.settings import load_settings
     from center import create_app
     from center.api.hub import current_hub
     from center.infra.db import get_database
@@ -232,7 +234,10 @@ def prepare_redemptions(
     from center.vouchers import services
     from center.vouchers.ingest import ingest
 
-    app = create_app(load_settings(None, env=env).section(HubSettings))
+    settings = HubSettings(
+        database_url=env["ASCC_DATABASE_URL"], keys_dir=Path(env["ASCC_KEYS_DIR"])
+    )
+    app = create_app(settings)  # reads no environment: the settings are given
     lines, programs = [], [Program.model_validate(p) for p in PROGRAMS]
     with app.app_context():
         hub, now = current_hub(), datetime.now(UTC)
@@ -301,6 +306,8 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         **os.environ,
         "ASCC_DATABASE_URL": url,
         "ASCC_KEYS_DIR": str(folder / "keys"),
+        "ASCC_HUB_WEBHOOK_ALLOW_HTTP": "true",
+        "ASCC_HUB_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
     }
     env.pop("ASCC_CONFIG", None)
     try:
@@ -312,6 +319,7 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         )
         redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
         measured = serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+        measured["outbound"] = measure_outbound(env, args, url)
         measured["ceiling"] = measure_ceiling(env, args, folder)
         return measured
     finally:
@@ -349,6 +357,7 @@ def serve_and_measure(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(base + "/healthz")
+        env["BENCH_WEBHOOK_SECRET"] = subscribe(base, gsp, env["BENCH_RECEIVER_URL"])
         wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
         floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
         events = [
@@ -367,6 +376,89 @@ def serve_and_measure(
         "events_prepared": args.events,
         "redemptions_prepared": len(redeem_lines),
     }
+
+
+def subscribe(base: str, gsp: dict[str, str], url: str) -> str:
+    """The store's endpoint for every event type at ``url``; its signing secret."""
+    answer = requests.post(
+        base + "/api/v1/webhooks",
+        json={"url": url, "event_types": ["*"]},
+        headers={"Authorization": f"Bearer {gsp['api_key']}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
+def outbox_counts(url: str) -> tuple[int, int]:
+    """(delivered, still pending) messages of the outbox."""
+    from sqlalchemy import func, select
+
+    from center.infra.db import Database
+    from center.webhooks.models import DELIVERED, PENDING, WebhookMessage
+
+    database = Database(url)
+    try:
+        with database.transaction(write=False) as session:
+            query = select(WebhookMessage.state, func.count()).group_by(WebhookMessage.state)
+            counts = dict(session.execute(query).all())
+    finally:
+        database.dispose()
+    return int(counts.get(DELIVERED, 0)), int(counts.get(PENDING, 0))
+
+
+def measure_outbound(env: dict[str, str], args: argparse.Namespace, url: str) -> dict[str, Any]:
+    """One ``ascc center worker`` drains what ingest queued to the local subscriber."""
+    from center.settings import HubSettings
+
+    database_url = HubSettings(database_url=url).database_url
+    port = int(env["BENCH_RECEIVER_URL"].rsplit(":", 1)[1].split("/")[0])
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    receiver = subprocess.Popen(
+        [
+            gunicorn,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--chdir",
+            str(ROOT / "benchmarks"),
+            "receiver_app:create_app()",
+        ],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        wait_up(f"http://127.0.0.1:{port}/")
+        queued = sum(outbox_counts(database_url))
+        worker = subprocess.Popen(
+            [ASCC, "center", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        first = poll_until(lambda: started(database_url), "the worker's first delivery", 60)
+        done = poll_until(lambda: drained(database_url), "the outbox drained", 600, every=0.02)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        receiver.terminate()
+        receiver.wait(timeout=30)
+    rate = (done[1] - first[1]) / max(done[0] - first[0], 1e-9)
+    return {"queued": queued, "delivered": done[1], "per_second": rate}
+
+
+def started(url: str) -> tuple[float, int] | None:
+    delivered, _ = outbox_counts(url)
+    return (time.monotonic(), delivered) if delivered else None
+
+
+def drained(url: str) -> tuple[float, int] | None:
+    delivered, pending = outbox_counts(url)
+    return (time.monotonic(), delivered) if pending == 0 else None
 
 
 def gunicorn_args(args: argparse.Namespace, port: int) -> list[str]:
@@ -430,6 +522,15 @@ def report(backend: str, r: dict[str, Any]) -> None:
         "   (goal on PostgreSQL: >= 0.40)"
     )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
+    out = r["outbound"]
+    print(
+        f"  webhooks out   {out['per_second']:8.0f}/s   (one worker, {out['delivered']} of "
+        f"{out['queued']} messages to a local subscriber)"
+    )
+    print(
+        f"  ratio deliveries/ingest {out['per_second'] / ingest['per_second']:.2f}"
+        "   (goal: >= 1.0, the worker keeps up)"
+    )
     bare, insert = r["ceiling"]["floor"], r["ceiling"]["insert"]
     print(
         f"  ceiling: bare app /healthz {bare['per_second']:.0f}/s, one INSERT "
@@ -467,6 +568,7 @@ def main() -> None:
         f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
         f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run"
     )
+    os.environ["BENCH_RECEIVER_URL"] = f"http://127.0.0.1:{free_port()}/hook"
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-center-{backend}-") as tmp:
             report(backend, run_backend(backend, args, Path(tmp)))

@@ -26,6 +26,11 @@ ROWS = Table(
 )
 
 
+def database_url(url: str) -> str:
+    """``postgresql://`` mapped to psycopg 3, as the hub's settings do."""
+    return HubSettings(database_url=url).database_url
+
+
 def make_table(url: str) -> None:
     database = Database(HubSettings(database_url=url).database_url)
     METADATA.create_all(database.engine)

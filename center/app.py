@@ -19,10 +19,13 @@ from center import api
 from center.api import ws
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
+from center.handover import services as handover
 from center.infra import db, problems
+from center.ops import logs, metrics
 from center.parties.keys import digest
 from center.settings import HubSettings
 from center.vouchers.ingest import Issuer
+from center.webhooks import outbox
 
 __all__ = ["create_app", "ensure_keys"]
 
@@ -54,6 +57,10 @@ def create_app(
     admin = digest(settings.admin_key) if settings.admin_key else None
     hub = install(app, Hub(database, issuer, settings, admin, pm, clock))
     ws.install(app, hub)
+    outbox.install(database)
+    handover.install(database, issuer.sealer, settings.delivery_channels)
+    logs.init_app(app)
+    metrics.init_app(app, database, clock)
     problems.init_app(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)

@@ -145,4 +145,6 @@ def hub_settings(settings: Settings) -> HubSettings:
         issuer=settings.issuer,
         public_url=gsp.public_url or f"http://{store.host}:{store.port}",
         issue_on=store.issue_on,
+        webhook_allow_http=gsp.webhook_allow_http,
+        webhook_allow_networks=gsp.webhook_allow_networks,
     )

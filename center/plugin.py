@@ -17,9 +17,11 @@ from center.settings import GspSection, HubSettings
 def ascc_register_commands(cli: click.Group) -> None:
     from center.cli import center
     from center.demo import demo_seed
+    from center.operate import COMMANDS
     from center.serve import serve
+    from center.worker.command import worker
 
-    for command in (serve, demo_seed):
+    for command in (serve, demo_seed, worker, *COMMANDS):
         center.add_command(command)
     cli.add_command(center)
 

@@ -13,6 +13,14 @@ SIGTERM every socket is closed with 1012 so clients reconnect to the next worker
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,8 +31,10 @@ from ascc_plugin.serving import GunicornApp, base_options
 from center import migrate
 from center.app import create_app
 from center.channel.relay import close_on_sigterm
-from center.cli import hub_app, hub_settings
+from center.cli import CONFIG_META, hub_app, hub_settings
 from center.infra.db import get_database
+from center.ops.logs import configure_logging
+from center.ops.metrics import MULTIPROC_ENV
 
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
@@ -63,18 +73,63 @@ def gunicorn_options(
     show_default=True,
     type=click.Choice(["gthread", "sync"]),
 )
-def serve(host: str, port: int, workers: int, threads: int, worker_class: str) -> None:
+@click.option(
+    "--with-worker",
+    is_flag=True,
+    help="Also run 'ascc center worker' (webhooks, expiry, deliveries): single-box setups.",
+)
+def serve(
+    host: str, port: int, workers: int, threads: int, worker_class: str, with_worker: bool
+) -> None:
     """Run the hub: migrate, then serve with gunicorn until interrupted."""
     try:
         check_bindable(host, port)  # a busy port: one clear line, before anything else
     except PortBusy as exc:
         raise click.ClickException(str(exc)) from None
     settings = hub_settings()
-    with hub_app(settings) as app:
-        migrate.upgrade(get_database(app))
-        get_database(app).dispose()
-    pm = plugin_manager()
-    click.echo(f"ASCC center hub on http://{host}:{port}  (API: /openapi.json)", err=True)
-    sockets = settings.channel_max_sockets
-    options = gunicorn_options(host, port, workers, threads, worker_class, sockets)
-    GunicornApp(lambda: create_app(settings, pm=pm), options).run()
+    configure_logging(settings.log_format)
+    with metrics_folder(), companion_worker(with_worker):
+        with hub_app(settings) as app:
+            migrate.upgrade(get_database(app))
+            get_database(app).dispose()
+        pm = plugin_manager()
+        click.echo(f"ASCC center hub on http://{host}:{port}  (API: /openapi.json)", err=True)
+        sockets = settings.channel_max_sockets
+        options = gunicorn_options(host, port, workers, threads, worker_class, sockets)
+        GunicornApp(lambda: create_app(settings, pm=pm), options).run()
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """Prometheus' multiprocess folder for the gunicorn workers (made here unless given)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="ascc-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def companion_worker(wanted: bool) -> Iterator[None]:
+    """``ascc center worker`` beside the server (same settings), stopped with it (SIGTERM)."""
+    if not wanted:
+        yield
+        return
+    config = click.get_current_context().meta.get(CONFIG_META)
+    args = ["--config", str(config)] if config else []
+    code = "from ascc_plugin.cli import main; main()"
+    process = subprocess.Popen([sys.executable, "-c", code, "center", *args, "worker"])
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()

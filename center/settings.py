@@ -9,6 +9,7 @@ environment: the ``gsp`` handler hands its hub exactly the settings its store gi
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -31,6 +32,9 @@ SHORT_FORMS = (
     "db_pool_size",
     "db_max_overflow",
     "replay_secrets_days",
+    "webhook_allow_http",
+    "webhook_allow_networks",
+    "log_format",
 )
 
 
@@ -68,6 +72,28 @@ class HubSettings(Section):
     channel_poll_seconds: float = Field(default=5.0, gt=0, le=300)
     channel_max_sockets: int = Field(default=100, ge=1, le=100_000)
     channel_origins: tuple[str, ...] = ()
+    # Outbound webhooks and the worker (center.webhooks, center.worker).
+    webhook_allow_http: bool = False  # http:// subscriber URLs, for development only
+    webhook_allow_networks: tuple[str, ...] = ()  # e.g. ["127.0.0.0/8"]: admitted beyond global
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    worker_batch: int = Field(default=100, ge=1, le=1000)
+    worker_threads: int = Field(default=8, ge=1, le=64)
+    worker_idle_seconds: float = Field(default=1.0, gt=0, le=60)
+    expiry_interval_seconds: float = Field(default=60.0, gt=0)
+    log_format: Literal["text", "json"] = "text"
+    metrics_public: bool = False  # /metrics without the operator key
+    # The hub's own delivery (center.handover): channels by name, set up by [delivery].
+    delivery_channels: tuple[str, ...] = ()
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks(cls, networks: tuple[str, ...]) -> tuple[str, ...]:
+        """Each entry a network such as ``127.0.0.0/8`` or ``::1/128``."""
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return networks
 
     @field_validator("database_url")
     @classmethod
@@ -96,3 +122,5 @@ class GspSection(Section):
     database: Path = Path("ascc-gsp.sqlite")
     database_url: str | None = None  # e.g. postgresql://…; overrides ``database``
     public_url: str | None = None  # base of holder links; default http://{host}:{port}
+    webhook_allow_http: bool = False  # outbound webhooks to http:// URLs (development)
+    webhook_allow_networks: tuple[str, ...] = ()  # admitted beyond global addresses

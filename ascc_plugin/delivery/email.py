@@ -109,14 +109,17 @@ class EmailChannel:
 
     @hookimpl
     def ascc_deliver_voucher(self, voucher: Voucher, customer: Customer | None) -> None:
+        try:
+            self.deliver(voucher, customer)
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            log.error("email: voucher %s was not sent: %s", voucher.id, exc)
+
+    def deliver(self, voucher: Voucher, customer: Customer | None) -> None:
+        """Send the email now; raises when it was not sent (durable senders retry on that)."""
         if customer is None or not customer.email:
             log.info("email: voucher %s: the order has no email address; skipped", voucher.id)
             return
-        try:
-            message = build_message(voucher, customer, self.settings)
-            self.send(message)
-        except (smtplib.SMTPException, OSError, ValueError) as exc:
-            log.error("email: voucher %s was not sent: %s", voucher.id, exc)
+        self.send(build_message(voucher, customer, self.settings))
 
     def send(self, message: EmailMessage) -> None:
         s = self.settings

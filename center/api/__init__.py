@@ -13,9 +13,19 @@ if TYPE_CHECKING:
 
 def modules() -> list[ModuleType]:
     """The API's modules: each has a blueprint ``bp`` and its route table ``OPERATIONS``."""
-    from center.api import cases, directory, meta, privacy, records, vouchers, ws
+    from center.api import (
+        cases,
+        directory,
+        meta,
+        metrics,
+        privacy,
+        records,
+        vouchers,
+        webhooks,
+        ws,
+    )
 
-    return [meta, vouchers, privacy, directory, records, cases, ws]
+    return [meta, vouchers, privacy, directory, records, cases, ws, webhooks, metrics]
 
 
 def blueprints() -> list[Blueprint]:

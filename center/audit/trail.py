@@ -47,6 +47,10 @@ class Change:
     detail: str | None = None
     gsp_id: str | None = None
     provider_id: str | None = None
+    holder_secret: str | None = field(default=None, repr=False)
+    """On an ``issue`` change only: the new voucher's holder secret, for listeners that must
+    keep it durably in the same transaction (the hub's own delivery). Never written to the
+    audit row, never put in a webhook."""
 
     def row(self) -> dict[str, Any]:
         return {

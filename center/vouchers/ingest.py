@@ -191,7 +191,17 @@ def write_issued(
     record(
         session,
         [
-            Change(v.id, "issue", None, VoucherState.ISSUED.value, actor, now, None, gsp_id)
+            Change(
+                v.id,
+                "issue",
+                None,
+                VoucherState.ISSUED.value,
+                actor,
+                now,
+                None,
+                gsp_id,
+                holder_secret=v.holder_secret,
+            )
             for v in issued
         ],
     )

@@ -18,6 +18,7 @@ from center.infra.db import get_database
 from center.parties import keys
 from center.settings import HubSettings
 from tests.common.hub import LiveHub
+from tests.common.ops import ops_hub, subscriber, worker_for  # noqa: F401 (fixtures)
 from tests.common.servers import Served
 
 
