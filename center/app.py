@@ -49,6 +49,7 @@ def create_app(
         settings.public_url,
         settings.issue_on,
         Sealer.for_folder(settings.keys_dir, retention),
+        settings.max_vouchers_per_event,
     )
     admin = digest(settings.admin_key) if settings.admin_key else None
     install(app, Hub(database, issuer, settings, admin, pm, clock))

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ascc_plugin.issuing import MAX_VOUCHERS_PER_EVENT
 from ascc_plugin.settings import Section
 
 ADMIN_PREFIX = "adm_"
@@ -53,6 +54,7 @@ class HubSettings(Section):
     page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     max_content_length: int = Field(default=1024 * 1024, gt=0)
+    max_vouchers_per_event: int = Field(default=MAX_VOUCHERS_PER_EVENT, ge=1)
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pre_ping: bool = False

@@ -28,6 +28,7 @@ from adapters.store.state import current_order, merge
 from adapters.updates import Delivery, Ignored, OrderUpdate, PrivacyRequest
 from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.host import process_event
+from ascc_plugin.issuing import TooManyVouchers
 from ascc_plugin.models import GspRef, OrderEvent
 from ascc_plugin.settings import Settings
 from ascc_plugin.vouchers import Issuance
@@ -119,7 +120,10 @@ class StoreService:
             gsp=self.gsp,
             order=order,
         )
-        answer: Issuance = self._call(lambda: process_event(self.pm, event))
+        store = self.settings.store
+        answer: Issuance = self._call(
+            lambda: process_event(self.pm, event, store.max_vouchers_per_event, store.issue_on)
+        )
         if answer.status == "previewed":
             self._append_log(event, answer)
         return Outcome("queued" if answer.status == "queued" else "processed", event_id, answer)
@@ -127,6 +131,8 @@ class StoreService:
     def _call(self, work: Callable[[], Any]) -> Any:
         try:
             return work()
+        except TooManyVouchers as exc:
+            raise Problem(422, "Too many vouchers", str(exc)) from None
         except Exception as exc:
             log.exception("a plugin failed; the delivery is rolled back")
             raise Problem(
