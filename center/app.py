@@ -18,7 +18,7 @@ from ascc_plugin.keys import ACTIVE_FILE, KeyRing, generate_key
 from center import api
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
-from center.infra import db, problems
+from center.infra import db, limits, problems
 from center.parties.keys import digest
 from center.settings import HubSettings
 from center.vouchers.ingest import Issuer
@@ -54,6 +54,7 @@ def create_app(
     admin = digest(settings.admin_key) if settings.admin_key else None
     install(app, Hub(database, issuer, settings, admin, pm, clock))
     problems.init_app(app)
+    limits.init_app(app, settings)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)
     return app

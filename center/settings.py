@@ -32,6 +32,7 @@ SHORT_FORMS = (
     "db_pool_size",
     "db_max_overflow",
     "replay_secrets_days",
+    "secrets_key",
 )
 
 
@@ -39,7 +40,7 @@ class HubSettings(Section):
     """``[hub]``: the center hub's database, keys, links and limits."""
 
     ENV_ALIASES = MappingProxyType({f"ASCC_{key.upper()}": key for key in SHORT_FORMS})
-    SECRETS = frozenset({"admin_key", "secret_key"})
+    SECRETS = frozenset({"admin_key", "secret_key", "secrets_key"})
 
     database_url: str = "sqlite:///ascc-center.sqlite"
     redis_url: str | None = None
@@ -60,6 +61,23 @@ class HubSettings(Section):
     db_pre_ping: bool = False
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
     sqlite_busy_timeout: int = Field(default=30, ge=0)
+    rate_limits: bool = True
+    auth_failures_per_address: str = "30/minute"
+    auth_failures_per_key: str = "10/minute"
+    rate_limit_namespace: str = Field(default="ascc", max_length=100)
+    secrets_key: str | None = None
+
+    @field_validator("auth_failures_per_address", "auth_failures_per_key")
+    @classmethod
+    def _rate_limit(cls, text: str) -> str:
+        """A rate limit such as ``30/minute`` or ``100 per hour``."""
+        from limits import parse_many
+
+        try:
+            parse_many(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a rate limit such as '30/minute'") from None
+        return text
 
     @field_validator("database_url")
     @classmethod
