@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -75,8 +76,8 @@ def test_redeem_and_reassign_never_both_succeed(live: LiveHub) -> None:
         assert post(live, vid, "assign", holder, {"provider_id": x.id}) == 200
         redeemed, reassigned = together(
             [
-                lambda: post(live, vid, "redeem", x.key, {"token": voucher["token"]}),
-                lambda: post(live, vid, "assign", holder, {"provider_id": y.id}),
+                partial(post, live, vid, "redeem", x.key, {"token": voucher["token"]}),
+                partial(post, live, vid, "assign", holder, {"provider_id": y.id}),
             ]
         )
         outcomes[redeemed, reassigned] += 1
@@ -96,8 +97,8 @@ def test_a_provider_with_one_free_place_never_gets_two_cases(live: LiveHub) -> N
         vouchers = repair_vouchers(live, CAPACITY_CONTENDERS)
         statuses = together(
             [
-                lambda v=v: post(
-                    live, v["id"], "assign", v["holder_secret"], {"provider_id": provider.id}
+                partial(
+                    post, live, v["id"], "assign", v["holder_secret"], {"provider_id": provider.id}
                 )
                 for v in vouchers
             ]
@@ -117,10 +118,7 @@ def test_parallel_activations_are_all_200_with_one_audit_row(live: LiveHub) -> N
     vouchers = [v for v in live.issue(gsp, quantity=ROUNDS) if v["kind"] == "repair"]
     for voucher in vouchers:
         statuses = together(
-            [
-                lambda: post(live, voucher["id"], "activate", voucher["holder_secret"])
-                for _ in range(ACTIVATORS)
-            ]
+            [partial(post, live, voucher["id"], "activate", voucher["holder_secret"])] * ACTIVATORS
         )
         assert statuses == [200] * ACTIVATORS
         with live.database.transaction(write=False) as session:
