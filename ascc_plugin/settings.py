@@ -72,6 +72,7 @@ class StoreSection(Section):
     previous_webhook_secret: str = ""
     events_log: Path = Path("ascc-events.jsonl")
     state_db: Path = Path("ascc-store.sqlite3")
+    state_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     max_vouchers_per_event: int = Field(default=MAX_VOUCHERS_PER_EVENT, ge=1)
     host: str = Field(default="127.0.0.1", min_length=1)

@@ -78,6 +78,7 @@ def init_app(app: Flask, settings: HubSettings) -> Limiter:
             ),
         ],
         storage_uri=settings.redis_url or "memory://",
+        storage_options={"key_prefix": settings.rate_limit_namespace} if settings.redis_url else {},
         key_prefix=settings.rate_limit_namespace,
         strategy="moving-window",
         swallow_errors=True,
