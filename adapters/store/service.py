@@ -148,7 +148,7 @@ class StoreService:
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         path = self.settings.store.events_log
         with self._log_lock:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, data)
             finally:

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from ascc_plugin.sealing import Seal
 from ascc_plugin.signatures import new_secret
 from center.infra.problems import Conflict, InvalidInput, NotFound
+from center.infra.secrets import reseal
 from center.parties import keys
 from center.parties.models import Gsp, Provider, ProviderCategory
 
@@ -76,6 +78,16 @@ def add_provider(
     session.add(provider)
     session.flush()
     return {"provider_id": provider.id, "api_key": api_key}
+
+
+def reseal_signing_secrets(session: Session, seal: Seal) -> int:
+    """Seal every store's signing secret again under ``seal``'s first key; how many."""
+    stored = type_coerce(Gsp.signing_secret, String)
+    rows = session.execute(select(Gsp.id, stored)).all()
+    for gsp_id, value in rows:
+        sealed = literal(reseal(seal, value), String)  # typed String: not sealed a second time
+        session.execute(update(Gsp).where(Gsp.id == gsp_id).values(signing_secret=sealed))
+    return len(rows)
 
 
 def gsp_by_shop(session: Session, shop: str) -> Gsp | None:

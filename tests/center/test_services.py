@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ascc_plugin.keys import KeyRing, generate_key
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.programs import Program
+from ascc_plugin.sealing import Seal
 from ascc_plugin.tokens import Verifier
 from ascc_plugin.vouchers import VoucherState
 from center import migrate
@@ -38,7 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         if request.param == "sqlite"
         else request.getfixturevalue("pg_database")
     )
-    made = Database(url)
+    made = Database(url, secrets=Seal.for_file(tmp_path / "secrets.key"))
     migrate.upgrade(made)
     yield made
     made.dispose()

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,7 @@ def order_event(
             "number": "1001",
             "currency": "EUR",
             "total": "99.00",
-            "placed_at": "2026-11-02T10:12:44+00:00",
+            "placed_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds"),
             "paid": paid,
             "fulfilled": False,
             "cancelled": cancelled,
