@@ -67,5 +67,9 @@ def test_a_restored_order_reinstates_its_voided_vouchers(live: LiveHub) -> None:
     held = live.call("GET", voucher_path(voucher), voucher["holder_secret"])
     assert held.status_code == 200 and held.json()["state"] == "issued"
     with live.database.transaction(write=False) as session:
-        trail = session.scalars(select(AuditEvent).where(AuditEvent.voucher_id == voucher["id"]))
+        trail = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.voucher_id == voucher["id"])
+            .order_by(AuditEvent.seq)
+        )
         assert [e.action for e in trail] == ["issue", "void", "reinstate"]
