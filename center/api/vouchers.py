@@ -31,7 +31,7 @@ from center.vouchers.models import Voucher
 bp = Blueprint("vouchers", __name__)
 VOUCHER = "/api/v1/vouchers/{voucher_id}"
 VOUCHER_ID = Param("voucher_id", "path", "the voucher id, e.g. ME13-S9JW-J6MS-PK8P-S")
-ACTION_ERRORS = (400, 401, 404, 409, 422)
+ACTION_ERRORS = (400, 401, 404, 409, 422, 429)  # 429: too many failed authentications
 MAX_PROGRAMS = 100
 
 
@@ -180,7 +180,7 @@ OPERATIONS = (
         "provider's view has no token: the holder presents it",
         ("holder", "gspKey", "providerKey", "adminKey"),
         answer=VoucherAnswer,
-        errors=(401, 404),
+        errors=(401, 404, 429),
         params=(VOUCHER_ID,),
     ),
     action("/activate", "The holder activates the voucher", "holder", ActivateBody, False),
