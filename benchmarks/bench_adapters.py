@@ -26,32 +26,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ascc_plugin.config import load_config
-
 from adapters.payload import parse_json
 from adapters.shopify import mapping as shopify_mapping
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.store.app import create_app
 from adapters.woocommerce import mapping as woo_mapping
 from adapters.woocommerce.emulator import WooCommerceEmulator
+from ascc_plugin.settings import load_settings, write_settings_file
 from ascc_plugin.signatures import matches_b64
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # vendored, with sources
 SECRET = "bench-secret"  # noqa: S105  (a benchmark key, not a credential)
-CONFIG = """[store]
-platform = "{platform}"
-shop = "demo.myshopify.com"
-webhook_secret = "{secret}"
-events_log = "events.jsonl"
-state_db = "state.sqlite3"
-
-[[programs]]
-id = "support-24m"
-kind = "support"
-term_months = 24
-"""
+PROGRAMS = [{"id": "support-24m", "kind": "support", "term_months": 24}]
 
 
 def largest(platform: str) -> tuple[str, Any]:
@@ -98,9 +84,15 @@ def mapped(platform: str, topic: str, body: bytes, signature: str) -> Callable[[
 
 
 def full_app(platform: str, request: Any, folder: Path) -> Callable[[int], None]:
-    config_path = folder / "ascc.toml"
-    config_path.write_text(CONFIG.format(platform=platform, secret=SECRET), encoding="utf-8")
-    client = create_app(load_config(config_path)).test_client()
+    store = {
+        "platform": platform,
+        "shop": "demo.myshopify.com",
+        "webhook_secret": SECRET,
+        "events_log": "events.jsonl",
+        "state_db": "state.sqlite3",
+    }
+    path = write_settings_file(folder / "ascc.toml", {"store": store, "programs": PROGRAMS})
+    client = create_app(load_settings(path)).test_client()
 
     def work(i: int) -> None:
         headers = dict(request.headers)

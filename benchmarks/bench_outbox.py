@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from ascc_plugin.config import load_config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
@@ -30,6 +29,7 @@ from ascc_plugin.client.http import CenterClient
 from ascc_plugin.client.outbox import Outbox
 from ascc_plugin.client.sender import Sender
 from ascc_plugin.models import OrderEvent
+from ascc_plugin.settings import load_settings
 from ascc_plugin.signatures import new_secret
 
 SAMPLES = Path(__file__).resolve().parents[1] / "ascc_plugin" / "samples"
@@ -56,7 +56,7 @@ def events(n: int) -> list[OrderEvent]:
 
 
 def enqueue_rate(folder: Path, evs: list[OrderEvent]) -> float:
-    programs = list(load_config(SAMPLES / "ascc.toml").programs)
+    programs = list(load_settings(SAMPLES / "ascc.toml", env={}).programs)
     outbox = Outbox(folder / "outbox.sqlite")
     start = time.perf_counter()
     for event in evs:
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best one counts")
     args = parser.parse_args()
     evs = events(args.events)
-    body = event_body(evs[0], list(load_config(SAMPLES / "ascc.toml").programs))
+    body = event_body(evs[0], list(load_settings(SAMPLES / "ascc.toml", env={}).programs))
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.Process(target=receiver, args=(child,), daemon=True)
     server.start()
