@@ -22,13 +22,14 @@ from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ascc_plugin.models import MAX_UNITS
+
 # ISO 4217 currencies whose minor unit is not 1/100 (all others: two decimals).
 ZERO_DECIMAL = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"}
     | {"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
 THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-MAX_UNITS = 100_000  # per line: more is refused (one voucher per unit must stay bounded)
 
 
 class PayloadError(ValueError):

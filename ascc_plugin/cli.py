@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,13 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+PRIVATE_UMASK = 0o077
+"""Every file an ``ascc`` command or service makes (databases and their WAL, logs, keys, the
+outbox) is readable by its owner only: 0600, folders 0700."""
+
+
 def main() -> None:
+    os.umask(PRIVATE_UMASK)
     try:
         pm = get_plugin_manager()
     except PluginError as exc:

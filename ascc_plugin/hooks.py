@@ -168,6 +168,23 @@ def ascc_customer_data_request(
 
 
 @hookspec
+def ascc_outbox_parked(
+    webhook_id: str, kind: str, order_id: str | None, reason: str, attempts: int
+) -> None:
+    """Observe an outbox entry the ``center`` handler gave up on (parked): alert someone.
+
+    Called once per parked entry, after it was parked: the center refused it (a 4xx other than
+    408/429), or kept failing on it (5xx) past ``[center] park_after_hours`` or
+    ``park_after_attempts``. ``webhook_id`` is the entry's Standard Webhooks id, ``kind`` the
+    event kind (``order.paid`` …) or ``privacy.<request>``, ``order_id`` the storefront order
+    (``None`` for a privacy request), ``reason`` the center's answer (``HTTP 422: …``) and
+    ``attempts`` how many times it was sent. A parked entry never holds later entries back;
+    ``ascc store outbox --retry-parked`` sends it again once the cause is fixed. An exception
+    here is logged and changes nothing.
+    """
+
+
+@hookspec
 def ascc_register_commands(cli: click.Group) -> None:
     """Add command groups or commands to the ``ascc`` command line.
 

@@ -23,7 +23,7 @@ from ascc_plugin import hooks
 from ascc_plugin.delivery.settings import DeliverySection
 from ascc_plugin.handlers import Handler
 from ascc_plugin.hooks import hookimpl
-from ascc_plugin.issuing import unique_programs
+from ascc_plugin.issuing import IssueOn, check_total, unique_programs
 from ascc_plugin.models import Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.registry import PluginError, collect_unique
@@ -154,15 +154,24 @@ def delivery_channels(pm: pluggy.PluginManager, settings: Settings) -> list[tupl
     return [(name, factories[name](settings)) for name in wanted]
 
 
-def process_event(pm: pluggy.PluginManager, event: OrderEvent) -> Issuance:
+def process_event(
+    pm: pluggy.PluginManager,
+    event: OrderEvent,
+    max_vouchers: int | None = None,
+    issue_on: IssueOn = "paid",
+) -> Issuance:
     """Drive one canonical event through the hooks; the handler's answer (what it entitles now).
 
     Observers see the event, cancelled or refunded lines are voided, then the active handler
-    makes the issued set equal to what the order's state entitles.
+    makes the issued set equal to what the order's state entitles. With ``max_vouchers``, an
+    order entitling more (under ``issue_on``) raises :class:`~ascc_plugin.issuing.TooManyVouchers`
+    before any handler is asked.
     """
     notify(pm, "ascc_order_event", event=event)
     order = event.order
     programs = unique_programs(pm.hook.ascc_programs_for_order(order=order))
+    if max_vouchers is not None:
+        check_total(order, programs, issue_on, max_vouchers)
     line_ids, reason = lines_to_void(order)
     if line_ids:
         pm.hook.ascc_void_vouchers(event=event, order=order, line_ids=line_ids, reason=reason)

@@ -18,6 +18,8 @@ from ascc_plugin.programs import Program
 from ascc_plugin.vouchers import Voucher
 
 IssueOn = Literal["paid", "fulfilled"]
+MAX_VOUCHERS_PER_EVENT = 10_000
+"""The default bound of vouchers one order may entitle (``[store]`` and ``[hub]`` settings)."""
 UnitKey = tuple[str, str, int, str]
 """What one voucher covers, known without any key: (order id, line id, unit, program id)."""
 
@@ -48,6 +50,32 @@ def entitled_units(order: Order, programs: Sequence[Program], issue_on: IssueOn)
         for unit in range(line.quantity - refunded[line.id]):
             units.extend(Unit(program, line, unit) for program in covering)
     return units
+
+
+def entitled_total(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> int:
+    """How many vouchers the order entitles now, counted without listing them (cheap for any
+    quantity: check it against a bound before :func:`entitled_units`)."""
+    if not order_qualifies(order, issue_on):
+        return 0
+    refunded = order.refunded_units()
+    return sum(
+        (line.quantity - refunded[line.id]) * sum(1 for p in programs if p.matches(line))
+        for line in order.lines
+    )
+
+
+class TooManyVouchers(ValueError):
+    """An order entitles more vouchers than one event may carry."""
+
+
+def check_total(order: Order, programs: Sequence[Program], issue_on: IssueOn, most: int) -> int:
+    """:func:`entitled_total`, or :class:`TooManyVouchers` when it is over ``most``."""
+    total = entitled_total(order, programs, issue_on)
+    if total > most:
+        raise TooManyVouchers(
+            f"the order entitles {total} vouchers; one event may carry at most {most}"
+        )
+    return total
 
 
 def entitled_keys(order: Order, programs: Sequence[Program], issue_on: IssueOn) -> list[UnitKey]:

@@ -1,17 +1,25 @@
 """Canonical order events (DESIGN §3): what every adapter produces and every handler reads.
 
 JSON field names are the contract. Storefront ids are strings (64-bit ids never pass through a
-float); money is :data:`~ascc_plugin.money.Amount`; quantities are whole units.
+float); money is :data:`~ascc_plugin.money.Price`; quantities are whole units, strictly
+integers (``true`` is not a quantity).
+
+Every field is bounded here, and only here: the hub's columns are at least as wide as these
+bounds (``tests/center/test_bounds.py`` compares them), so an event the models accept is an
+event every database stores, and the store refuses at intake what the hub would refuse. Times
+lie between :data:`EARLIEST` and :data:`LATEST` (a year-9999 order would overflow the end of
+its vouchers' term).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from ascc_plugin.money import Amount
+from ascc_plugin.money import Price
 
 EventKind = Literal[
     "order.created",
@@ -22,7 +30,33 @@ EventKind = Literal[
     "order.updated",
 ]
 
-Id = Field(min_length=1, max_length=200)
+MAX_ID = 200  # order, line, refund, customer and event ids
+MAX_SHOP = 255
+MAX_NAME = 200
+MAX_EMAIL = 254  # RFC 5321's longest usable address
+MAX_PHONE = 50
+MAX_TEXT = 255  # sku, product type, vendor, tag, order number
+MAX_TITLE = 1000
+MAX_UNITS = 100_000  # per line: one voucher per unit must stay bounded
+MAX_LINES = 1000
+MAX_REFUNDS = 1000
+MAX_TAGS = 100
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+Id = Field(min_length=1, max_length=MAX_ID)
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+
+
+def in_range(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"a time between {EARLIEST.year} and {LATEST.year - 1}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(in_range)]
+"""An ISO 8601 time with an offset, within :data:`EARLIEST` … :data:`LATEST`."""
+Units = Annotated[StrictInt, Field(ge=0, le=MAX_UNITS)]
 
 
 class Canonical(BaseModel):
@@ -35,16 +69,16 @@ class GspRef(Canonical):
     """The store (goods-and-services provider) an event comes from."""
 
     platform: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", examples=["shopify"])
-    shop: str = Field(min_length=1, max_length=255, examples=["demo.myshopify.com"])
+    shop: str = Field(min_length=1, max_length=MAX_SHOP, examples=["demo.myshopify.com"])
 
 
 class Customer(Canonical):
     """The buyer; every field may be missing (guest checkouts, redacted records)."""
 
-    id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
+    id: str | None = Field(default=None, max_length=MAX_ID)
+    email: str | None = Field(default=None, max_length=MAX_EMAIL)
+    phone: str | None = Field(default=None, max_length=MAX_PHONE)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
 
 
 class Line(Canonical):
@@ -56,16 +90,16 @@ class Line(Canonical):
     """
 
     id: str = Id
-    sku: str | None = None
-    product_id: str | None = None
-    title: str = ""
-    quantity: int = Field(ge=0)
-    unit_price: Amount
-    product_type: str | None = None
-    vendor: str | None = None
-    tags: tuple[str, ...] = ()
-    collections: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
+    sku: Text | None = None
+    product_id: str | None = Field(default=None, max_length=MAX_ID)
+    title: str = Field(default="", max_length=MAX_TITLE)
+    quantity: Units
+    unit_price: Price
+    product_type: Text | None = None
+    vendor: Text | None = None
+    tags: tuple[Text, ...] = Field(default=(), max_length=MAX_TAGS)
+    collections: tuple[Text, ...] = Field(default=(), max_length=MAX_TAGS)
+    categories: tuple[Text, ...] = Field(default=(), max_length=MAX_TAGS)
     catalog: bool = False
 
 
@@ -73,29 +107,29 @@ class RefundLine(Canonical):
     """How many units of one line a refund took back."""
 
     line_id: str = Id
-    quantity: int = Field(ge=0)
+    quantity: Units
 
 
 class Refund(Canonical):
     id: str = Id
-    created_at: AwareDatetime
-    lines: tuple[RefundLine, ...] = ()
+    created_at: Moment
+    lines: tuple[RefundLine, ...] = Field(default=(), max_length=MAX_LINES)
 
 
 class Order(Canonical):
     """An order's current state: entitlement is computed from this, never from an event kind."""
 
     id: str = Id
-    number: str | None = None
+    number: Text | None = None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    total: Amount
-    placed_at: AwareDatetime
+    total: Price
+    placed_at: Moment
     paid: bool = False
     fulfilled: bool = False
     cancelled: bool = False
     customer: Customer | None = None
-    lines: tuple[Line, ...] = ()
-    refunds: tuple[Refund, ...] = ()
+    lines: tuple[Line, ...] = Field(default=(), max_length=MAX_LINES)
+    refunds: tuple[Refund, ...] = Field(default=(), max_length=MAX_REFUNDS)
 
     def refunded_units(self) -> Counter[str]:
         """Units refunded per line id, capped at the line's quantity; unknown lines are ignored."""
@@ -113,6 +147,6 @@ class OrderEvent(Canonical):
 
     event_id: str = Id
     kind: EventKind
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     gsp: GspRef
     order: Order

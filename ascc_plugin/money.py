@@ -1,15 +1,28 @@
-"""Exact money amounts: ``Decimal`` in Python, a decimal string on the wire, never a float."""
+"""Exact money amounts: ``Decimal`` in Python, a decimal string on the wire, never a float.
+
+Amounts are bounded (at most :data:`MAX_WHOLE_DIGITS` digits before the point and
+:data:`MAX_FRACTION_DIGITS` after it): a storefront never charges more, and an unbounded
+``Decimal`` (``1E+999999``) would turn every comparison and every serialisation into work for
+an attacker. :data:`Price` (line prices, order totals, reward amounts) is never negative.
+"""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+
+MAX_WHOLE_DIGITS = 15
+MAX_FRACTION_DIGITS = 18
+DECIMAL_PATTERN = rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?$"
+PRICE_PATTERN = rf"^\+?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
 
 
 def parse_amount(value: Any) -> Decimal:
-    """Turn a decimal string, an ``int`` or a ``Decimal`` into a finite ``Decimal``.
+    """Turn a decimal string, an ``int`` or a ``Decimal`` into a bounded, finite ``Decimal``.
 
     Floats are refused: a binary float cannot hold most cent amounts exactly, so accepting one
     would silently change what the store charged.
@@ -20,26 +33,58 @@ def parse_amount(value: Any) -> Decimal:
         raise ValueError(
             f"an amount must be a decimal string such as '19.99', not the float {value!r}"
         )
+    if isinstance(value, str):
+        if len(value) > 64 or not _DECIMAL.match(value):
+            raise ValueError(f"{value[:64]!r} is not a decimal amount such as '19.99'")
+        return Decimal(value)
     if isinstance(value, (int, Decimal)):
+        return bounded(value)
+    raise ValueError(f"an amount must be a decimal string, not {type(value).__name__}")
+
+
+def bounded(value: int | Decimal) -> Decimal:
+    """``value`` as a ``Decimal`` if it is finite and within the digit bounds; else ValueError."""
+    try:
         amount = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal amount") from None
-    else:
-        raise ValueError(f"an amount must be a decimal string, not {type(value).__name__}")
+    except (InvalidOperation, ValueError):
+        raise ValueError("not a decimal amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    whole = max(amount.adjusted() + 1, 0)
+    if whole > MAX_WHOLE_DIGITS or -exponent > MAX_FRACTION_DIGITS:
+        raise ValueError(
+            f"an amount has at most {MAX_WHOLE_DIGITS} digits before the point and "
+            f"{MAX_FRACTION_DIGITS} after it"
+        )
     return amount
 
 
-DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+def not_negative(amount: Decimal) -> Decimal:
+    if amount < 0:
+        raise ValueError(f"a price is never negative ({amount})")
+    return amount
+
+
+def as_text(amount: Decimal) -> str:
+    """Plain positional notation (``Decimal('1E+2')`` is written ``100``)."""
+    return format(amount, "f")
+
 
 Amount = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
-    PlainSerializer(lambda amount: str(amount), return_type=str),
+    PlainSerializer(as_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "examples": ["19.99"]}),
 ]
 """A money amount field: validated by :func:`parse_amount`, serialised as a string."""
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    AfterValidator(not_negative),
+    PlainSerializer(as_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": PRICE_PATTERN, "examples": ["19.99"]}),
+]
+"""An amount that is never negative: prices, totals, rewards."""

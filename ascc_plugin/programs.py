@@ -7,13 +7,20 @@ covered (``ascc vouchers preview`` prints it), and a line matches exactly when i
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from ascc_plugin.models import Line
-from ascc_plugin.money import Amount
+from ascc_plugin.models import MAX_ID, MAX_TEXT, Line
+from ascc_plugin.money import Price
 
-Slug = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+MAX_SLUG = 64  # program ids and kinds (the hub's program columns are this wide)
+MAX_VALUES = 1000  # accepted values per match key
+Slug = Field(pattern=rf"^[a-z0-9][a-z0-9_.-]{{0,{MAX_SLUG - 1}}}$")
+Values = Annotated[
+    tuple[Annotated[str, Field(max_length=max(MAX_ID, MAX_TEXT))], ...],
+    Field(max_length=MAX_VALUES),
+]
 SYNC_HINT = "run `ascc store sync-products`"
 CATALOG_KEYS = ("product_type", "tag", "collection", "category")
 """Match keys no storefront order line carries: only the store's product catalog fills them."""
@@ -29,14 +36,14 @@ class Match(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sku: tuple[str, ...] | None = None
-    product_id: tuple[str, ...] | None = None
-    product_type: tuple[str, ...] | None = None
-    vendor: tuple[str, ...] | None = None
-    tag: tuple[str, ...] | None = None
-    collection: tuple[str, ...] | None = None
-    category: tuple[str, ...] | None = None
-    min_unit_price: Amount | None = None
+    sku: Values | None = None
+    product_id: Values | None = None
+    product_type: Values | None = None
+    vendor: Values | None = None
+    tag: Values | None = None
+    collection: Values | None = None
+    category: Values | None = None
+    min_unit_price: Price | None = None
 
     def matches(self, line: Line) -> bool:
         return not self.explain(line)
@@ -103,10 +110,10 @@ class Program(BaseModel):
 
     id: str = Slug
     kind: str = Slug
-    term_months: int = Field(gt=0, le=600)
+    term_months: StrictInt = Field(gt=0, le=600)
     match: Match = Match()
-    incentive: dict[int, Amount] = Field(default_factory=dict)
-    insurance_policy: str | None = None
+    incentive: dict[int, Price] = Field(default_factory=dict, max_length=5)
+    insurance_policy: str | None = Field(default=None, max_length=MAX_SLUG)
 
     @field_validator("incentive")
     @classmethod

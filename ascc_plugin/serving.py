@@ -24,6 +24,7 @@ def base_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "errorlog": "-",
         "loglevel": "warning",
         "control_socket_disable": True,
+        "umask": 0o077,  # every file a worker makes is its owner's only
     }
 
 

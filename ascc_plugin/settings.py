@@ -33,6 +33,7 @@ import pluggy
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ascc_plugin.hooks import hookimpl
+from ascc_plugin.issuing import MAX_VOUCHERS_PER_EVENT
 from ascc_plugin.programs import Program
 from ascc_plugin.registry import collect_unique
 
@@ -71,7 +72,9 @@ class StoreSection(Section):
     previous_webhook_secret: str = ""
     events_log: Path = Path("ascc-events.jsonl")
     state_db: Path = Path("ascc-store.sqlite3")
+    state_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_vouchers_per_event: int = Field(default=MAX_VOUCHERS_PER_EVENT, ge=1)
     host: str = Field(default="127.0.0.1", min_length=1)
     port: int = Field(default=8000, ge=0, le=65535)
 

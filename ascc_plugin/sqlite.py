@@ -25,8 +25,17 @@ WRITE_OPTION = "ascc_write"
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-def prepare(connection: Any, synchronous: str = "FULL", busy_timeout_ms: int = 10_000) -> None:
-    """WAL, foreign keys, the busy timeout and ``synchronous`` on a new connection."""
+def prepare(
+    connection: Any,
+    synchronous: str = "FULL",
+    busy_timeout_ms: int = 10_000,
+    secure_delete: bool = False,
+) -> None:
+    """WAL, foreign keys, the busy timeout and ``synchronous`` on a new connection.
+
+    ``secure_delete``: deleted or overwritten content is zeroed on its page instead of lingering
+    in the file (for files whose rows ever held secrets).
+    """
     if synchronous not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
     connection.isolation_level = None  # transactions are begun here, never by the driver
@@ -35,17 +44,22 @@ def prepare(connection: Any, synchronous: str = "FULL", busy_timeout_ms: int = 1
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute(f"PRAGMA synchronous={synchronous}")
+    if secure_delete:
+        cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
 def begin_immediate(
-    engine: Engine, synchronous: str = "FULL", busy_timeout_ms: int = 10_000
+    engine: Engine,
+    synchronous: str = "FULL",
+    busy_timeout_ms: int = 10_000,
+    secure_delete: bool = False,
 ) -> None:
     """Prepare every connection of ``engine`` and begin its transactions as writes or reads."""
 
     @event.listens_for(engine, "connect")
     def on_connect(connection: Any, _record: Any) -> None:
-        prepare(connection, synchronous, busy_timeout_ms)
+        prepare(connection, synchronous, busy_timeout_ms, secure_delete)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:

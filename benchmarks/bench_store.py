@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -61,7 +61,7 @@ from simulator.stack import (
 )
 
 WEBHOOK_SECRET = "shpss_bench-storefront-secret"  # noqa: S105 (the emulated storefront's)
-PLACED = datetime(2025, 4, 2, 16, 0, tzinfo=UTC)
+PLACED = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)  # vouchers within term
 DEADLINE = 60.0
 GSP_SHOP = "bench-gsp.myshopify.com"
 

@@ -20,7 +20,7 @@ from center.api import ws
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
 from center.handover import services as handover
-from center.infra import db, problems
+from center.infra import db, limits, problems
 from center.ops import logs, metrics
 from center.parties.keys import digest
 from center.settings import HubSettings
@@ -53,6 +53,7 @@ def create_app(
         settings.public_url,
         settings.issue_on,
         Sealer.for_folder(settings.keys_dir, retention),
+        settings.max_vouchers_per_event,
     )
     admin = digest(settings.admin_key) if settings.admin_key else None
     hub = install(app, Hub(database, issuer, settings, admin, pm, clock))
@@ -62,6 +63,7 @@ def create_app(
     logs.init_app(app)
     metrics.init_app(app, database, clock)
     problems.init_app(app)
+    limits.init_app(app, settings)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)
     return app

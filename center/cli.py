@@ -15,18 +15,24 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ascc_plugin.cli import echo_json, plugin_manager
-from ascc_plugin.keys import KeyFolderError
+from ascc_plugin.keys import KeyFolderError, write_private
+from ascc_plugin.sealing import add_key
 from ascc_plugin.settings import SettingsError, config_file, load_settings
 from center import migrate
 from center.api.hub import current_hub
 from center.app import create_app
 from center.infra.db import get_database
 from center.infra.problems import Problem
+from center.infra.secrets import KEY_FILE, reseal_column, seal_for
 from center.parties import services as parties
+from center.parties.models import Gsp
 from center.records.services import RecordFilter, list_records
 from center.settings import HubSettings
+from center.webhooks.models import WebhookEndpoint
 
 T = TypeVar("T")
+SEALED_COLUMNS = ((Gsp.id, Gsp.signing_secret), (WebhookEndpoint.id, WebhookEndpoint.secret))
+"""Every column holding a secret sealed at rest (``ascc center rotate-key`` re-seals them)."""
 CSV_COLUMNS = (
     "voucher_id",
     "gsp_id",
@@ -165,6 +171,33 @@ def add_provider(
                 )
             )
         )
+
+
+@center.command("rotate-key")
+@click.option(
+    "--retire-old", is_flag=True, help="Drop the older keys from the key file afterwards."
+)
+def rotate_key(retire_old: bool) -> None:
+    """Seal every store's signing secret again under a new key (or the first ASCC_SECRETS_KEY).
+
+    Without [hub] secrets_key, a new key is put first in the key folder's secrets.key (older
+    keys stay, so running workers still open everything, unless --retire-old); with it, put the
+    new key first in that setting ("new,old") and run this command to re-seal under it.
+    """
+    settings = hub_settings()
+    path = settings.keys_dir / KEY_FILE
+    if settings.secrets_key and retire_old:
+        raise click.UsageError("with [hub] secrets_key, drop old keys from that setting instead")
+    if not settings.secrets_key:
+        add_key(path)
+    seal = seal_for(settings.keys_dir, settings.secrets_key)
+    with hub_app(settings):
+        count = in_transaction(
+            lambda s: sum(reseal_column(s, key, value, seal) for key, value in SEALED_COLUMNS)
+        )
+    if retire_old:
+        write_private(path, seal.keys[0] + b"\n")
+    echo_json({"resealed": count, "keys": 1 if retire_old else len(seal.keys)})
 
 
 @center.command("records")

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ascc_plugin.issuing import MAX_VOUCHERS_PER_EVENT
 from ascc_plugin.settings import Section
 
 ADMIN_PREFIX = "adm_"
@@ -35,6 +36,7 @@ SHORT_FORMS = (
     "webhook_allow_http",
     "webhook_allow_networks",
     "log_format",
+    "secrets_key",
 )
 
 
@@ -42,7 +44,7 @@ class HubSettings(Section):
     """``[hub]``: the center hub's database, keys, links and limits."""
 
     ENV_ALIASES = MappingProxyType({f"ASCC_{key.upper()}": key for key in SHORT_FORMS})
-    SECRETS = frozenset({"admin_key", "secret_key"})
+    SECRETS = frozenset({"admin_key", "secret_key", "secrets_key"})
 
     database_url: str = "sqlite:///ascc-center.sqlite"
     redis_url: str | None = None
@@ -57,6 +59,7 @@ class HubSettings(Section):
     page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     max_content_length: int = Field(default=1024 * 1024, gt=0)
+    max_vouchers_per_event: int = Field(default=MAX_VOUCHERS_PER_EVENT, ge=1)
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pre_ping: bool = False
@@ -94,6 +97,24 @@ class HubSettings(Section):
         for network in networks:
             ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
         return networks
+
+    rate_limits: bool = True
+    auth_failures_per_address: str = "30/minute"
+    auth_failures_per_key: str = "10/minute"
+    rate_limit_namespace: str = Field(default="ascc", max_length=100)
+    secrets_key: str | None = None
+
+    @field_validator("auth_failures_per_address", "auth_failures_per_key")
+    @classmethod
+    def _rate_limit(cls, text: str) -> str:
+        """A rate limit such as ``30/minute`` or ``100 per hour``."""
+        from limits import parse_many
+
+        try:
+            parse_many(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a rate limit such as '30/minute'") from None
+        return text
 
     @field_validator("database_url")
     @classmethod

@@ -105,7 +105,8 @@ class Service:
         """
         if not port_is_free(self.port):
             raise ServiceError(f"{self.name}: 127.0.0.1:{self.port} is already in use")
-        with self.log.open("ab") as log:
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "ab") as log:
             self.process = subprocess.Popen(
                 [ASCC, *self.args],
                 stdout=log,

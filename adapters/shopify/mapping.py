@@ -56,14 +56,33 @@ PRIVACY_TOPICS: dict[str, PrivacyKind] = {
     "customers/redact": "customer_redact",
     "shop/redact": "shop_redact",
 }
+PRIVACY_SHAPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "customers/redact": (
+        frozenset({"shop_id", "shop_domain", "customer", "orders_to_redact"}),
+        frozenset(),
+    ),
+    "shop/redact": (frozenset({"shop_id", "shop_domain"}), frozenset()),
+    "customers/data_request": (
+        frozenset({"shop_id", "shop_domain", "customer", "orders_requested"}),
+        frozenset({"data_request"}),
+    ),
+}
+"""Required and optional keys of each privacy topic's body (Shopify's documented payloads)."""
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
 FULL_REFUND_ID = "financial_status:refunded"
 
 
-def map_delivery(topic: str, payload: Any, digest: str, now: datetime | None = None) -> Delivery:
+def map_delivery(
+    topic: str,
+    payload: Any,
+    digest: str,
+    now: datetime | None = None,
+    shop: str | None = None,
+) -> Delivery:
     """What a verified delivery of ``topic`` tells; ``digest`` is the body's SHA-256 (hex).
 
-    ``now`` (the delivery time) stamps product deletions, whose body carries no time.
+    ``now`` (the delivery time) stamps product deletions, whose body carries no time. ``shop``:
+    the configured shop; a privacy request must name it in ``shop_domain``.
     """
     if topic in products.TOPICS:
         return products.product_update(topic, payload, now)
@@ -72,7 +91,7 @@ def map_delivery(topic: str, payload: Any, digest: str, now: datetime | None = N
     if topic == "refunds/create":
         return refund_update(payload)
     if topic in PRIVACY_TOPICS:
-        return privacy_request(topic, payload)
+        return privacy_request(topic, check_privacy_shape(topic, payload, shop))
     if topic == "app/uninstalled":
         return Ignored(topic, "the app was uninstalled; shop/redact follows within 48 hours")
     return Ignored(topic, "not a topic ASCC acts on")
@@ -176,6 +195,26 @@ def refund_update(payload: Any) -> OrderUpdate:
     refund = map_refund(body, "the refund")
     order_id = id_str(body.get("order_id"), "order_id")
     return OrderUpdate(order_id, "order.refunded", refund.created_at, refunds=(refund,))
+
+
+def check_privacy_shape(topic: str, payload: Any, shop: str | None) -> Mapping[str, Any]:
+    """The body if it has the documented shape of ``topic`` and names ``shop``; else 400.
+
+    Shopify signs the body only, not the topic header: a captured ``orders/paid`` body re-sent
+    as ``customers/redact`` or ``shop/redact`` must not erase anyone. Each privacy topic's body
+    has exactly its documented keys (:data:`PRIVACY_SHAPES`), so an order body never passes.
+    """
+    body = obj(payload, "the body")
+    required, optional = PRIVACY_SHAPES[topic]
+    missing = sorted(required - body.keys())
+    extra = sorted(body.keys() - required - optional)
+    if missing or extra:
+        wrong = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
+        raise PayloadError(f"not a {topic} body ({wrong})")
+    domain = body.get("shop_domain")
+    if not isinstance(domain, str) or (shop is not None and domain.lower() != shop.lower()):
+        raise PayloadError(f"shop_domain: the {topic} request names another shop")
+    return body
 
 
 def privacy_request(topic: str, payload: Any) -> PrivacyRequest:

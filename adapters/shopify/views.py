@@ -27,7 +27,9 @@ def receive() -> Response:
     check_shop(service.gsp.shop)
     topic = header_text("X-Shopify-Topic")
     digest = sha256_hex(topic.encode("latin-1", "replace"), b"\n", body)
-    delivery = mapping.map_delivery(topic, parse_json(body), digest, service.clock())
+    delivery = mapping.map_delivery(
+        topic, parse_json(body), digest, service.clock(), service.gsp.shop
+    )
     outcome = service.receive(
         topic,
         dedupe_keys(service.gsp.shop, topic, digest),
@@ -38,9 +40,12 @@ def receive() -> Response:
 
 
 def check_shop(shop: str) -> None:
-    """A delivery signed for this app but sent for another shop is refused."""
+    """Shopify always names the shop: a delivery without the header is refused (401), one
+    signed for this app but sent for another shop too (403)."""
     sender = header_text("X-Shopify-Shop-Domain")
-    if sender and sender.lower() != shop.lower():
+    if not sender:
+        raise Problem(401, "No shop", "X-Shopify-Shop-Domain is missing")
+    if sender.lower() != shop.lower():
         raise Problem(403, "Another shop", f"this store service serves {shop}, not {sender}")
 
 

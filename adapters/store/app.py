@@ -31,7 +31,8 @@ def create_app(
     check_settings(settings)
     pm = pm or get_plugin_manager()
     handler = configure(pm, settings)
-    engine = make_engine(settings.store.state_db)
+    busy_ms = int(settings.store.state_busy_timeout_seconds * 1000)
+    engine = make_engine(settings.store.state_db, busy_ms)
     sessions = make_sessions(engine)
     warn_at_start(settings, sessions)
     engine.dispose()  # no connection survives into forked server workers

@@ -15,11 +15,11 @@ from ascc_plugin.sqlite import begin_immediate
 BUSY_TIMEOUT_MS = 10_000
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine on the SQLite file ``path`` (made, with its tables, if missing)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
-    begin_immediate(engine, "FULL", BUSY_TIMEOUT_MS)
+    begin_immediate(engine, "FULL", busy_timeout_ms)
     Base.metadata.create_all(engine)
     engine.dispose()  # no connection survives into forked server workers
     return engine

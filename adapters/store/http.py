@@ -2,7 +2,8 @@
 
 Every refusal is an RFC 9457 ``application/problem+json`` body (``type``, ``title``,
 ``status``, ``detail``): 401 bad signature, 400 not JSON / not an order, 413 body over
-``[store] max_body_bytes``, 503 a handler failed (nothing was recorded: the storefront retries).
+``[store] max_body_bytes``, 503 a handler failed or the state database stayed locked (nothing
+was recorded: the storefront retries; ``Retry-After`` on a locked database).
 No traceback ever reaches a client.
 """
 
@@ -13,6 +14,7 @@ import logging
 
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from adapters.payload import PayloadError
@@ -20,6 +22,7 @@ from ascc_plugin.problems import MEDIA_TYPE, problem_document, slug_of
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = 5
 SLUGS = {
     400: "invalid-payload",
     401: "invalid-signature",
@@ -53,6 +56,7 @@ def install_error_handlers(app: Flask) -> None:
     app.register_error_handler(PayloadError, _on_payload_error)
     app.register_error_handler(ValidationError, _on_validation_error)
     app.register_error_handler(HTTPException, _on_http_exception)
+    app.register_error_handler(OperationalError, _on_database_busy)
     app.register_error_handler(Exception, _on_unexpected)
 
 
@@ -81,6 +85,18 @@ def _on_http_exception(exc: HTTPException) -> Response:
 def _on_unexpected(exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
     return problem_response(500, "Internal error", "the delivery was not recorded; retry later")
+
+
+def _on_database_busy(exc: OperationalError) -> Response:
+    """The state database stayed locked past its busy timeout: 503, the storefront retries."""
+    if "locked" not in str(exc):
+        return _on_unexpected(exc)
+    log.warning("the state database is locked: %s %s answered 503", request.method, request.path)
+    response = problem_response(
+        503, "State database busy", "the state database is busy; nothing was recorded, retry"
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def raw_body() -> bytes:

@@ -31,6 +31,7 @@ from adapters.store.state import current_order, merge
 from adapters.updates import Delivery, Ignored, OrderUpdate, PrivacyRequest
 from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.host import process_event
+from ascc_plugin.issuing import TooManyVouchers
 from ascc_plugin.models import GspRef, OrderEvent
 from ascc_plugin.settings import Settings
 from ascc_plugin.vouchers import Issuance
@@ -127,7 +128,10 @@ class StoreService:
             gsp=self.gsp,
             order=order,
         )
-        answer: Issuance = self._call(lambda: process_event(self.pm, event))
+        store = self.settings.store
+        answer: Issuance = self._call(
+            lambda: process_event(self.pm, event, store.max_vouchers_per_event, store.issue_on)
+        )
         if answer.status == "previewed":
             self._append_log(event, answer)
         return Outcome("queued" if answer.status == "queued" else "processed", event_id, answer)
@@ -135,6 +139,8 @@ class StoreService:
     def _call(self, work: Callable[[], Any]) -> Any:
         try:
             return work()
+        except TooManyVouchers as exc:
+            raise Problem(422, "Too many vouchers", str(exc)) from None
         except Exception as exc:
             log.exception("a plugin failed; the delivery is rolled back")
             raise Problem(
@@ -150,7 +156,7 @@ class StoreService:
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         path = self.settings.store.events_log
         with self._log_lock:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, data)
             finally:

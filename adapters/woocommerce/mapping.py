@@ -66,12 +66,20 @@ ORDER_LINK = re.compile(r"/orders/(\d+)/?$")
 
 
 def map_delivery(topic: str, payload: Any, digest: str, now: datetime) -> Delivery:
-    """What a verified delivery of ``topic`` tells; ``now`` stamps bodies that carry no time."""
+    """What a verified delivery of ``topic`` tells; ``now`` stamps bodies that carry no time.
+
+    The body must fit the topic: ``order.deleted`` is exactly ``{"id": N}`` (so no signed order
+    body re-sent under it voids an order), refund topics carry a refund object.
+    """
     if topic in products.TOPICS:
         return products.product_update(topic, payload, now)
     if topic == "order.deleted":
         body = obj(payload, "the body")
+        if set(body) != {"id"}:
+            raise PayloadError('not an order.deleted body (WooCommerce sends {"id": N} only)')
         return OrderUpdate(id_str(body.get("id"), "id"), "order.cancelled", now, deleted=True)
+    if topic in REFUND_TOPICS and not is_refund_object(payload):
+        raise PayloadError(f"not a {topic} body (a refund object has an amount and no status)")
     if topic in REFUND_TOPICS or (topic in ORDER_TOPICS and is_refund_object(payload)):
         return refund_update(payload)
     if topic in ORDER_TOPICS:

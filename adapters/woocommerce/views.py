@@ -32,12 +32,22 @@ def receive() -> Response:
             f"{SIGNATURE_HEADER} is missing or is not the HMAC of the body",
         )
     topic = header_text("X-WC-Webhook-Topic")
+    check_topic(topic)
     payload = parse_json(body)
     digest = sha256_hex(topic.encode("latin-1", "replace"), b"\n", body)
     delivery = mapping.map_delivery(topic, payload, digest, service.clock())
     key = dedupe_key(service.gsp.shop, payload, body)
     outcome = service.receive(topic, [key], delivery, f"wc-{digest}")
     return jsonify(outcome.to_json())
+
+
+def check_topic(topic: str) -> None:
+    """``X-WC-Webhook-Resource`` and ``-Event``, when sent, must be the topic's two halves."""
+    resource, _, event = topic.partition(".")
+    for name, expected in (("Resource", resource), ("Event", event)):
+        given = header_text(f"X-WC-Webhook-{name}")
+        if given and given != expected:
+            raise Problem(400, "Topic mismatch", f"X-WC-Webhook-{name} {given!r} is not {topic!r}")
 
 
 def is_ping(body: bytes) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 from ascc_plugin.backoff import Backoff, Uniform
-from ascc_plugin.client.http import CenterClient
+from ascc_plugin.client.http import CenterClient, Outcome
 from ascc_plugin.client.outbox import Entry, Outbox
 from ascc_plugin.client.privacy import (
     PRIVACY_PREFIX,
@@ -39,7 +39,7 @@ from ascc_plugin.client.privacy import (
     privacy_body,
     privacy_webhook_id,
 )
-from ascc_plugin.client.sender import BackgroundSender, DrainReport, Sender
+from ascc_plugin.client.sender import BackgroundSender, DrainReport, ParkPolicy, Sender
 from ascc_plugin.client.settings import CenterSection
 from ascc_plugin.handlers import BaseHandler
 from ascc_plugin.hooks import hookimpl
@@ -87,8 +87,16 @@ class CenterHandler(BaseHandler):
             center.url, center.signing_secret, session or requests.Session(), center.timeout_seconds
         )
         backoff = Backoff(center.retry_base_seconds, center.retry_cap_seconds)
+        park = ParkPolicy(center.park_after_hours * 3600, center.park_after_attempts)
         self.sender = Sender(
-            self.outbox, client, backoff, clock=clock, rand=rand, on_sent=self.deliver
+            self.outbox,
+            client,
+            backoff,
+            clock=clock,
+            rand=rand,
+            on_sent=self.deliver,
+            on_parked=self.report_parked,
+            park=park,
         )
         self.background = BackgroundSender(self.sender)
 
@@ -151,6 +159,21 @@ class CenterHandler(BaseHandler):
         """:meth:`stop`, then close the outbox file (the handler is done)."""
         self.stop(timeout)
         self.outbox.close()
+
+    def report_parked(self, entry: Entry, outcome: Outcome) -> None:
+        """``ascc_outbox_parked`` for an entry just parked (with the center's reason)."""
+        if self.pm is None:
+            return
+        order_id = None if is_privacy(entry.kind) else entry.order_key.rsplit(":", 1)[-1]
+        notify(
+            self.pm,
+            "ascc_outbox_parked",
+            webhook_id=entry.webhook_id,
+            kind=entry.kind,
+            order_id=order_id,
+            reason=outcome.reason,
+            attempts=entry.attempts + 1,
+        )
 
     def deliver(self, entry: Entry, answer: bytes) -> bytes | None:
         """Hand the vouchers with a holder secret to the delivery hooks; keep the rest.

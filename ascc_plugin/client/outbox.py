@@ -6,6 +6,11 @@ center that is down loses nothing. Senders *claim* due entries with one conditio
 several threads or processes never send one entry at the same time; a sender that dies simply
 lets its lease run out. Entries of one order are sent in the order they were enqueued.
 
+The center's answers (holder secrets on first issue) are kept sealed with Fernet under a key file
+beside the outbox (:mod:`ascc_plugin.sealing`), so no secret lies on a page of the file or of its
+WAL in plain text; once delivered, only the answer without secrets is kept (sealed too), and
+``secure_delete`` zeroes what is overwritten.
+
 Written on the standard library's ``sqlite3`` rather than SQLAlchemy: one table, a handful of
 statements, and direct control over ``BEGIN IMMEDIATE`` and the pragmas, without an engine —
 set up by the project's one SQLite helper (:mod:`ascc_plugin.sqlite`).
@@ -13,6 +18,7 @@ set up by the project's one SQLite helper (:mod:`ascc_plugin.sqlite`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import threading
@@ -21,13 +27,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ascc_plugin.client.outbox_schema import CLAIM, COLUMNS, SCHEMA
+from ascc_plugin.sealing import Seal, SealError
 from ascc_plugin.sqlite import prepare, write_transaction
 
 Clock = Callable[[], float]
 PENDING, SENT, PARKED = "pending", "sent", "parked"
 NEVER = 1e300  # a cutoff no attempt time reaches
+
+
+def key_file(outbox: Path) -> Path:
+    """The seal key of an outbox file: beside it, ``<name>.key`` (created 0600)."""
+    return outbox.with_name(outbox.name + ".key")
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class Outbox:
         self.lease_seconds = lease_seconds
         self._lock = threading.Lock()
         self._connect()
+        self.seal = Seal.for_file(key_file(self.path))
         with self._write() as db:
             for statement in SCHEMA:
                 db.execute(statement)
@@ -65,7 +79,7 @@ class Outbox:
     def _connect(self) -> None:
         self._pid = os.getpid()
         self._conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-        prepare(self._conn, "FULL", 30_000)  # a 200 to the storefront means on disk
+        prepare(self._conn, "FULL", 30_000, secure_delete=True)  # a 200 means on disk
         self._durable = True
 
     @property
@@ -102,7 +116,26 @@ class Outbox:
         with self._lock:
             query = f"SELECT {COLUMNS} FROM outbox {sql}"  # noqa: S608 (constants; values are bound)
             rows = self._db.execute(query, params).fetchall()
-        return [Entry(*row) for row in rows]
+        return [self._entry(row) for row in rows]
+
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        """An entry as read, its center answer opened (see :meth:`_sealed`)."""
+        entry = Entry(*row)
+        if entry.response is None:
+            return entry
+        return dataclasses.replace(entry, response=self._opened(entry.response))
+
+    def _sealed(self, response: bytes | None) -> bytes | None:
+        """The center's answer as stored: sealed (it may carry holder secrets)."""
+        return None if response is None else self.seal.seal(response)
+
+    def _opened(self, stored: bytes) -> bytes | None:
+        if stored[:1] in (b"{", b"["):  # written before answers were sealed
+            return stored
+        try:
+            return self.seal.open(stored)
+        except SealError:
+            return None
 
     def enqueue(self, webhook_id: str, kind: str, domain: str, order_key: str, body: bytes) -> bool:
         """Commit a new pending entry; ``False`` (and nothing changed) if the id is known."""
@@ -127,7 +160,7 @@ class Outbox:
             rows = db.execute(
                 CLAIM, (owner, now + self.lease_seconds, now, now, cutoff, limit)
             ).fetchall()
-        return sorted((Entry(*row) for row in rows), key=lambda entry: entry.seq)
+        return sorted((self._entry(row) for row in rows), key=lambda entry: entry.seq)
 
     def mark_sent(self, entry: Entry, response: bytes) -> None:
         """Record a 2xx answer (whoever holds the lease: the center answered, that settles it)."""
@@ -137,7 +170,7 @@ class Outbox:
                 "UPDATE outbox SET state = 'sent', sent_at = ?, response = ?, last_error = NULL,"
                 " attempts = attempts + 1, last_attempt_at = ?, lease_owner = NULL,"
                 " lease_until = 0 WHERE seq = ? AND state = 'pending'",
-                (now, response, now, entry.seq),
+                (now, self._sealed(response), now, entry.seq),
             )
 
     def reschedule(self, entry: Entry, owner: str, error: str, delay: float) -> None:
@@ -180,7 +213,7 @@ class Outbox:
         with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET delivered_at = ?, response = ? WHERE seq = ?",
-                (self.clock(), kept_response, entry.seq),
+                (self.clock(), self._sealed(kept_response), entry.seq),
             )
 
     def entries(self, *states: str) -> list[Entry]:

@@ -58,4 +58,10 @@ CLAIM = (
 """Lease due entries (owner, lease_until, now, now, tried_before, limit): oldest first, and only
 the oldest pending entry of each order, so one order's events reach the center in order. A
 privacy request (kind ``privacy.*``) waits until nothing queued before it is pending, so an
-erasure never overtakes the events that bring the data it erases."""
+erasure never overtakes the events that bring the data it erases.
+
+Ordering is kept among deliverable (pending) entries only: a *parked* entry blocks nothing. A
+later privacy request goes out past it (a poison event must not hold an erasure back), and so
+does its order's next event — every event carries the order's whole current state, so the next
+one supersedes the parked one at the center (the parked one stays listed by ``ascc store
+outbox`` with the center's reason, for ``--retry-parked`` once fixed)."""

@@ -3,8 +3,11 @@
 Retries follow exponential backoff with full jitter: after the n-th failed attempt the entry
 waits ``uniform(0, min(cap, base · 2ⁿ⁻¹))`` seconds, or the center's ``Retry-After`` when that
 is longer (capped too). The clock, the sleep and the random source are injected, so the schedule
-is tested without waiting. :class:`BackgroundSender` runs the loop in a thread for the store
-service; ``ascc store outbox --flush`` calls :meth:`Sender.drain` once.
+is tested without waiting. An entry the center keeps answering 5xx is parked after an age or a
+count (:class:`ParkPolicy`): a poison message must not be retried forever. Parked entries never
+hold back later ones (see :data:`ascc_plugin.client.outbox_schema.CLAIM`).
+:class:`BackgroundSender` runs the loop in a thread for the store service; ``ascc store outbox
+--flush`` calls :meth:`Sender.drain` once.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ascc_plugin.backoff import Backoff, Uniform
 from ascc_plugin.client.http import CenterClient, Outcome
@@ -33,7 +36,30 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 OnSent = Callable[[Entry, bytes], bytes | None]
 """Called with a sent entry and the center's answer; returns what of the answer to keep."""
+OnParked = Callable[[Entry, Outcome], None]
+"""Called with an entry just parked and the outcome that parked it."""
 DEFAULT_BACKOFF = Backoff()
+
+
+@dataclass(frozen=True)
+class ParkPolicy:
+    """When an entry the center keeps failing with 5xx is given up on (parked).
+
+    A 5xx means the center received the entry and failed on it; if it still fails after
+    ``max_age`` seconds (or ``max_attempts`` attempts, 0: no count limit), the entry is a
+    poison message and retrying it forever would only fill the center's log. Network failures,
+    timeouts, 408 and 429 never park: the center did not judge the entry.
+    """
+
+    max_age: float = 72 * 3600.0
+    max_attempts: int = 0
+
+    def gives_up(self, entry: Entry, outcome: Outcome, now: float) -> bool:
+        if outcome.status is None or outcome.status < 500:
+            return False
+        attempts = entry.attempts + 1
+        too_many = self.max_attempts > 0 and attempts >= self.max_attempts
+        return too_many or now - entry.created_at >= self.max_age
 
 
 @dataclass
@@ -61,6 +87,8 @@ class Sender:
         clock: Clock = time.time,
         rand: Uniform | None = None,
         on_sent: OnSent | None = None,
+        on_parked: OnParked | None = None,
+        park: ParkPolicy = ParkPolicy(),
         batch: int = 20,
     ) -> None:
         self.outbox = outbox
@@ -69,6 +97,8 @@ class Sender:
         self.clock = clock
         self.rand: Uniform = rand or random.SystemRandom()
         self.on_sent = on_sent
+        self.on_parked = on_parked
+        self.park = park
         self.batch = batch
         self.owner = f"sender-{secrets.token_hex(6)}"
 
@@ -76,8 +106,7 @@ class Sender:
         """Claim one batch of due entries and attempt each once."""
         report = DrainReport()
         for entry in self.outbox.claim(self.owner, self.batch, tried_before):
-            outcome = self.client.post(entry, self.clock())
-            self.record(entry, outcome)
+            outcome = self.record(entry, self.client.post(entry, self.clock()))
             report.results.append((entry.webhook_id, outcome.verdict, outcome.reason))
         return report
 
@@ -91,17 +120,30 @@ class Sender:
                 return report
             report.add(batch)
 
-    def record(self, entry: Entry, outcome: Outcome) -> None:
+    def record(self, entry: Entry, outcome: Outcome) -> Outcome:
+        """Act on ``outcome`` (sent, parked or rescheduled); the outcome as acted on."""
+        if outcome.verdict == "retry" and self.park.gives_up(entry, outcome, self.clock()):
+            outcome = given_up(entry, outcome)
         if outcome.verdict == "sent":
             self.outbox.mark_sent(entry, outcome.body)
             self.hand_over(entry, outcome.body)
         elif outcome.verdict == "park":
             log.warning("outbox: parked %s: %s", entry.webhook_id, outcome.reason)
             self.outbox.park(entry, self.owner, outcome.reason)
+            self.tell_parked(entry, outcome)
         else:
             delay = self.backoff.delay(entry.attempts + 1, self.rand, outcome.retry_after)
             log.info("outbox: %s retry in %.1f s: %s", entry.webhook_id, delay, outcome.reason)
             self.outbox.reschedule(entry, self.owner, outcome.reason, delay)
+        return outcome
+
+    def tell_parked(self, entry: Entry, outcome: Outcome) -> None:
+        if self.on_parked is None:
+            return
+        try:
+            self.on_parked(entry, outcome)
+        except Exception:
+            log.exception("outbox: reporting the parked entry %s failed", entry.webhook_id)
 
     def hand_over(self, entry: Entry, answer: bytes) -> None:
         """Give the center's answer to ``on_sent`` (delivery), then note it was delivered."""
@@ -134,6 +176,12 @@ class Sender:
         if due is None:
             return idle_wait
         return min(idle_wait, max(0.0, due - self.clock()))
+
+
+def given_up(entry: Entry, outcome: Outcome) -> Outcome:
+    """The *park* outcome of an entry the center kept failing on (the last answer as reason)."""
+    reason = f"gave up after {entry.attempts + 1} attempts: {outcome.reason}"
+    return replace(outcome, verdict="park", reason=reason)
 
 
 class BackgroundSender:

@@ -21,3 +21,7 @@ class CenterSection(Section):
     timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     retry_base_seconds: float = Field(default=1.0, gt=0)
     retry_cap_seconds: float = Field(default=600.0, gt=0)
+    park_after_hours: float = Field(default=72.0, gt=0)
+    """An entry the center keeps answering 5xx is parked once it is this old."""
+    park_after_attempts: int = Field(default=0, ge=0)
+    """… or after this many attempts (0: no count limit)."""

@@ -37,7 +37,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from ascc_plugin.sealing import Seal
 from ascc_plugin.sqlite import WRITE_OPTION, begin_immediate
+from center.infra.secrets import install, seal_for
 from center.settings import HubSettings
 
 T = TypeVar("T")
@@ -90,6 +92,7 @@ class Database:
         sqlite_synchronous: str = "NORMAL",
         sqlite_busy_timeout: int = 30,
         pool_pre_ping: bool = False,
+        secrets: Seal | None = None,
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -100,11 +103,14 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=max_overflow,
             )
-            begin_immediate(self.engine, sqlite_synchronous, sqlite_busy_timeout * 1000)
+            # secure_delete: stores' signing secrets and sealed answers once lay on these pages
+            begin_immediate(self.engine, sqlite_synchronous, sqlite_busy_timeout * 1000, True)
         else:
             self.engine = create_engine(
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pool_pre_ping
             )
+        if secrets is not None:
+            install(self.engine, secrets)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.session_info: dict[str, Any] = {}
         """Copied into every session's ``info`` (upper layers keep their per-database objects here:
@@ -214,6 +220,7 @@ def init_app(app: Flask, settings: HubSettings) -> Database:
         sqlite_synchronous=settings.sqlite_synchronous,
         sqlite_busy_timeout=settings.sqlite_busy_timeout,
         pool_pre_ping=settings.db_pre_ping,
+        secrets=seal_for(settings.keys_dir, settings.secrets_key),
     )
     app.extensions[EXTENSION_KEY] = database
     return database

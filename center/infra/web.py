@@ -84,7 +84,9 @@ def parse_body(model: type[M], body: bytes, what: str) -> M:
         if any(error["type"] == "json_invalid" for error in errors):
             raise MalformedJson("the body is not valid JSON") from None
         problems = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors]
-        raise InvalidInput(f"the body is not a valid {what}", errors=problems[:50]) from None
+        first = f"{problems[0]['field']}: {problems[0]['message']}"[:200] if problems else ""
+        detail = f"the body is not a valid {what} ({first})" if first else f"not a valid {what}"
+        raise InvalidInput(detail, errors=problems[:50]) from None
 
 
 def encode_cursor(position: int) -> str:

@@ -1,7 +1,8 @@
 """Parties of the hub: stores (GSPs), service providers, and the stores' customers.
 
 API keys are never stored: only their SHA-256 digest (:mod:`center.parties.keys`). A GSP's
-Standard Webhooks signing secret must be kept to verify its deliveries.
+Standard Webhooks signing secret must be kept to verify its deliveries: it is stored encrypted
+(:class:`center.infra.secrets.EncryptedText`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from center.infra.db import Base, UtcDateTime
+from center.infra.secrets import EncryptedText
 
 
 class Gsp(Base):
@@ -24,7 +26,7 @@ class Gsp(Base):
     platform: Mapped[str] = mapped_column(String(32))
     shop: Mapped[str] = mapped_column(String(255), unique=True)
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    signing_secret: Mapped[str] = mapped_column(String(200))
+    signing_secret: Mapped[str] = mapped_column(EncryptedText)  # sealed at rest
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -29,7 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.identity import new_holder_secret
-from ascc_plugin.issuing import IssueOn, entitled_vouchers
+from ascc_plugin.issuing import (
+    MAX_VOUCHERS_PER_EVENT,
+    IssueOn,
+    TooManyVouchers,
+    check_total,
+    entitled_vouchers,
+)
 from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Customer as CustomerJson
 from ascc_plugin.models import OrderEvent
@@ -60,6 +66,7 @@ class Issuer:
     public_url: str
     issue_on: IssueOn = "paid"
     sealer: Sealer | None = None  # keeps first answers' holder secrets for replays
+    max_vouchers: int = MAX_VOUCHERS_PER_EVENT  # per event: more is a 422
 
     @property
     def signer(self) -> Signer:
@@ -72,6 +79,7 @@ class IngestResult:
 
     vouchers: list[dict[str, Any]]
     issued: list[VoucherJson] = field(default_factory=list)
+    lapsed: list[VoucherJson] = field(default_factory=list)  # recorded expired, never delivered
     customer: CustomerJson | None = None
     replayed: bool = False
 
@@ -88,6 +96,10 @@ def ingest(
 ) -> IngestResult:
     """Reconcile ``event.order``'s vouchers; see the module docstring."""
     order = event.order
+    try:
+        check_total(order, programs, issuer.issue_on, issuer.max_vouchers)
+    except TooManyVouchers as exc:
+        raise InvalidInput(f"event.order: {exc}", field="event.order") from None
     entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
     existing = {
         v.id: v
@@ -106,8 +118,9 @@ def ingest(
         raise InvalidInput("event.gsp: the event names another store than the signing one")
     save_programs(session, gsp.id, programs, now)
     customer_seq = save_customer(session, gsp.id, order.customer)
-    write_issued(session, gsp.id, result.issued, customer_seq, now)
+    write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now)
     void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
+    reinstate_entitled(session, gsp, entitled, existing, now)
     session.flush()
     return result
 
@@ -151,18 +164,32 @@ def answer(
     now: datetime,
     customer: CustomerJson | None,
 ) -> IngestResult:
-    """The vouchers the order is entitled to: stored ones as they are, new ones minted here."""
+    """The vouchers the order is entitled to: stored ones as they are (voided ones still within
+    term as reinstated), new ones minted here — or recorded ``expired`` when their term had
+    already ended (an old order): no secret goes out for a voucher nobody can use."""
     result = IngestResult(vouchers=[], customer=customer)
     signer = issuer.signer
     for wanted in entitled:
         row = existing.get(wanted.id)
-        if row is None:
+        if row is not None:
+            shown = voucher_json(row)
+            if reinstates(row, now):
+                shown |= {"state": VoucherState.ISSUED.value, "provider_id": None}
+            result.vouchers.append(shown)
+        elif wanted.valid_until <= now:
+            lapsed = wanted.model_copy(update={"state": VoucherState.EXPIRED})
+            result.lapsed.append(lapsed)
+            result.vouchers.append({**lapsed.to_json(), "provider_id": None})
+        else:
             issued = mint(wanted, signer, issuer.public_url, now)
             result.issued.append(issued)
             result.vouchers.append({**issued.to_json(), "provider_id": None})
-        else:
-            result.vouchers.append(voucher_json(row))
     return result
+
+
+def reinstates(row: Voucher, now: datetime) -> bool:
+    """Whether an entitled stored voucher comes back: voided, and its term not over."""
+    return row.state == VoucherState.VOIDED and row.valid_until > now
 
 
 def mint(wanted: VoucherJson, signer: Signer, public_url: str, now: datetime) -> VoucherJson:
@@ -195,16 +222,19 @@ def write_issued(
                 v.id,
                 "issue",
                 None,
-                VoucherState.ISSUED.value,
+                v.state.value,
                 actor,
                 now,
-                None,
+                LAPSED.get(v.state),
                 gsp_id,
                 holder_secret=v.holder_secret,
             )
             for v in issued
         ],
     )
+
+
+LAPSED = {VoucherState.EXPIRED: "its term had ended when it was issued"}
 
 
 def voucher_row(
@@ -220,10 +250,10 @@ def voucher_row(
         "order_id": voucher.order_id,
         "line_id": voucher.line_id,
         "unit": voucher.unit,
-        "state": VoucherState.ISSUED,
+        "state": voucher.state,
         "valid_until": voucher.valid_until,
         "token": voucher.token,
-        "holder_digest": keys.digest(voucher.holder_secret or ""),
+        "holder_digest": keys.digest(voucher.holder_secret) if voucher.holder_secret else "",
         "notes": None,
         "created_at": now,
         "updated_at": now,
@@ -244,6 +274,28 @@ def void_unentitled(
     for row in existing.values():
         if row.id not in wanted and row.state in BEFORE_SERVICE:
             transition(session, row, Action.VOID, Actor("gsp", gsp.id), now, detail=reason)
+
+
+def reinstate_entitled(
+    session: Session,
+    gsp: Gsp,
+    entitled: Sequence[VoucherJson],
+    existing: dict[str, Voucher],
+    now: datetime,
+) -> None:
+    """Reinstate the voided vouchers the order entitles again (restored, paid again)."""
+    for item in entitled:
+        row = existing.get(item.id)
+        if row is not None and reinstates(row, now):
+            transition(
+                session,
+                row,
+                Action.REINSTATE,
+                Actor("gsp", gsp.id),
+                now,
+                detail="entitled again",
+                provider_id=None,
+            )
 
 
 def save_customer(session: Session, gsp_id: str, given: CustomerJson | None) -> int | None:

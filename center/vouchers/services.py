@@ -8,6 +8,7 @@ transaction and plain arguments; the caller commits (``Database.transaction``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,16 +26,31 @@ from center.parties import keys
 from center.parties.auth import Kind, Principal
 from center.parties.models import Provider, ProviderCategory
 from center.vouchers.models import Voucher
-from center.vouchers.states import BEFORE_SERVICE, Action, IllegalTransition, plan
+from center.vouchers.states import (
+    BEFORE_SERVICE,
+    NOOP_WHEN_REPEATED,
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    plan,
+)
 
 NOT_FOUND = "no voucher with this id is visible to you"
 ACTIVE_CASES = (VoucherState.ASSIGNED, VoucherState.IN_SERVICE)
 
 
 def voucher_json(
-    voucher: Voucher, holder_secret: str | None = None, public_url: str = ""
+    voucher: Voucher,
+    holder_secret: str | None = None,
+    public_url: str = "",
+    viewer: Principal | None = None,
 ) -> dict[str, Any]:
-    """The DESIGN §7 voucher JSON (plus ``provider_id``); the secret only at first issue."""
+    """The DESIGN §7 voucher JSON (plus ``provider_id``); the secret only at first issue.
+
+    The token is the customer's (DESIGN §6): a provider's view leaves it out, so a redemption
+    proves that the holder presented it (link, QR code).
+    """
+    shows_token = viewer is None or viewer.kind != Kind.PROVIDER
     data = VoucherJson(
         id=voucher.id,
         program=voucher.program,
@@ -44,7 +60,7 @@ def voucher_json(
         unit=voucher.unit,
         state=voucher.state,
         valid_until=voucher.valid_until,
-        token=voucher.token,
+        token=voucher.token if shows_token else None,
         holder_secret=holder_secret,
         holder_url=holder_url(public_url, voucher.id, holder_secret) if holder_secret else None,
     ).to_json()
@@ -106,30 +122,39 @@ def transition(
     actor: Actor,
     now: datetime,
     detail: str | None = None,
+    expect: Mapping[str, Any] | None = None,
     **values: Any,
 ) -> bool:
-    """Move ``voucher`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced."""
+    """Move ``voucher`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced.
+
+    ``expect`` (column → value) joins the conditional ``UPDATE``: the acting party must still be
+    the one the voucher names when the row is written (a provider redeeming a voucher the
+    holder just gave to another provider finds no row). When no row matched, the voucher is
+    read again: already in the target state by a repeat of a no-op action → ``False``.
+    """
     step = plan(action, voucher.state)
     if step is None:
         return False
     if (
         voucher.valid_until <= now
         and action not in (Action.VOID, Action.EXPIRE)
-        and voucher.state in BEFORE_SERVICE
+        and voucher.state in BEFORE_SERVICE | {VoucherState.VOIDED}
     ):
         raise IllegalTransition(
             action,
             voucher.state,
             f"the voucher expired on {voucher.valid_until.date().isoformat()}",
         )
+    conditions = [Voucher.seq == voucher.seq, Voucher.state.in_(step.sources)]
+    conditions += [getattr(Voucher, name) == value for name, value in (expect or {}).items()]
     result = session.execute(
         update(Voucher)
-        .where(Voucher.seq == voucher.seq, Voucher.state.in_(step.sources))
+        .where(*conditions)
         .values(state=step.target, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
+        return raced(session, voucher, action)
     record(
         session,
         [
@@ -151,19 +176,59 @@ def transition(
     return True
 
 
+def raced(session: Session, voucher: Voucher, action: Action) -> bool:
+    """After an ``UPDATE`` that matched no row: ``False`` if a concurrent repeat of a no-op
+    action got there first (the voucher is in its target state now), else 409."""
+    state = session.scalar(select(Voucher.state).where(Voucher.seq == voucher.seq))
+    if state is not None and state == TRANSITIONS[action][1] and action in NOOP_WHEN_REPEATED:
+        set_committed_value(voucher, "state", state)
+        return False
+    raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
+
+
 def activate(session: Session, voucher_id: str, principal: Principal, now: datetime) -> Voucher:
     voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
-    transition(session, voucher, Action.ACTIVATE, actor_of(principal), now)
+    return activate_voucher(session, voucher, principal, now)
+
+
+def activate_voucher(
+    session: Session, voucher: Voucher, principal: Principal, now: datetime
+) -> Voucher:
+    """The holder activates (a repeat, also a concurrent one, is a no-op)."""
+    transition(
+        session, voucher, Action.ACTIVATE, actor_of(principal), now, expect=as_holder(voucher)
+    )
     return voucher
+
+
+def as_holder(voucher: Voucher) -> dict[str, Any]:
+    """The holder's condition: the same holder, and the provider it was read with."""
+    return {"holder_digest": voucher.holder_digest, "provider_id": voucher.provider_id}
+
+
+def as_provider(principal: Principal) -> dict[str, Any]:
+    """The provider's condition: the voucher is still assigned to the acting provider."""
+    return {"provider_id": principal.id}
 
 
 def assign(
     session: Session, voucher_id: str, principal: Principal, provider_id: Any, now: datetime
 ) -> Voucher:
-    """The holder picks a provider that serves the voucher's kind and has room for a case."""
     voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
+    return assign_voucher(session, voucher, principal, provider_id, now)
+
+
+def assign_voucher(
+    session: Session, voucher: Voucher, principal: Principal, provider_id: Any, now: datetime
+) -> Voucher:
+    """The holder picks a provider that serves the voucher's kind and has room for a case.
+
+    The provider's row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has one writer
+    at a time) before its open cases are counted, so two assignments can never both take its
+    last free place.
+    """
     known = isinstance(provider_id, str) and provider_id.isprintable() and len(provider_id) <= 40
-    provider = session.get(Provider, provider_id) if known else None
+    provider = locked_provider(session, provider_id) if known else None
     if provider is None:
         raise InvalidInput("provider_id: no such provider", field="provider_id")
     if voucher.kind not in provider.category_names:
@@ -179,9 +244,15 @@ def assign(
         actor_of(principal),
         now,
         detail=f"provider {provider.id}",
+        expect=as_holder(voucher),
         provider_id=provider.id,
     )
     return voucher
+
+
+def locked_provider(session: Session, provider_id: str) -> Provider | None:
+    query = select(Provider).where(Provider.id == provider_id).with_for_update()
+    return session.scalar(query)
 
 
 def open_cases(session: Session, provider_id: str) -> int:
@@ -199,8 +270,19 @@ def redeem(
     verifier: Verifier,
     now: datetime,
 ) -> Voucher:
-    """The assigned provider redeems, once: the signed token must name this voucher."""
     voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
+    return redeem_voucher(session, voucher, principal, token, verifier, now)
+
+
+def redeem_voucher(
+    session: Session,
+    voucher: Voucher,
+    principal: Principal,
+    token: Any,
+    verifier: Verifier,
+    now: datetime,
+) -> Voucher:
+    """The assigned provider redeems, once: the signed token must name this voucher."""
     if not isinstance(token, str) or not token:
         raise InvalidInput("token: the voucher's signed token is required", field="token")
     try:
@@ -209,7 +291,9 @@ def redeem(
         raise InvalidInput(f"token: refused ({exc})", field="token") from None
     if claims.get("sub") != voucher.id:
         raise InvalidInput("token: it belongs to another voucher", field="token")
-    transition(session, voucher, Action.REDEEM, actor_of(principal), now)
+    transition(
+        session, voucher, Action.REDEEM, actor_of(principal), now, expect=as_provider(principal)
+    )
     return voucher
 
 
@@ -217,9 +301,23 @@ def complete(
     session: Session, voucher_id: str, principal: Principal, notes: Any, now: datetime
 ) -> Voucher:
     voucher = acting_voucher(session, voucher_id, principal, Kind.PROVIDER)
+    return complete_voucher(session, voucher, principal, notes, now)
+
+
+def complete_voucher(
+    session: Session, voucher: Voucher, principal: Principal, notes: Any, now: datetime
+) -> Voucher:
     if notes is not None and (not isinstance(notes, str) or len(notes) > 10_000):
         raise InvalidInput("notes: a text of at most 10000 characters", field="notes")
-    transition(session, voucher, Action.COMPLETE, actor_of(principal), now, notes=notes)
+    transition(
+        session,
+        voucher,
+        Action.COMPLETE,
+        actor_of(principal),
+        now,
+        expect=as_provider(principal),
+        notes=notes,
+    )
     session.execute(
         update(Provider)
         .where(Provider.id == voucher.provider_id)

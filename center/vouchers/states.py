@@ -6,11 +6,13 @@ The labels are :class:`ascc_plugin.vouchers.VoucherState`; this module owns the 
                                  assigned ─assign→ assigned   (another provider, before redemption)
     issued | activated | assigned ─void→ voided       (order cancelled or refunded)
     issued | activated | assigned ─expire→ expired    (the program's term ended)
+    voided ─reinstate→ issued          (the order entitles the unit again: restored, re-paid)
     completed ─assess→ assessed ─reward→ rewarded     (next issue: assessments, incentives)
 
-Repeating ``activate``, ``void`` or ``expire`` on a voucher already in their target state is an
-explicit no-op (:func:`plan` returns ``None``); anything else not in the table raises
-:class:`IllegalTransition`, which the API answers with 409.
+A voucher whose term had already ended when it was issued is recorded ``expired`` straight away
+(:mod:`center.vouchers.ingest`). Repeating ``activate``, ``void`` or ``expire`` on a voucher
+already in their target state is an explicit no-op (:func:`plan` returns ``None``); anything
+else not in the table raises :class:`IllegalTransition`, which the API answers with 409.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Action(StrEnum):
     EXPIRE = "expire"
     ASSESS = "assess"
     REWARD = "reward"
+    REINSTATE = "reinstate"
 
 
 BEFORE_SERVICE = frozenset({S.ISSUED, S.ACTIVATED, S.ASSIGNED})
@@ -44,6 +47,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[S], S]] = {
     Action.EXPIRE: (BEFORE_SERVICE, S.EXPIRED),
     Action.ASSESS: (frozenset({S.COMPLETED}), S.ASSESSED),
     Action.REWARD: (frozenset({S.ASSESSED}), S.REWARDED),
+    Action.REINSTATE: (frozenset({S.VOIDED}), S.ISSUED),
 }
 
 NOOP_WHEN_REPEATED = frozenset({Action.ACTIVATE, Action.VOID, Action.EXPIRE})

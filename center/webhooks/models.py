@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from center.infra.db import Base, UtcDateTime
+from center.infra.secrets import EncryptedText
 
 ACTIVE, DISABLED = "active", "disabled"
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -32,7 +33,7 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(String(200))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(EncryptedText)  # the whsec_ secret, sealed at rest
     status: Mapped[str] = mapped_column(String(16))
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -174,7 +174,8 @@ def test_privacy_and_other_topics() -> None:
     assert isinstance(redact, PrivacyRequest)
     assert redact.kind == "customer_redact" and redact.order_ids == ("7", "8")
     assert redact.customer is not None and redact.customer.id == "5"
-    assert map_delivery("shop/redact", {"shop_id": 1}, "d") == PrivacyRequest("shop_redact")
+    shop_redact = {"shop_id": 1, "shop_domain": "s"}
+    assert map_delivery("shop/redact", shop_redact, "d", "s") == PrivacyRequest("shop_redact")
     assert isinstance(map_delivery("app/uninstalled", {"id": 1}, "d"), Ignored)
     assert isinstance(map_delivery("collections/update", {"id": 1}, "d"), Ignored)
 

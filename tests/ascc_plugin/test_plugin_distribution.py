@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -151,8 +152,12 @@ def test_a_third_party_channel_named_in_delivery_receives_the_vouchers(
     pm = get_plugin_manager()
     assert "hello" in channel_factories(pm)
     client = create_app(settings, pm=pm).test_client()
+    placed = datetime.now(UTC) - timedelta(days=1)  # within term: delivered, not expired
     order = OrderSpec(
-        id=4401, lines=(LineSpec(id=1, title="Kettle", quantity=2, price="60.00"),)
+        id=4401,
+        lines=(LineSpec(id=1, title="Kettle", quantity=2, price="60.00"),),
+        created_at=placed,
+        updated_at=placed,
     ).evolve(paid=True)
     request = ShopifyEmulator(SECRET).order_request("orders/paid", order)
     answer = client.post(request.path, data=request.body, headers=request.headers)

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from center.api.openapi import document
-from tests.center.conftest import LiveHub
+from tests.common.hub import LiveHub
 
 
 def parameter(path: str, name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ascc_plugin.keys import KeyRing, generate_key
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.programs import Program
+from ascc_plugin.sealing import Seal
 from ascc_plugin.tokens import Verifier
 from ascc_plugin.vouchers import VoucherState
 from center import migrate
@@ -38,7 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         if request.param == "sqlite"
         else request.getfixturevalue("pg_database")
     )
-    made = Database(url)
+    made = Database(url, secrets=Seal.for_file(tmp_path / "secrets.key"))
     migrate.upgrade(made)
     yield made
     made.dispose()
@@ -89,8 +90,9 @@ def test_ingest_issues_records_and_answers_a_replay_the_same(
     assert len(seen) == 4  # the change feed saw each issue once, the replay nothing
     ids = [v.id for v in first.issued]
     with database.transaction(write=False) as session:
-        rows = select(func.count()).where(AuditEvent.voucher_id.in_(ids))
-        assert session.scalar(rows) == 4
+        ids = [v.id for v in first.issued]  # the PostgreSQL database is shared by the session
+        query = select(func.count()).where(AuditEvent.voucher_id.in_(ids))
+        assert session.scalar(query) == 4
 
 
 def test_the_lifecycle_through_the_services(database: Database, issuer: Issuer) -> None:

@@ -52,5 +52,11 @@ def test_redeem_is_never_a_no_op() -> None:
 
 
 def test_terminal_states_allow_nothing() -> None:
-    for state in (S.VOIDED, S.EXPIRED, S.REWARDED):
+    for state in (S.EXPIRED, S.REWARDED):
         assert allowed_actions(state) == []
+
+
+def test_a_voided_voucher_can_only_be_reinstated_as_issued() -> None:
+    assert allowed_actions(S.VOIDED) == [Action.REINSTATE]
+    step = plan(Action.REINSTATE, S.VOIDED)
+    assert step is not None and step.target == S.ISSUED

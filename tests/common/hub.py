@@ -7,15 +7,23 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
 
 from ascc_plugin.signatures import standard_headers
+from center import create_app, migrate
 from center.api.hub import current_hub
 from center.infra.db import Database, get_database
+from center.parties import keys
 from center.parties import services as parties
+from center.settings import HubSettings
+from tests.common.servers import Served
 
 PROGRAMS = [
     {"id": "repair-12m", "kind": "repair", "term_months": 12, "match": {"min_unit_price": "50.00"}},
@@ -30,6 +38,31 @@ class Party:
     secret: str = ""
     shop: str = ""
     platform: str = "shopify"
+
+
+def hub_settings(folder: Path, url: str, admin_key: str, **more: Any) -> HubSettings:
+    """The settings of a test hub in ``folder`` (rate limits off unless ``more`` says)."""
+    values: dict[str, Any] = {
+        "database_url": url,
+        "keys_dir": folder / "keys",
+        "admin_key": admin_key,
+        "public_url": "https://hub.example",
+        "db_pool_size": 10,
+        "db_max_overflow": 50,
+        "rate_limits": False,
+    }
+    return HubSettings(**(values | more))
+
+
+@contextmanager
+def serve_hub(folder: Path, url: str, backend: str, **settings: Any) -> Iterator[LiveHub]:
+    """A migrated hub on ``url`` served on loopback for the duration (its engine disposed)."""
+    admin_key = keys.new_key(keys.ADMIN)
+    app = create_app(hub_settings(folder, url, admin_key, **settings))
+    migrate.upgrade(get_database(app))
+    with Served(app) as served:
+        yield LiveHub(app, served.url, admin_key, backend)
+    get_database(app).dispose()
 
 
 class LiveHub:
@@ -54,8 +87,8 @@ class LiveHub:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def new_gsp(self) -> Party:
-        shop = f"shop-{secrets.token_hex(4)}.example"
+    def new_gsp(self, shop: str | None = None) -> Party:
+        shop = shop or f"shop-{secrets.token_hex(4)}.example"
         with self.app.app_context():
             now = current_hub().clock()
             with self.database.transaction() as session:
@@ -148,7 +181,7 @@ def order_event(
             "number": "1001",
             "currency": "EUR",
             "total": "99.00",
-            "placed_at": "2026-11-02T10:12:44+00:00",
+            "placed_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds"),
             "paid": paid,
             "fulfilled": False,
             "cancelled": cancelled,

@@ -7,7 +7,6 @@ The fixtures are imported by ``tests/center/conftest.py``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,34 +15,22 @@ import pytest
 
 from ascc_plugin.backoff import Backoff
 from ascc_plugin.clock import Clock, utcnow
-from center import create_app, migrate
-from center.infra.db import Database, get_database
-from center.parties import keys
+from center.infra.db import Database
 from center.settings import HubSettings
 from center.webhooks.dispatch import Dispatcher, Options
 from center.webhooks.guard import Policy
 from center.webhooks.transport import guarded_session
 from center.worker.jobs import default_jobs
 from center.worker.runner import Worker
-from tests.common.hub import LiveHub, Party
-from tests.common.servers import Served
+from tests.common.hub import LiveHub, Party, serve_hub
 from tests.common.subscriber import Subscriber
 
 LOOPBACK = ("127.0.0.0/8",)
 QUICK = Options(batch=50, threads=4, timeout=2.0, backoff=Backoff(base=0.05, cap=0.2))
 
 
-def ops_settings(folder: Path, url: str, admin_key: str) -> HubSettings:
-    return HubSettings(
-        database_url=url,
-        keys_dir=folder / "keys",
-        admin_key=admin_key,
-        public_url="https://hub.example",
-        db_pool_size=10,
-        db_max_overflow=50,
-        webhook_allow_http=True,
-        webhook_allow_networks=LOOPBACK,
-    )
+OPS = {"webhook_allow_http": True, "webhook_allow_networks": LOOPBACK}
+"""A test hub that may call loopback subscribers."""
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -59,15 +46,9 @@ def ops_hub(
         yield hub
 
 
-@contextmanager
-def served_hub(folder: Path, url: str, backend: str = "sqlite") -> Iterator[LiveHub]:
-    """A migrated hub on ``url`` served on loopback (its keys in ``folder``)."""
-    admin_key = keys.new_key(keys.ADMIN)
-    app = create_app(ops_settings(folder, url, admin_key))
-    migrate.upgrade(get_database(app))
-    with Served(app) as served:
-        yield LiveHub(app, served.url, admin_key, backend)
-    get_database(app).dispose()
+def served_hub(folder: Path, url: str, backend: str = "sqlite") -> Any:
+    """A migrated hub on ``url`` served on loopback that may call loopback subscribers."""
+    return serve_hub(folder, url, backend, **OPS)
 
 
 def make_worker(

@@ -39,7 +39,8 @@ from simulator.stack import (
 )
 
 WEBHOOK_SECRET = "shpss_e2e-storefront-secret"
-PLACED = datetime(2025, 4, 2, 16, 0, tzinfo=UTC)
+PLACED = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+"""Recent: a voucher whose term had ended before it was issued is recorded expired."""
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 

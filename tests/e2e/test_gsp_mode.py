@@ -192,6 +192,19 @@ def test_gsp_and_center_mode_issue_the_same_ids_and_behave_alike(sites: dict[str
     assert hub_walk == store_walk
     assert [status for _, status, _ in hub_walk] == [404, 200, 200, 200, 409, 200, 409, 200, 404]
     assert hub_walk[-2][2] == "completed"
+    views = [provider_view(sites[mode], first) for mode in ("center", "gsp")]
+    assert views[0] == views[1] and "token" not in views[0]  # the token is the customer's
+
+
+def provider_view(site: Site, voucher: dict[str, Any]) -> list[str]:
+    """The fields of the assigned provider's view of ``voucher``."""
+    answer = requests.get(
+        f"{site.url}/api/v1/vouchers/{voucher['id']}",
+        headers={"Authorization": f"Bearer {site.provider_key}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    return sorted(answer.json())
 
 
 def test_a_redelivered_order_issues_nothing_new_in_gsp_mode(sites: dict[str, Any]) -> None:

@@ -54,6 +54,7 @@ def test_customers_redact_erases_the_hubs_records_of_that_customer_only(
     redact = emulator.request(
         "customers/redact",
         {
+            "shop_id": 1,
             "shop_domain": shop,
             "customer": {"id": 901, "email": "ada@example.com", "phone": "+4930111"},
             "orders_to_redact": [ada.id],

@@ -15,15 +15,12 @@ from sqlalchemy import select
 
 from ascc_plugin.delivery.log import LogChannel
 from ascc_plugin.delivery.settings import DeliverySection
-from center import create_app, migrate
 from center.api.hub import current_hub
 from center.handover.models import DELIVERED, PENDING, Handover
 from center.handover.sender import HandoverSender
 from center.handover.services import set_hub_delivery
-from center.infra.db import get_database
-from tests.common.hub import LiveHub
-from tests.common.ops import ops_settings
-from tests.common.servers import Served
+from tests.common.hub import LiveHub, serve_hub
+from tests.common.ops import OPS
 
 
 class Flaky:
@@ -41,12 +38,10 @@ class Flaky:
 
 @pytest.fixture
 def delivering_hub(tmp_path: Path) -> Iterator[LiveHub]:
-    settings = ops_settings(tmp_path, f"sqlite:///{tmp_path / 'hub.sqlite'}", "adm_" + "x" * 30)
-    app = create_app(settings.model_copy(update={"delivery_channels": ("log", "flaky")}))
-    migrate.upgrade(get_database(app))
-    with Served(app) as served:
-        yield LiveHub(app, served.url, settings.admin_key or "", "sqlite")
-    get_database(app).dispose()
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    channels = ("log", "flaky")
+    with serve_hub(tmp_path, url, "sqlite", delivery_channels=channels, **OPS) as hub:
+        yield hub
 
 
 def rows(hub: LiveHub) -> list[Handover]:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from center import migrate
 from center.infra.db import Database
+from center.infra.secrets import seal_for
 from center.parties import services as parties
 from center.settings import HubSettings
 from center.webhooks import outbox
@@ -79,7 +80,7 @@ def delivered(database: Database) -> int | None:
 def test_two_workers_on_postgres_deliver_every_message_once(
     pg_url: str, tmp_path: Path, subscriber: Subscriber
 ) -> None:
-    database = Database(pg_url)
+    database = Database(pg_url, secrets=seal_for(tmp_path / "keys", None))  # the workers' key
     migrate.upgrade(database)
     enqueue_many(database, subscriber, MESSAGES)
     workers = [worker_process(pg_url, tmp_path / "keys", tmp_path / f"w{n}.log") for n in (1, 2)]
