@@ -52,12 +52,14 @@ class Cell:
         "back",
         "bad",
         "down_bps",
+        "dropped",
         "inflight",
         "loss_bad",
         "loss_good",
         "lossless",
         "mu",
         "p",
+        "packets",
         "r",
         "rng",
         "sigma",
@@ -71,6 +73,7 @@ class Cell:
         self, env: simpy.Environment, profile: LinkProfile, rng: random.Random, stats: LinkStats
     ) -> None:
         self.rng, self.stats, self.up = rng, stats, True
+        self.packets = self.dropped = 0
         self.back = env.event()
         self.inflight: dict[simpy.Process, None] = {}  # insertion order: deterministic
         self.p, self.r = profile.p, profile.r
@@ -83,7 +86,13 @@ class Cell:
         self.mu, self.sigma = _lognormal(profile.latency_ms, profile.jitter_ms)
 
     def lost(self) -> bool:
-        """Whether the next packet is lost; advances the Gilbert–Elliott chain."""
+        """Whether the next packet is lost; advances the Gilbert–Elliott chain.
+
+        The chain is per packet (netem's semantics), so a retry right after a loss is likelier
+        lost too: the loss rate among *all* packets (``dropped / packets``, requests and acks)
+        is π_B·(1−h) + π_G·(1−k); among a sender's attempts it is higher.
+        """
+        self.packets += 1
         if self.lossless:
             return False
         rnd = self.rng.random
@@ -93,6 +102,8 @@ class Cell:
         else:
             lost = rnd() < self.loss_good
             self.bad = rnd() < self.p
+        if lost:
+            self.dropped += 1
         return lost
 
     def delay_ms(self, nbytes: int, upward: bool) -> float:
