@@ -73,7 +73,7 @@ def test_every_problem_is_listed_one_a_line() -> None:
 
 def test_not_toml_and_missing_files() -> None:
     assert refused("[run\n").startswith("small.toml: not valid TOML")
-    with pytest.raises(ScenarioError, match="nowhere.toml: no such file"):
+    with pytest.raises(ScenarioError, match=r"nowhere\.toml: no such file"):
         Scenario.load("nowhere.toml")
 
 
@@ -88,7 +88,7 @@ def test_an_mmc_scenario_at_or_over_capacity_is_refused() -> None:
 def test_an_mmc_scenario_must_reduce_to_mmc() -> None:
     raw = mmc_raw()
     raw["providers"][0]["service_hours"] = {"dist": "constant", "value": 1.0}
-    with pytest.raises(ScenarioError, match="providers\\[0\\].service_hours: an M/M/c scenario"):
+    with pytest.raises(ScenarioError, match=r"providers\[0\]\.service_hours: an M/M/c scenario"):
         Scenario.from_mapping(raw, "mmc.toml")
 
 
