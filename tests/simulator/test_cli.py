@@ -45,8 +45,17 @@ def test_run_writes_summary_timeseries_plots_and_a_table(short: Path, tmp_path: 
     assert summary["replications_done"] == 2
     orders = summary["metrics"]["orders"]
     assert orders["ci_low"] <= orders["mean"] <= orders["ci_high"]
-    for key in ("wait_hours_p50", "wait_hours_p90", "wait_hours_p99", "csat_mean", "loss_ratio",
-                "utilisation.repair-shop", "lost", "duplicated", "premiums_earned"):  # fmt: skip
+    for key in (
+        "wait_hours_p50",
+        "wait_hours_p90",
+        "wait_hours_p99",
+        "csat_mean",
+        "loss_ratio",
+        "utilisation.repair-shop",
+        "lost",
+        "duplicated",
+        "premiums_earned",
+    ):
         assert key in summary["metrics"]
     with (out / "timeseries.csv").open() as file:
         rows = list(csv.DictReader(file))
@@ -84,16 +93,30 @@ def test_bad_input_is_a_message_not_a_traceback(short: Path, tmp_path: Path) -> 
 
 def test_sweep_writes_one_row_per_run_and_plots(short: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweep"
-    result = invoke("sweep", "--scenario", str(short), "--param", "providers=1,2",
-                    "--param", "wireless=lte_urban,rural_edge", "--replications", "2",
-                    "--out", str(out), "--quiet")  # fmt: skip
+    result = invoke(
+        "sweep",
+        "--scenario",
+        str(short),
+        "--param",
+        "providers=1,2",
+        "--param",
+        "wireless=lte_urban,rural_edge",
+        "--replications",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     with (out / "runs.csv").open() as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == 2 * 2 * 2
     assert {(r["providers"], r["wireless"]) for r in rows} == {
-        ("1", "lte_urban"), ("1", "rural_edge"), ("2", "lte_urban"), ("2", "rural_edge")
-    }  # fmt: skip
+        ("1", "lte_urban"),
+        ("1", "rural_edge"),
+        ("2", "lte_urban"),
+        ("2", "rural_edge"),
+    }
     assert (out / "sweep_wait_hours_mean.png").exists()
     points = json.loads((out / "points.json").read_text())
     rural = [p for p in points if p["params"]["wireless"] == "rural_edge"]
@@ -110,8 +133,12 @@ def test_ctrl_c_leaves_partial_outputs_marked_partial(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        run(small(horizon_days=3, warmup_days=0), replications=3, out=out,
-            on_progress=interrupt_in_the_second_replication)  # fmt: skip
+        run(
+            small(horizon_days=3, warmup_days=0),
+            replications=3,
+            out=out,
+            on_progress=interrupt_in_the_second_replication,
+        )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["complete"] is False
     assert summary["replications_done"] == 1
@@ -123,21 +150,37 @@ def test_the_cli_exits_130_on_ctrl_c(short: Path, tmp_path: Path, monkeypatch: A
         raise KeyboardInterrupt
 
     monkeypatch.setattr("simulator.runner.run", interrupted)
-    result = CliRunner().invoke(build_cli(get_plugin_manager()),
-                                ["simulate", "run", "--scenario", str(short)])  # fmt: skip
+    result = CliRunner().invoke(
+        build_cli(get_plugin_manager()), ["simulate", "run", "--scenario", str(short)]
+    )
     assert result.exit_code == 130
     assert "interrupted: partial outputs" in result.output
 
 
 def test_a_real_ascc_simulate_run_and_sigint(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    command = [ASCC, "simulate", "run", "--scenario", "small", "--replications", "40",
-               "--seed", "5", "--out", str(out)]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as child:  # fmt: skip
+    command = [
+        ASCC,
+        "simulate",
+        "run",
+        "--scenario",
+        "small",
+        "--replications",
+        "40",
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
         series = out / "timeseries.csv"
-        poll_until(lambda: series.stat().st_size or None if series.exists() else None,
-                   "the first replication's time series", seconds=60)  # fmt: skip
+        poll_until(
+            lambda: series.stat().st_size or None if series.exists() else None,
+            "the first replication's time series",
+            seconds=60,
+        )
         child.send_signal(signal.SIGINT)
         _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130, stderr

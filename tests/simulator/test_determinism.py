@@ -45,8 +45,9 @@ def test_another_seed_gives_another_summary(scenario: Scenario, tmp_path: Path) 
 def test_a_dask_local_cluster_gives_the_local_result(scenario: Scenario, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     local = summary_bytes(scenario, tmp_path / "local", jobs=1)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address
         remote = summary_bytes(scenario, tmp_path / "dask", scheduler=address)
         grid = [("providers", [1, 2])]

@@ -39,26 +39,53 @@ def test_programs_are_ascc_programs() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("capacity = 2", "capacity = 0",
-         "small.toml: providers[0].capacity: Input should be greater than 0"),
-        ("orders_per_day = 120", "orders_per_day = -5",
-         "small.toml: stores[0].orders_per_day: Input should be greater than 0"),
-        ("claim_propensity = 0.8", "claim_propensity = 1.5",
-         "small.toml: customers.claim_propensity: Input should be less than or equal to 1"),
-        ("cells = 8", "cells = 8\ncolour = 'blue'",
-         "small.toml: wireless.colour: Extra inputs are not permitted"),
-        ('customer = "lte_urban"', 'customer = "carrier_pigeon"',
-         "small.toml: wireless.customer: unknown profile 'carrier_pigeon'"),
-        ('insurance_policy = "device-care"', 'insurance_policy = "nope"',
-         "small.toml: programs[0].insurance_policy: no [insurance.nope] table"),
-        ("term_months = 12", "term_months = 0",
-         "small.toml: programs[0].term_months: Input should be greater than 0"),
-        ('{ dist = "lognormal", mean = 3, sd = 2 }', '{ dist = "normal", mean = 3 }',
-         "small.toml: providers[0].service_hours: Input tag 'normal' found using 'dist'"),
-        ('product_type = "Phones"\nweight', 'product_type = "Tablets"\nweight',
-         "small.toml: stores[0].catalog[1].product_type: no [[products]] entry for 'Tablets'"),
+        (
+            "capacity = 2",
+            "capacity = 0",
+            "small.toml: providers[0].capacity: Input should be greater than 0",
+        ),
+        (
+            "orders_per_day = 120",
+            "orders_per_day = -5",
+            "small.toml: stores[0].orders_per_day: Input should be greater than 0",
+        ),
+        (
+            "claim_propensity = 0.8",
+            "claim_propensity = 1.5",
+            "small.toml: customers.claim_propensity: Input should be less than or equal to 1",
+        ),
+        (
+            "cells = 8",
+            "cells = 8\ncolour = 'blue'",
+            "small.toml: wireless.colour: Extra inputs are not permitted",
+        ),
+        (
+            'customer = "lte_urban"',
+            'customer = "carrier_pigeon"',
+            "small.toml: wireless.customer: unknown profile 'carrier_pigeon'",
+        ),
+        (
+            'insurance_policy = "device-care"',
+            'insurance_policy = "nope"',
+            "small.toml: programs[0].insurance_policy: no [insurance.nope] table",
+        ),
+        (
+            "term_months = 12",
+            "term_months = 0",
+            "small.toml: programs[0].term_months: Input should be greater than 0",
+        ),
+        (
+            '{ dist = "lognormal", mean = 3, sd = 2 }',
+            '{ dist = "normal", mean = 3 }',
+            "small.toml: providers[0].service_hours: Input tag 'normal' found using 'dist'",
+        ),
+        (
+            'product_type = "Phones"\nweight',
+            'product_type = "Tablets"\nweight',
+            "small.toml: stores[0].catalog[1].product_type: no [[products]] entry for 'Tablets'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_values_are_refused_with_file_key_and_reason(old: str, new: str, message: str) -> None:
     assert old in SMALL
     assert message in refused(SMALL.replace(old, new, 1))
