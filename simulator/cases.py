@@ -52,7 +52,7 @@ def choose(
     if len(units) == 1:
         return units[0]
     if policy == "rating_weighted":
-        return rng.choices(units, [unit.rating() for unit in units])[0]
+        return rng.choices(units, [unit.rating_sum / unit.rating_n for unit in units])[0]
     if policy == "shortest_queue":
         return min(units, key=_load)
     if policy == "nearest":
@@ -178,25 +178,22 @@ def reward(
     rng, rules = rep.rng_rewards, rep.scenario.incentives
     delay = rep.release_delay(rng)
     if rng.random() < rep.scenario.customers.release_propensity and delay <= rules.lapse_days * 24:
-        rep.deferred.at(env.now + delay, release_flow, rep, unit, cents)
+        rep.deferred.call(env.now + delay, release, rep, unit, cents)
     else:
-        rep.deferred.at(env.now + rules.lapse_days * 24, lapse_flow, rep)
+        rep.deferred.call(env.now + rules.lapse_days * 24, lapse, rep)
 
 
-def lapse_flow(env: simpy.Environment, rep: Replication) -> Generator[Any, Any, None]:
+def lapse(env: simpy.Environment, rep: Replication) -> None:
+    """An incentive not released within ``lapse_days`` lapses."""
     rep.counters.incentives_lapsed += 1
-    yield from ()
 
 
-def release_flow(
-    env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int
-) -> Generator[Any, Any, None]:
+def release(env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int) -> None:
     """The customer releases the incentive to the provider, who redeems it after the hold."""
     rep.counters.incentives_released += 1
     rules = rep.scenario.incentives
     due = env.now + rules.hold_hours + rep.redeem_delay(rep.rng_rewards)
     rep.deferred.at(due, redeem_flow, rep, unit, cents)
-    yield from ()
 
 
 def redeem_flow(

@@ -2,8 +2,9 @@
 
 A voucher's product may fail months after the order; a SimPy process sleeping that long per
 voucher would hold a generator, a process and a timeout each (research notes, pitfall 2). Here a
-due item is a small tuple on a plain heap; one process wakes every ``TICK_HOURS`` and starts
-the items due before the next wake-up, each as a process that first sleeps the exact rest.
+due item is a small tuple on a plain heap; one process wakes every ``TICK_HOURS`` and arms the
+items due before its next wake-up as timeouts of the exact remaining time. An item is either a
+flow (a generator function run as a process, ``at``) or a plain call (``call``).
 """
 
 from __future__ import annotations
@@ -17,25 +18,44 @@ import simpy
 TICK_HOURS = 6.0
 
 Flow = Callable[..., Generator[Any, Any, Any]]
+Item = tuple[float, int, bool, Callable[..., Any], tuple[Any, ...]]
 
 
 class Deferred:
-    """Starts ``flow(env, *args)`` at time ``due`` (hours), whatever the distance."""
+    """Starts ``flow(env, *args)`` or calls ``fn(env, *args)`` at time ``due`` (hours)."""
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self.heap: list[tuple[float, int, Flow, tuple[Any, ...]]] = []
+        self.heap: list[Item] = []
         self.seq = 0
         self.next_wake = 0.0
         env.process(self._ticks(env))
 
     def at(self, due: float, flow: Flow, *args: Any) -> None:
         """Run ``flow(env, *args)`` as a process from time ``due`` (now, if already past)."""
+        self._plan(due, True, flow, args)
+
+    def call(self, due: float, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(env, *args)`` at time ``due`` (no process: one timeout event)."""
+        self._plan(due, False, fn, args)
+
+    def _plan(self, due: float, flow: bool, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         if due < self.next_wake + TICK_HOURS:
-            self.env.process(self._start(self.env, due, flow, args))
+            self._arm(due, flow, fn, args)
         else:
             self.seq += 1
-            heapq.heappush(self.heap, (due, self.seq, flow, args))
+            heapq.heappush(self.heap, (due, self.seq, flow, fn, args))
+
+    def _arm(self, due: float, flow: bool, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        env = self.env
+        if flow and due <= env.now:
+            env.process(fn(env, *args))
+            return
+        timer = env.timeout(max(due - env.now, 0.0))
+        if flow:
+            timer.callbacks.append(lambda _: env.process(fn(env, *args)))
+        else:
+            timer.callbacks.append(lambda _: fn(env, *args))
 
     def _ticks(self, env: simpy.Environment) -> Generator[Any, Any, None]:
         while True:
@@ -43,18 +63,10 @@ class Deferred:
             horizon = self.next_wake + TICK_HOURS
             heap = self.heap
             while heap and heap[0][0] < horizon:
-                due, _, flow, args = heapq.heappop(heap)
-                env.process(self._start(env, due, flow, args))
+                due, _, flow, fn, args = heapq.heappop(heap)
+                self._arm(due, flow, fn, args)
             yield env.timeout(TICK_HOURS)
 
-    @staticmethod
-    def _start(
-        env: simpy.Environment, due: float, flow: Flow, args: tuple[Any, ...]
-    ) -> Generator[Any, Any, Any]:
-        if due > env.now:
-            yield env.timeout(due - env.now)
-        return (yield from flow(env, *args))
-
     def pending(self) -> int:
-        """Items still on the heap (not yet started)."""
+        """Items still on the heap (not yet armed)."""
         return len(self.heap)

@@ -20,6 +20,7 @@ Simulation time is in hours.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Generator
 from typing import Any
@@ -58,6 +59,7 @@ class Cell:
         "loss_good",
         "lossless",
         "mu",
+        "outages",
         "p",
         "packets",
         "r",
@@ -74,6 +76,7 @@ class Cell:
     ) -> None:
         self.rng, self.stats, self.up = rng, stats, True
         self.packets = self.dropped = 0
+        self.outages = profile.mean_up_s is not None  # transfers can be interrupted
         self.back = env.event()
         self.inflight: dict[simpy.Process, None] = {}  # insertion order: deterministic
         self.p, self.r = profile.p, profile.r
@@ -112,7 +115,7 @@ class Cell:
         wire = nbytes * 8000.0 / bps if bps else 0.0
         if self.zero_delay:
             return wire
-        return wire + self.rng.lognormvariate(self.mu, self.sigma)
+        return wire + math.exp(self.rng.gauss(self.mu, self.sigma))
 
 
 def _lognormal(mean_ms: float, sd_ms: float) -> tuple[float, float]:
@@ -179,37 +182,48 @@ class Network:
     def transmit(
         self, cell: Cell, upward: bool, receiver: Receiver, nbytes: int, ack_bytes: int
     ) -> Generator[Any, Any, None]:
-        """Process fragment: send until the message reaches ``receiver``; returns on arrival."""
+        """Process fragment: send until the message reaches ``receiver``; returns on arrival.
+
+        The first attempt's flight is inlined (it is the simulator's hottest code); retries
+        go through :meth:`_flight`.
+        """
         env, stats = self.env, cell.stats
         key, self.next_key = self.next_key, self.next_key + 1
-        first_sent = -1.0
-        attempts = 0
-        while True:
+        if not cell.up:
+            yield cell.back  # the device's offline queue
+        first_sent = start = env.now
+        attempts = 1
+        delay = None if cell.lost() else cell.delay_ms(nbytes, upward)
+        if delay and not cell.outages:
+            yield env.timeout(delay / MS_PER_HOUR)
+        elif delay:
+            process = env.active_process
+            cell.inflight[process] = None  # type: ignore[index]
+            try:
+                yield env.timeout(delay / MS_PER_HOUR)
+            except simpy.Interrupt:
+                delay = None
+            finally:
+                cell.inflight.pop(process, None)  # type: ignore[arg-type]
+        stats.sent += 1
+        while delay is None:
+            stats.lost += 1
+            yield env.timeout(self._wait(start, attempts))
             if not cell.up:
                 yield cell.back
             attempts += 1
             stats.sent += 1
+            stats.retried += 1
             start = env.now
-            if attempts > 1:
-                stats.retried += 1
-            else:
-                first_sent = start
             delay = yield from self._flight(cell, upward, nbytes)
-            if delay is None:
-                stats.lost += 1
-                yield env.timeout(self._wait(start, attempts))
-                continue
-            if receiver.accept(key, env.now):
-                stats.delivered += 1
-                stats.latency_ms.add((env.now - first_sent) * MS_PER_HOUR)
-            else:
-                stats.duplicated += 1
-            if not self._acked(cell, upward, delay, ack_bytes):
-                resend = self._resend(
-                    cell, upward, receiver, (nbytes, ack_bytes), key, attempts, start
-                )
-                env.process(resend)
-            return
+        if receiver.accept(key, env.now):
+            stats.delivered += 1
+            stats.latency_ms.add((env.now - first_sent) * MS_PER_HOUR)
+        else:
+            stats.duplicated += 1
+        if not self._acked(cell, upward, delay, ack_bytes):
+            resend = self._resend(cell, upward, receiver, (nbytes, ack_bytes), key, attempts, start)
+            env.process(resend)
 
     def _wait(self, start: float, attempts: int) -> float:
         """From now to the end of the attempt's ack timeout, plus the backoff, in hours."""
