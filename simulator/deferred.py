@@ -53,7 +53,11 @@ class Deferred:
             return
         timer = env.timeout(max(due - env.now, 0.0))
         if flow:
-            timer.callbacks.append(lambda _: env.process(fn(env, *args)))
+
+            def start(_: simpy.Event) -> None:
+                env.process(fn(env, *args))
+
+            timer.callbacks.append(start)
         else:
             timer.callbacks.append(lambda _: fn(env, *args))
 
