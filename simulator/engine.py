@@ -130,8 +130,8 @@ def order_flow(
     yield from rep.net.transmit(*links.store_hop(store.index), rep.links.center, *links.event)
     recs = issue(rep, store, order, info, customer, region)
     cell = links.customer_cell(customer)
+    rep.pending_deliveries += len(recs)  # issued, not yet in the customer's hands
     for rec in recs:
-        rep.pending_deliveries += 1
         yield from rep.net.transmit(cell, False, links.customers, *links.voucher)
         rep.pending_deliveries -= 1
         if rec.delivered:
