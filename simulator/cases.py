@@ -85,7 +85,19 @@ def case_flow(
     served = yield from queue_and_serve(env, rep, rec, unit, place)
     if served is None:
         return
-    wait, duration = served
+    assess(env, rep, rec, unit, *served)
+
+
+def assess(
+    env: simpy.Environment,
+    rep: Replication,
+    rec: VoucherRec,
+    unit: ProviderUnit,
+    wait: float,
+    duration: float,
+) -> None:
+    """The customer scores the service; the reward and insurance rules apply."""
+    c, rng = rep.counters, rep.rng_cases
     score = rep.scorer(wait, duration, unit.quality, rng)
     unit.rating_sum += score
     unit.rating_n += 1
@@ -96,12 +108,13 @@ def case_flow(
     claim(rep, rec, rng)
     if rep.records is not None:
         identity = rep.identities.get(rec.customer)
+        program = rec.program.program.id
         rep.records(
             [
                 rep.index,
                 round(env.now, 6),
                 rec.id,
-                rec.program.program.id,
+                program,
                 unit.name,
                 identity.name,
                 identity.email,

@@ -53,6 +53,16 @@ class Replication:
         self.streams = streams = Streams(seed, replication)
         self.rng_orders, self.rng_cases = streams["orders"], streams["cases"]
         self.id_key = scenario.run.id_key.encode()
+        self._market(scenario, env, streams)
+        self._services(scenario, env, streams)
+        self._behaviour(scenario, streams)
+        self.identities = IdentityPool(scenario.customers.identity_pool, seed * 1000 + replication)
+        self.records: Callable[[list[Any]], None] | None = None
+        self.end = scenario.warmup_hours + scenario.horizon_hours
+        self.pending_deliveries = 0
+
+    def _market(self, scenario: Scenario, env: simpy.Environment, streams: Streams) -> None:
+        """Programs, stores, products and providers, compiled for the hot path."""
         self.programs = [ProgramModel(i, p, scenario) for i, p in enumerate(scenario.programs)]
         self.by_id = {model.program.id: model for model in self.programs}
         products = {p.product_type: i for i, p in enumerate(scenario.products)}
@@ -67,13 +77,16 @@ class Replication:
             for kind in {p.kind for p in programs}
             for r, region in enumerate(self.regions)
         }
+
+    def _services(self, scenario: Scenario, env: simpy.Environment, streams: Streams) -> None:
+        """Statistics, wireless links and the hub's ledger."""
         self.stats = Stats(scenario, self.provider_classes)
         self.counters = self.stats.counters
         self.links = Links(env, scenario, streams, self.stats.links)
         wireless = scenario.wireless
         backoff = Backoff(wireless.backoff_base_seconds, wireless.backoff_cap_seconds)
         self.net = self.links.network(backoff)
-        caps = [scenario.incentives.program_caps.get(p.id) for p in programs]
+        caps = [scenario.incentives.program_caps.get(p.id) for p in scenario.programs]
         self.ledger = Ledger(
             self.counters,
             scenario.incentives.pair_limit,
@@ -81,6 +94,9 @@ class Replication:
             [None if cap is None else int(cap * 100) for cap in caps],
         )
         self.deferred = Deferred(env)
+
+    def _behaviour(self, scenario: Scenario, streams: Streams) -> None:
+        """The samplers and streams of customers' and providers' behaviour."""
         self.rng_service, self.rng_rewards = streams["service"], streams["rewards"]
         self.rng_patience = streams["patience"]
         customers = scenario.customers
@@ -90,10 +106,6 @@ class Replication:
         self.redeem_delay = scenario.incentives.redeem_delay_hours.sampler()
         self.refund_delay = scenario.refunds.delay_days.sampler()
         self.scorer = scorer(scenario.satisfaction)
-        self.identities = IdentityPool(customers.identity_pool, seed * 1000 + replication)
-        self.records: Callable[[list[Any]], None] | None = None
-        self.end = scenario.warmup_hours + scenario.horizon_hours
-        self.pending_deliveries = 0
 
     def run(self, on_progress: Progress | None = None, chunks: int = 20) -> None:
         """Simulate the warm-up and the horizon, calling ``on_progress(share)`` per chunk."""
