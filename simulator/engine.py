@@ -72,6 +72,7 @@ class Replication:
         self.provider_classes = build_providers(env, scenario, streams["places"])
         self.regions = list(scenario.customers.regions)
         self.region_weights = list(scenario.customers.regions.values())
+        self.region_ids = list(range(len(self.regions)))
         self.candidates = {
             (kind, r): candidates(self.provider_classes, kind, region)
             for kind in {p.kind for p in programs}
@@ -136,7 +137,7 @@ def order_flow(
     """Process: one order from the store's webhook to its vouchers in the customer's hands."""
     rng, c, links = rep.rng_orders, rep.counters, rep.links
     customer = rng.randrange(rep.scenario.customers.population)
-    region = rng.choices(range(len(rep.regions)), rep.region_weights)[0]
+    region = rng.choices(rep.region_ids, rep.region_weights)[0] if len(rep.regions) > 1 else 0
     order, info = store.make_order(number, env.now, customer, rng)
     c.orders += 1
     yield from rep.net.transmit(*links.store_hop(store.index), rep.links.center, *links.event)

@@ -9,6 +9,7 @@ order, because issuing is :func:`ascc_plugin.issuing.entitled_vouchers` itself.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
@@ -128,26 +129,27 @@ class StoreModel:
     ) -> tuple[Order, list[tuple[int, int]]]:
         """The order, and per line (product index, unit price in cents)."""
         lines, info = [], []
+        catalog, weights, total_cents = self.catalog, self.weights, 0
         for i in range(max(1, int(self.lines(rng)))):
-            item = rng.choices(self.catalog, cum_weights=self.weights)[0]
+            item = catalog[bisect(weights, rng.random() * weights[-1])]
             price = max(1, round(item.price(rng) * 100))
-            unit_price = Decimal(price).scaleb(-2)
+            quantity = max(1, int(item.units(rng)))
+            total_cents += price * quantity
             lines.append(
                 Line(
                     id=f"{number}-{i}",
-                    quantity=max(1, int(item.units(rng))),
-                    unit_price=unit_price,
+                    quantity=quantity,
+                    unit_price=Decimal(price).scaleb(-2),
                     product_type=item.product_type,
                     vendor=item.vendor,
                     tags=item.tags,
                 )
             )
             info.append((item.product, price))
-        total = sum(line.unit_price * line.quantity for line in lines)
         order = Order(
             id=str(number),
             currency=self.store.currency,
-            total=total,
+            total=Decimal(total_cents).scaleb(-2),
             placed_at=EPOCH + timedelta(hours=now),
             paid=True,
             fulfilled=True,

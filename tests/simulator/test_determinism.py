@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,13 @@ def test_a_dask_local_cluster_gives_the_local_result(scenario: Scenario, tmp_pat
         on_dask = sweep(scenario, grid, seed=3, scheduler=address, plots=False).points
     assert remote == local
     assert on_dask == sweep(scenario, grid, seed=3, jobs=1, plots=False).points
+
+
+def test_without_dask_the_scheduler_option_says_how_to_install_it(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.executors import ExecutorError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(ExecutorError, match=r"pip install 'ascc\[sweep\]'"):
+        run(scenario, replications=1, scheduler="tcp://127.0.0.1:1", plots=False)
