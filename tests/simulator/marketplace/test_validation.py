@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from types import SimpleNamespace
 
 import pytest
 import simpy
@@ -20,21 +21,22 @@ from ascc_plugin.backoff import Backoff
 from simulator.link_profiles import LinkProfile
 from simulator.runner import run
 from simulator.wireless import Cell, LinkStats, Network, Receiver
-from tests.simulator.conftest import mmc, mmc_wq, t_interval
 
 REPLICATIONS = 20
 
 
 @pytest.fixture(scope="module")
-def mmc_run() -> list[dict[str, float]]:
-    scenario = mmc(run={"horizon_days": 60, "warmup_days": 2})
+def mmc_run(helpers: SimpleNamespace) -> list[dict[str, float]]:
+    scenario = helpers.mmc(run={"horizon_days": 60, "warmup_days": 2})
     result = run(scenario, seed=2024, replications=REPLICATIONS, jobs=2, plots=False)
     return [r.metrics for r in result.replications]
 
 
-def test_mmc_mean_wait_matches_erlang_c(mmc_run: list[dict[str, float]]) -> None:
-    mean, half = t_interval([m["wait_hours_mean"] for m in mmc_run])
-    expected = mmc_wq(4.0, 1.0, 5)
+def test_mmc_mean_wait_matches_erlang_c(
+    mmc_run: list[dict[str, float]], helpers: SimpleNamespace
+) -> None:
+    mean, half = helpers.t_interval([m["wait_hours_mean"] for m in mmc_run])
+    expected = helpers.mmc_wq(4.0, 1.0, 5)
     assert expected == pytest.approx(0.5541, abs=1e-4)
     assert abs(mean - expected) <= half, (mean, half, expected)
     assert half < 0.06  # the check has teeth: the interval is narrow
@@ -69,7 +71,7 @@ def _send(env: simpy.Environment, network: Network, cell: Cell, count: int) -> R
     return receiver
 
 
-def test_gilbert_elliott_loss_rate_matches_the_formula() -> None:
+def test_gilbert_elliott_loss_rate_matches_the_formula(helpers: SimpleNamespace) -> None:
     profile = LinkProfile(latency_ms=0, jitter_ms=0, p=0.01, r=0.3, loss_bad=1.0, loss_good=0.0)
     expected = 0.01 / (0.01 + 0.3)
     assert profile.loss_rate() == pytest.approx(0.03226, abs=1e-5)
@@ -80,7 +82,7 @@ def test_gilbert_elliott_loss_rate_matches_the_formula() -> None:
         rates.append(cell.dropped / cell.packets)
         assert stats.delivered == 20_000
         assert stats.lost / stats.sent > expected  # retries follow losses on a per-packet chain
-    mean, half = t_interval(rates)
+    mean, half = helpers.t_interval(rates)
     assert abs(mean - expected) <= half, (mean, half, expected)
 
 
@@ -100,8 +102,10 @@ def test_no_loss_no_outage_means_no_retry_and_the_models_latency() -> None:
     assert latency.quantile(0.99) == pytest.approx(p99, rel=0.05)
 
 
-def test_a_whole_run_on_lossless_links_loses_and_duplicates_nothing() -> None:
-    scenario = mmc(
+def test_a_whole_run_on_lossless_links_loses_and_duplicates_nothing(
+    helpers: SimpleNamespace,
+) -> None:
+    scenario = helpers.mmc(
         run={"horizon_days": 5, "warmup_days": 0},
         wireless={"store": "lte_slow", "customer": "lte_slow", "provider": "lte_slow"},
     )

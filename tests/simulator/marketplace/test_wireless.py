@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import simpy
 
@@ -12,7 +13,6 @@ from simulator.link_profiles import BUILTIN_PROFILES, LinkProfile
 from simulator.metrics import replication_metrics
 from simulator.scenario import Scenario
 from simulator.wireless import Cell, LinkStats, Network, Receiver, outages
-from tests.simulator.conftest import small
 
 
 def test_builtin_profiles_are_the_research_notes_defaults() -> None:
@@ -52,8 +52,10 @@ def test_a_receiver_accepts_a_key_once_within_its_retention() -> None:
     assert receiver.accept(7, 5.0)  # forgotten after two rotations
 
 
-def test_retries_use_ascc_backoff_and_duplicates_are_counted_not_applied() -> None:
-    raw = small(horizon_days=10, warmup_days=0).to_mapping()
+def test_retries_use_ascc_backoff_and_duplicates_are_counted_not_applied(
+    helpers: SimpleNamespace,
+) -> None:
+    raw = helpers.small(horizon_days=10, warmup_days=0).to_mapping()
     raw["wireless"].update(customer="rural_edge", provider="rural_edge", store="rural_edge")
     rep = Replication(Scenario.from_mapping(raw, "rural.toml"), 4, 0)
     assert type(rep.net.backoff) is Backoff
@@ -64,8 +66,10 @@ def test_retries_use_ascc_backoff_and_duplicates_are_counted_not_applied() -> No
     assert m["invariant_violations"] == 0
 
 
-def test_a_too_short_key_retention_is_reported_as_a_violation() -> None:
-    raw = small(horizon_days=10, warmup_days=0).to_mapping()
+def test_a_too_short_key_retention_is_reported_as_a_violation(
+    helpers: SimpleNamespace,
+) -> None:
+    raw = helpers.small(horizon_days=10, warmup_days=0).to_mapping()
     raw["wireless"].update(customer="rural_edge", retention_hours=1e-9)
     rep = Replication(Scenario.from_mapping(raw, "forgetful.toml"), 4, 0)
     rep.run()

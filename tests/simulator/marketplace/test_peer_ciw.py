@@ -8,11 +8,11 @@ each side's mean lies inside the other's 95 % CI, and Erlang C / Erlang A lie in
 from __future__ import annotations
 
 import statistics
+from types import SimpleNamespace
 
 import pytest
 
 from simulator.runner import run
-from tests.simulator.conftest import erlang_a, mmc, mmc_wq, t_interval
 
 ciw = pytest.importorskip("ciw")
 
@@ -41,9 +41,9 @@ def ciw_replication(seed: int, theta: float | None) -> tuple[float, float]:
     return statistics.fmean(waits), reneged / len(records)
 
 
-def ours(theta: float | None) -> list[dict[str, float]]:
+def ours(helpers: SimpleNamespace, theta: float | None) -> list[dict[str, float]]:
     customers = {"patience_hours": {"dist": "exponential", "mean": 1 / theta}} if theta else {}
-    scenario = mmc(
+    scenario = helpers.mmc(
         run={"horizon_days": HORIZON_H / 24, "warmup_days": WARMUP_H / 24}, customers=customers
     )
     return [
@@ -51,32 +51,32 @@ def ours(theta: float | None) -> list[dict[str, float]]:
     ]
 
 
-def agree(a: list[float], b: list[float]) -> None:
-    (mean_a, half_a), (mean_b, half_b) = t_interval(a), t_interval(b)
+def agree(helpers: SimpleNamespace, a: list[float], b: list[float]) -> None:
+    (mean_a, half_a), (mean_b, half_b) = helpers.t_interval(a), helpers.t_interval(b)
     assert abs(mean_a - mean_b) <= half_b, (mean_a, mean_b, half_b)
     assert abs(mean_b - mean_a) <= half_a, (mean_b, mean_a, half_a)
 
 
-def inside(values: list[float], expected: float) -> None:
-    mean, half = t_interval(values)
+def inside(helpers: SimpleNamespace, values: list[float], expected: float) -> None:
+    mean, half = helpers.t_interval(values)
     assert abs(mean - expected) <= half, (mean, half, expected)
 
 
-def test_mmc_agrees_with_ciw_and_erlang_c() -> None:
+def test_mmc_agrees_with_ciw_and_erlang_c(helpers: SimpleNamespace) -> None:
     theirs = [ciw_replication(2000 + seed, None) for seed in range(REPLICATIONS)]
-    mine = ours(None)
+    mine = ours(helpers, None)
     ciw_waits, my_waits = [t[0] for t in theirs], [m["wait_hours_mean"] for m in mine]
-    agree(my_waits, ciw_waits)
-    inside(my_waits, mmc_wq(LAM, MU, C))
-    inside(ciw_waits, mmc_wq(LAM, MU, C))
+    agree(helpers, my_waits, ciw_waits)
+    inside(helpers, my_waits, helpers.mmc_wq(LAM, MU, C))
+    inside(helpers, ciw_waits, helpers.mmc_wq(LAM, MU, C))
 
 
-def test_abandonment_agrees_with_ciw_and_erlang_a() -> None:
+def test_abandonment_agrees_with_ciw_and_erlang_a(helpers: SimpleNamespace) -> None:
     theirs = [ciw_replication(100 + seed, THETA) for seed in range(REPLICATIONS)]
-    mine = ours(THETA)
-    agree([m["wait_hours_mean"] for m in mine], [t[0] for t in theirs])
+    mine = ours(helpers, THETA)
+    agree(helpers, [m["wait_hours_mean"] for m in mine], [t[0] for t in theirs])
     my_rates, ciw_rates = [m["abandonment_rate"] for m in mine], [t[1] for t in theirs]
-    agree(my_rates, ciw_rates)
-    reference = erlang_a(LAM, MU, C, THETA)["p_abandon"]
-    inside(my_rates, reference)
-    inside(ciw_rates, reference)
+    agree(helpers, my_rates, ciw_rates)
+    reference = helpers.erlang_a(LAM, MU, C, THETA)["p_abandon"]
+    inside(helpers, my_rates, reference)
+    inside(helpers, ciw_rates, reference)

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,9 +17,8 @@ from ascc_plugin.cli import build_cli
 from ascc_plugin.host import get_plugin_manager
 from simulator.runner import run
 from simulator.services import ASCC, poll_until
-from tests.simulator.conftest import small
 
-SMALL = (Path(__file__).parents[2] / "simulator" / "scenarios" / "small.toml").read_text()
+SMALL = (Path(__file__).parents[3] / "simulator" / "scenarios" / "small.toml").read_text()
 
 
 @pytest.fixture
@@ -123,7 +123,9 @@ def test_sweep_writes_one_row_per_run_and_plots(short: Path, tmp_path: Path) -> 
     assert all(p["metrics"]["lost"]["mean"] > 0 for p in rural)
 
 
-def test_ctrl_c_leaves_partial_outputs_marked_partial(tmp_path: Path) -> None:
+def test_ctrl_c_leaves_partial_outputs_marked_partial(
+    tmp_path: Path, helpers: SimpleNamespace
+) -> None:
     calls = []
 
     def interrupt_in_the_second_replication(share: float) -> None:
@@ -134,7 +136,7 @@ def test_ctrl_c_leaves_partial_outputs_marked_partial(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         run(
-            small(horizon_days=3, warmup_days=0),
+            helpers.small(horizon_days=3, warmup_days=0),
             replications=3,
             out=out,
             on_progress=interrupt_in_the_second_replication,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from simulator.scenario import Scenario, ScenarioError, bundled_names
-from tests.simulator.conftest import mmc_raw
 
-SMALL = (Path(__file__).parents[2] / "simulator" / "scenarios" / "small.toml").read_text()
+SMALL = (Path(__file__).parents[3] / "simulator" / "scenarios" / "small.toml").read_text()
 
 
 def refused(text: str, name: str = "small.toml") -> str:
@@ -104,16 +104,16 @@ def test_not_toml_and_missing_files() -> None:
         Scenario.load("nowhere.toml")
 
 
-def test_an_mmc_scenario_at_or_over_capacity_is_refused() -> None:
-    raw = mmc_raw()
+def test_an_mmc_scenario_at_or_over_capacity_is_refused(helpers: SimpleNamespace) -> None:
+    raw = helpers.mmc_raw()
     raw["providers"][0]["capacity"] = 4  # λ/(cμ) = 4/4 = 1
     with pytest.raises(ScenarioError) as caught:
         Scenario.from_mapping(raw, "mmc.toml")
     assert "mmc.toml: providers[0].capacity: ρ = λ/(cμ) = 1.000 ≥ 1" in str(caught.value)
 
 
-def test_an_mmc_scenario_must_reduce_to_mmc() -> None:
-    raw = mmc_raw()
+def test_an_mmc_scenario_must_reduce_to_mmc(helpers: SimpleNamespace) -> None:
+    raw = helpers.mmc_raw()
     raw["providers"][0]["service_hours"] = {"dist": "constant", "value": 1.0}
     with pytest.raises(ScenarioError, match=r"providers\[0\]\.service_hours: an M/M/c scenario"):
         Scenario.from_mapping(raw, "mmc.toml")

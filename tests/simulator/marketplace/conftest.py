@@ -1,7 +1,8 @@
 """Test helpers of the simulator: reference queueing formulas, scenario builders.
 
-(Helpers live here because the ``ciw`` distribution installs a top-level ``tests`` package:
-only conftest modules, which pytest registers itself, are importable as ``tests.simulator.*``.)
+The tests reach them through the ``helpers`` fixture, never by importing this module: the
+``ciw`` distribution installs a top-level ``tests`` package that shadows this tree's, and the
+module name pytest gives a conftest depends on the folders' ``__init__`` files.
 
 Reference formulas the simulator is checked against:
 
@@ -23,7 +24,10 @@ import math
 import statistics
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from simulator.scenario import Scenario
 
@@ -78,3 +82,17 @@ def small(**run: Any) -> Scenario:
     raw = Scenario.load("small").to_mapping()
     raw["run"].update(run)
     return Scenario.from_mapping(raw, "small.toml")
+
+
+@pytest.fixture(scope="session")
+def helpers() -> SimpleNamespace:
+    """The formulas and scenario builders above, for tests and their module fixtures."""
+    return SimpleNamespace(
+        erlang_c=erlang_c,
+        mmc_wq=mmc_wq,
+        erlang_a=erlang_a,
+        t_interval=t_interval,
+        mmc_raw=mmc_raw,
+        mmc=mmc,
+        small=small,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,12 +12,11 @@ import pytest
 from simulator.runner import run
 from simulator.scenario import Scenario
 from simulator.sweep import sweep
-from tests.simulator.conftest import small
 
 
 @pytest.fixture(scope="module")
-def scenario() -> Scenario:
-    return small(horizon_days=4, warmup_days=1)
+def scenario(helpers: SimpleNamespace) -> Scenario:
+    return helpers.small(horizon_days=4, warmup_days=1)
 
 
 def summary_bytes(scenario: Scenario, folder: Path, **options: Any) -> bytes:

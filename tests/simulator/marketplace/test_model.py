@@ -14,7 +14,13 @@ from simulator.ledger import Ledger
 from simulator.metrics import replication_metrics
 from simulator.runner import run
 from simulator.scenario import Scenario
-from tests.simulator.conftest import small
+
+
+def small(**run: Any) -> Scenario:
+    """The bundled small scenario with ``[run]`` keys changed."""
+    raw = Scenario.load("small").to_mapping()
+    raw["run"].update(run)
+    return Scenario.from_mapping(raw, "small.toml")
 
 
 def finished(scenario: Scenario, seed: int = 1) -> tuple[Replication, dict[str, float]]:
