@@ -15,7 +15,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=25.1"
-	$(PY) -m pip install -q -e '.[postgres,redis]' --group dev
+	$(PY) -m pip install -q -e '.[postgres,sweep]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install ascc with its dev tools

@@ -1,4 +1,4 @@
-"""The simulator's plugin: ``ascc demo`` (DESIGN §7), the end-to-end walk-through."""
+"""The simulator's plugin: ``ascc demo`` (DESIGN §7) and ``ascc simulate run|sweep``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 
 from ascc_plugin import hookimpl
 from ascc_plugin.cli import echo_json
+from simulator.cli import register as register_simulate
 from simulator.demo import STEPS, Outcome, StepResult, run_demo
 
 
@@ -96,3 +97,4 @@ def demo(as_json: bool, folder: Path | None, center_port: int | None) -> None:
 @hookimpl
 def ascc_register_commands(cli: click.Group) -> None:
     cli.add_command(demo)
+    register_simulate(cli)
