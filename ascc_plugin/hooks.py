@@ -101,9 +101,14 @@ def ascc_voucher_issued(voucher: Voucher) -> None:
 def ascc_deliver_voucher(voucher: Voucher, customer: Customer | None) -> None:
     """Deliver a newly issued voucher to its customer (email, SMS, log file …).
 
-    ``voucher`` carries the holder secret and holder URL, which exist only at first issue, so this
-    is the one chance to hand them over. ``customer`` is ``None`` for guest orders without
-    contact data. Each delivery channel implements this hook; failures are logged per channel.
+    ``voucher`` carries the holder secret and holder URL. ``customer`` is ``None`` for guest
+    orders without contact data. Each delivery channel implements this hook and is called
+    directly, by name, for the channels ``[delivery] channels`` lists — never broadcast — by a
+    durable deliverer: the store's courier (center mode) or the hub's handovers (gsp mode, and a
+    center that delivers for a store). Raise to refuse: the voucher is kept (sealed) and handed
+    again later with backoff until the channel takes it, so a channel must tolerate the rare
+    repeat (a crash between its success and the record of it). A channel may offer
+    ``deliver(voucher=…, customer=…)`` instead, which is preferred when present.
     """
 
 

@@ -1,6 +1,6 @@
 """What ``ascc store outbox`` shows: pending and parked entries, flush results, answered data
 requests (the center's answer kept in the outbox entry until sent entries are pruned after 30
-days: the store owner sends them on)."""
+days: the store owner sends them on), and the vouchers still waiting for a delivery channel."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def summary(outbox: Outbox, moved: int | None, report: DrainReport | None) -> di
         "flushed": flushed,
         "entries": [_entry_json(entry) for entry in outbox.entries(PENDING, PARKED)],
         "data_requests": [_answered(entry) for entry in outbox.of_kind(DATA_REQUEST_KIND)],
+        "parcels": [
+            {**parcel, "next_attempt_at": _iso(parcel["next_attempt_at"])}
+            for parcel in outbox.parcels_waiting()
+        ],
     }
 
 
@@ -88,6 +92,12 @@ def print_summary(summary: dict[str, Any]) -> None:
         _print_table(summary["entries"])
     if answered := summary["data_requests"]:
         click.echo(f"{len(answered)} customer data request(s) answered: see --json")
+    for parcel in summary["parcels"]:
+        click.echo(
+            f"voucher {parcel['voucher_id']} waits for channel {parcel['channel']} "
+            f"({parcel['attempts']} tries, next {parcel['next_attempt_at']}): "
+            f"{parcel['last_error']}"
+        )
 
 
 def _print_table(entries: list[dict[str, Any]]) -> None:

@@ -4,8 +4,10 @@
 answered 200), wakes the background sender and answers ``queued`` with what the store can know:
 the units the order entitles per program (pure issuing, no ids). The ids, tokens and holder
 secrets are the center's: the store holds none of the hub's keys. Once the center has answered,
-the vouchers that carry a holder secret (first issue only) go to ``ascc_deliver_voucher`` and
-``ascc_voucher_issued``.
+the vouchers that carry a holder secret (first issue only) are observed through
+``ascc_voucher_issued`` and become parcels for the courier (:mod:`ascc_plugin.client.courier`),
+which hands each to every channel of ``[delivery] channels`` and retries a refusal until the
+channel takes it.
 
 Shopify's privacy requests (``ascc_customer_redact``, ``ascc_shop_redact``,
 ``ascc_customer_data_request``) are queued in the same outbox for ``POST /api/v1/privacy``
@@ -27,9 +29,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pluggy
 import requests
 
 from ascc_plugin.backoff import Backoff, Uniform
+from ascc_plugin.client.courier import Courier, parcels_of
 from ascc_plugin.client.http import CenterClient, Outcome
 from ascc_plugin.client.outbox import Entry, Outbox
 from ascc_plugin.client.privacy import (
@@ -39,8 +43,9 @@ from ascc_plugin.client.privacy import (
     privacy_body,
     privacy_webhook_id,
 )
-from ascc_plugin.client.sender import BackgroundSender, DrainReport, ParkPolicy, Sender
+from ascc_plugin.client.sender import BackgroundSender, DrainReport, Handed, ParkPolicy, Sender
 from ascc_plugin.client.settings import CenterSection
+from ascc_plugin.delivery.settings import DeliverySection
 from ascc_plugin.handlers import BaseHandler
 from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import notify
@@ -54,6 +59,10 @@ from ascc_plugin.vouchers import Issuance, Voucher
 log = logging.getLogger(__name__)
 
 SECRET_FIELDS = ("holder_secret", "holder_url")
+NO_CHANNEL = (
+    "%s: no [delivery] channels: holder secrets in the center's answers reach no customer here; "
+    "name a channel, or have the center deliver for this store (ascc center hub-delivery --on)"
+)
 
 
 def webhook_id_for(event: OrderEvent) -> str:
@@ -88,6 +97,10 @@ class CenterHandler(BaseHandler):
         )
         backoff = Backoff(center.retry_base_seconds, center.retry_cap_seconds)
         park = ParkPolicy(center.park_after_hours * 3600, center.park_after_attempts)
+        self.channel_names = settings.section(DeliverySection).channels
+        if not self.channel_names:
+            log.warning(NO_CHANNEL, settings.where())
+        self.courier = Courier(self.outbox, {}, clock=clock, rand=rand)
         self.sender = Sender(
             self.outbox,
             client,
@@ -97,6 +110,7 @@ class CenterHandler(BaseHandler):
             on_sent=self.deliver,
             on_parked=self.report_parked,
             park=park,
+            courier=self.courier,
         )
         self.background = BackgroundSender(self.sender)
 
@@ -147,9 +161,12 @@ class CenterHandler(BaseHandler):
         self.background.start()
 
     def flush(self) -> DrainReport:
-        """Attempt every due entry once, now, in this thread (bounded by the short timeouts)."""
+        """Attempt every due entry once, then every due parcel, now, in this thread (bounded
+        by the short timeouts)."""
         self.sender.deliver_pending()
-        return self.sender.drain()
+        report = self.sender.drain()
+        self.courier.drain()
+        return report
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop the background sender after the attempt in flight; ``True`` if it ended in time."""
@@ -175,12 +192,12 @@ class CenterHandler(BaseHandler):
             attempts=entry.attempts + 1,
         )
 
-    def deliver(self, entry: Entry, answer: bytes) -> bytes | None:
-        """Hand the vouchers with a holder secret to the delivery hooks; keep the rest.
-
-        A privacy request's answer is kept whole (it holds no holder secret)."""
+    def deliver(self, entry: Entry, answer: bytes) -> Handed:
+        """Parcels for the vouchers with a holder secret, one per channel (the courier delivers
+        them); the answer is kept without secrets. A privacy request's answer is kept whole (it
+        holds no holder secret)."""
         if is_privacy(entry.kind):
-            return answer  # kept for the store owner (a data request's answer)
+            return Handed(answer)  # kept for the store owner (a data request's answer)
         if self.pm is None:
             raise RuntimeError("no plugin manager: call use_plugin_manager() (configure does)")
         try:
@@ -188,11 +205,19 @@ class CenterHandler(BaseHandler):
             found = json.loads(answer).get("vouchers", [])
         except (ValueError, AttributeError, KeyError) as exc:
             log.warning("outbox: %s: unreadable answer from the center (%s)", entry.webhook_id, exc)
-            return answer
-        for voucher in issued_with_secret(found):
-            notify(self.pm, "ascc_deliver_voucher", voucher=voucher, customer=event.order.customer)
+            return Handed(answer)
+        issued = issued_with_secret(found)
+        for voucher in issued:
             notify(self.pm, "ascc_voucher_issued", voucher=voucher)
-        return json.dumps({"vouchers": [_redacted(item) for item in found]}).encode()
+        parcels = parcels_of(issued, event.order.customer, list(self.channel_names))
+        kept = json.dumps({"vouchers": [_redacted(item) for item in found]}).encode()
+        return Handed(kept, tuple(parcels))
+
+    def use_plugin_manager(self, pm: pluggy.PluginManager) -> None:
+        """Keep ``pm`` and hand the courier the channels it registered (``delivery:<name>``)."""
+        super().use_plugin_manager(pm)
+        channels = {name: pm.get_plugin(f"delivery:{name}") for name in self.channel_names}
+        self.courier.channels = {name: c for name, c in channels.items() if c is not None}
 
 
 def issued_with_secret(items: Any) -> list[Voucher]:

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,17 @@ NEVER = 1e300  # a cutoff no attempt time reaches
 def key_file(outbox: Path) -> Path:
     """The seal key of an outbox file: beside it, ``<name>.key`` (created 0600)."""
     return outbox.with_name(outbox.name + ".key")
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One voucher for one channel; ``payload`` is its JSON (voucher and customer)."""
+
+    voucher_id: str
+    channel: str
+    payload: bytes
+    seq: int = 0
+    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,13 +219,63 @@ class Outbox:
         """Sent entries whose answer has not been handed to the delivery channels yet."""
         return self._read("WHERE state = 'sent' AND delivered_at IS NULL ORDER BY seq")
 
-    def mark_delivered(self, entry: Entry, kept_response: bytes | None) -> None:
-        """The answer was delivered; keep ``kept_response`` (the answer without secrets)."""
-        with self._write(durable=False) as db:
+    def mark_delivered(
+        self, entry: Entry, kept_response: bytes | None, parcels: Sequence[Parcel] = ()
+    ) -> None:
+        """The answer was handed on: keep ``kept_response`` (the answer without secrets) and
+        commit ``parcels`` — the vouchers each channel must still take — in one transaction
+        (a parcel known already is kept as it is: a replayed hand-over duplicates nothing)."""
+        now = self.clock()
+        rows = [(p.voucher_id, p.channel, self.seal.seal(p.payload), now, now) for p in parcels]
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO parcels (voucher_id, channel, sealed, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (voucher_id, channel) DO NOTHING",
+                rows,
+            )
             db.execute(
                 "UPDATE outbox SET delivered_at = ?, response = ? WHERE seq = ?",
-                (self.clock(), self._sealed(kept_response), entry.seq),
+                (now, self._sealed(kept_response), entry.seq),
             )
+
+    def claim_parcels(self, limit: int = 50) -> list[Parcel]:
+        """Lease up to ``limit`` due parcels, oldest first, their payload opened: no other
+        courier (another serving process) takes them until handed or the lease ends."""
+        now = self.clock()
+        with self._write(durable=False) as db:
+            rows = db.execute(
+                "UPDATE parcels SET lease_until = ? WHERE seq IN (SELECT seq FROM parcels"
+                " WHERE next_attempt_at <= ? AND lease_until <= ? ORDER BY seq LIMIT ?)"
+                " RETURNING seq, voucher_id, channel, sealed, attempts",
+                (now + self.lease_seconds, now, now, limit),
+            ).fetchall()
+        parcels = [Parcel(v, c, self._opened(s) or b"", q, n) for q, v, c, s, n in rows]
+        return sorted(parcels, key=lambda parcel: parcel.seq)
+
+    def parcel_taken(self, parcel: Parcel) -> None:
+        """The channel took it: the parcel (and the secret in it) goes."""
+        with self._write() as db:
+            db.execute("DELETE FROM parcels WHERE seq = ?", (parcel.seq,))
+
+    def parcel_refused(self, parcel: Parcel, error: str, delay: float) -> None:
+        """The channel failed: try again after ``delay`` seconds (never given up)."""
+        now = self.clock()
+        with self._write(durable=False) as db:
+            db.execute(
+                "UPDATE parcels SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                " lease_until = 0 WHERE seq = ?",
+                (error, now + delay, parcel.seq),
+            )
+
+    def parcels_waiting(self) -> list[dict[str, Any]]:
+        """Every parcel still to deliver: voucher, channel, attempts, last error."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT voucher_id, channel, attempts, next_attempt_at, last_error FROM parcels"
+                " ORDER BY seq"
+            ).fetchall()
+        keys = ("voucher_id", "channel", "attempts", "next_attempt_at", "last_error")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def entries(self, *states: str) -> list[Entry]:
         """The entries in ``states`` (all when none given), oldest first."""
@@ -237,10 +298,12 @@ class Outbox:
         return {PENDING: 0, SENT: 0, PARKED: 0} | {state: n for state, n in rows}
 
     def next_due(self) -> float | None:
-        """When the earliest pending entry is due (``None`` when nothing is pending)."""
+        """When the earliest pending entry or parcel is due (``None`` when nothing waits)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT min(max(next_attempt_at, lease_until)) FROM outbox WHERE state = 'pending'"
+                "SELECT min(due) FROM (SELECT max(next_attempt_at, lease_until) AS due"
+                " FROM outbox WHERE state = 'pending'"
+                " UNION ALL SELECT max(next_attempt_at, lease_until) FROM parcels)"
             ).fetchone()
         return None if row[0] is None else float(row[0])
 

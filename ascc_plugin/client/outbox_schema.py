@@ -36,7 +36,26 @@ SCHEMA = (
     """,
     "CREATE INDEX IF NOT EXISTS ix_outbox_due ON outbox (state, next_attempt_at)",
     "CREATE INDEX IF NOT EXISTS ix_outbox_order ON outbox (order_key, state, seq)",
+    """
+    CREATE TABLE IF NOT EXISTS parcels (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        voucher_id      TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        sealed          BLOB NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        lease_until     REAL NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        created_at      REAL NOT NULL,
+        CONSTRAINT uq_parcels_voucher_channel UNIQUE (voucher_id, channel)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ix_parcels_due ON parcels (next_attempt_at)",
 )
+"""``parcels``: one voucher for one delivery channel, its voucher and customer sealed (the
+holder secret is the only copy), written in the transaction that marks the center's answer
+delivered, leased to one courier at a time (``lease_until``: the store's serving processes
+each run one) and deleted once the channel took it (:mod:`ascc_plugin.client.courier`)."""
 
 COLUMNS = (
     "seq, webhook_id, kind, domain, order_key, body, state, attempts, next_attempt_at,"

@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ascc_plugin.backoff import Backoff, Uniform
+from ascc_plugin.client.courier import Courier
 from ascc_plugin.client.http import CenterClient, Outcome
-from ascc_plugin.client.outbox import Entry, Outbox
+from ascc_plugin.client.outbox import Entry, Outbox, Parcel
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,19 @@ center keeps its own idempotency record; a storefront repeat after that is merel
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
-OnSent = Callable[[Entry, bytes], bytes | None]
-"""Called with a sent entry and the center's answer; returns what of the answer to keep."""
+
+
+@dataclass(frozen=True)
+class Handed:
+    """What became of a center's answer: what of it to keep (``None``: nothing) and the
+    parcels the delivery channels must still take."""
+
+    kept: bytes | None
+    parcels: tuple[Parcel, ...] = ()
+
+
+OnSent = Callable[[Entry, bytes], Handed]
+"""Called with a sent entry and the center's answer; says what to keep and what to deliver."""
 OnParked = Callable[[Entry, Outcome], None]
 """Called with an entry just parked and the outcome that parked it."""
 DEFAULT_BACKOFF = Backoff()
@@ -90,6 +102,7 @@ class Sender:
         on_parked: OnParked | None = None,
         park: ParkPolicy = ParkPolicy(),
         batch: int = 20,
+        courier: Courier | None = None,
     ) -> None:
         self.outbox = outbox
         self.client = client
@@ -100,6 +113,7 @@ class Sender:
         self.on_parked = on_parked
         self.park = park
         self.batch = batch
+        self.courier = courier
         self.owner = f"sender-{secrets.token_hex(6)}"
 
     def drain_once(self, tried_before: float | None = None) -> DrainReport:
@@ -146,15 +160,17 @@ class Sender:
             log.exception("outbox: reporting the parked entry %s failed", entry.webhook_id)
 
     def hand_over(self, entry: Entry, answer: bytes) -> None:
-        """Give the center's answer to ``on_sent`` (delivery), then note it was delivered."""
-        kept: bytes | None = answer
+        """Give the center's answer to ``on_sent``, then record it handed on with its parcels."""
+        handed = Handed(answer)
         if self.on_sent is not None:
             try:
-                kept = self.on_sent(entry, answer)
+                handed = self.on_sent(entry, answer)
             except Exception:
                 log.exception("outbox: handing over the answer to %s failed", entry.webhook_id)
                 return  # stays undelivered: deliver_pending() tries again at the next start
-        self.outbox.mark_delivered(entry, kept)
+        self.outbox.mark_delivered(entry, handed.kept, handed.parcels)
+        if self.courier is not None and handed.parcels:
+            self.courier.drain()
 
     def deliver_pending(self) -> int:
         """Hand over answers that were sent but not delivered (a crash in between)."""
@@ -164,9 +180,12 @@ class Sender:
         return len(waiting)
 
     def run(self, sleep: Sleep, should_stop: Callable[[], bool], idle_wait: float = 5.0) -> None:
-        """Drain, then sleep until the next entry is due (at most ``idle_wait``), until stopped."""
+        """Drain (entries, then parcels), then sleep until the next is due (at most
+        ``idle_wait``), until stopped."""
         while not should_stop():
             self.drain()
+            if self.courier is not None:
+                self.courier.drain()
             if should_stop():
                 return
             sleep(self.wait_time(idle_wait))

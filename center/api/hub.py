@@ -79,12 +79,12 @@ class Hub:
         return principal
 
     def notify_issued(self, result: IngestResult) -> None:
-        """After commit: the host's notification hooks for every newly issued voucher."""
+        """After commit: ``ascc_voucher_issued`` for every newly issued voucher. (The hub hands
+        vouchers to customers only through handovers, durably: :mod:`center.handover`.)"""
         if self.pm is None:
             return
         for voucher in result.issued:
             notify(self.pm, "ascc_voucher_issued", voucher=voucher)
-            notify(self.pm, "ascc_deliver_voucher", voucher=voucher, customer=result.customer)
 
 
 def install(app: Flask, hub: Hub) -> Hub:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ascc_plugin.backoff import Backoff, Uniform
 from ascc_plugin.clock import Clock, utcnow
+from ascc_plugin.delivery.handing import DELIVERY_BACKOFF, hand_to
 from ascc_plugin.models import Customer as CustomerJson
 from ascc_plugin.vouchers import Voucher as VoucherJson
 from center.deliveries.sealing import Sealer
@@ -33,7 +34,6 @@ from center.vouchers.services import holder_url
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-HANDOVER_BACKOFF = Backoff(base=30.0, cap=3600.0)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class HandoverSender:
         *,
         clock: Clock = utcnow,
         rand: Uniform | None = None,
-        backoff: Backoff = HANDOVER_BACKOFF,
+        backoff: Backoff = DELIVERY_BACKOFF,
         batch: int = 50,
     ) -> None:
         self.database, self.sealer, self.channels = database, sealer, channels
@@ -120,19 +120,7 @@ class HandoverSender:
     def hand_over(self, parcel: Parcel) -> str | None:
         """Give the voucher to its channel; the failure's reason, or ``None`` when delivered."""
         channel = self.channels.get(parcel.channel)
-        if channel is None:
-            return f"no channel named {parcel.channel!r} is configured"
-        if parcel.voucher.holder_secret is None:
-            return "the sealed secret cannot be opened (was the key folder's seal key changed?)"
-        deliver: Callable[..., object] | None = getattr(channel, "deliver", None)
-        if deliver is None:
-            deliver = channel.ascc_deliver_voucher  # type: ignore[attr-defined]
-        try:
-            deliver(voucher=parcel.voucher, customer=parcel.customer)
-        except Exception as exc:  # a channel's failure is recorded and retried, never raised
-            log.warning("handover %s via %s failed: %s", parcel.voucher.id, parcel.channel, exc)
-            return f"{type(exc).__name__}: {exc}"[:300]
-        return None
+        return hand_to(channel, parcel.channel, parcel.voucher, parcel.customer)
 
     def record(self, session: Session, parcel: Parcel, error: str | None) -> None:
         now = self.clock()

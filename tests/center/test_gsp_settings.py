@@ -22,7 +22,12 @@ def test_an_operator_key_in_the_store_environment_reaches_no_gsp_hub(
 ) -> None:
     monkeypatch.setenv("ASCC_ADMIN_KEY", ADMIN)
     monkeypatch.setenv("ASCC_DATABASE_URL", f"sqlite:///{tmp_path / 'center-only.sqlite'}")
-    path = store_config(tmp_path, store={"mode": "gsp"}, keys={"dir": str(key_dir)})
+    path = store_config(
+        tmp_path,
+        store={"mode": "gsp"},
+        keys={"dir": str(key_dir)},
+        delivery={"channels": ["log"], "log_file": "deliveries.jsonl"},
+    )
     pm = get_plugin_manager()
     app = create_app(load_settings(path, pm), pm=pm)
     handler = app.extensions["ascc_handler"]

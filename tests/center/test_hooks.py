@@ -1,4 +1,6 @@
-"""After commit, newly issued vouchers reach the host's notification hooks; replays do not."""
+"""After commit, newly issued vouchers reach the host's notification hooks; replays do not.
+The hub never hands a secret to a delivery hook from a request: that is the durable
+handovers' job (:mod:`center.handover`), retried until a channel takes it."""
 
 from __future__ import annotations
 
@@ -61,6 +63,5 @@ def test_issued_vouchers_are_notified_once(tmp_path: Path) -> None:
         }
         assert client.post("/api/v1/events", data=body, headers=headers).status_code == 200
     assert len(recorder.issued) == 2
-    assert all(secret and secret.startswith("hld_") for _, secret, _ in recorder.delivered)
-    assert {email for _, _, email in recorder.delivered} == {"ada@example.com"}
+    assert recorder.delivered == []  # only handovers deliver, durably
     get_database(app).dispose()

@@ -51,10 +51,12 @@ def center_store_config(
     url: str,
     secret: str,
     center: Mapping[str, Any] | None = None,
+    channels: tuple[str, ...] = ("log",),
     **tables: Any,
 ) -> Path:
     """A ``mode = "center"`` store forwarding to ``url`` with signing ``secret``: the sample
-    programs, the outbox and a delivery log in ``folder`` (no key folder: it holds none)."""
+    programs, the outbox and a delivery log in ``folder`` (no key folder: it holds none);
+    ``channels`` are the ``[delivery] channels`` it names."""
     return store_config(
         folder,
         store={"mode": "center"},
@@ -65,7 +67,7 @@ def center_store_config(
             "timeout_seconds": 2.0,
             **dict(center or {}),
         },
-        delivery={"channels": ["log"], "log_file": "deliveries.jsonl"},
+        delivery={"channels": list(channels), "log_file": "deliveries.jsonl"},
         programs=sample_programs(),
         **tables,
     )

@@ -53,8 +53,10 @@ def check_drained(stack: Any, kit: Any, expected: dict[str, str]) -> list[dict[s
 
 
 def _empty(status: dict[str, Any]) -> bool:
+    """Nothing left to send to the center, and no voucher waiting for a delivery channel."""
     counts = status["counts"]
-    return counts["pending"] == 0 and counts["parked"] == 0 and not status["entries"]
+    idle = counts["pending"] == 0 and counts["parked"] == 0
+    return idle and not status["entries"] and not status["parcels"]
 
 
 def secrets_delivered(stack: Any) -> Counter[UnitKey]:

@@ -11,7 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from ascc_plugin.signatures import standard_headers
-from simulator.services import ascc_json, center_service, run_ascc
+from simulator.services import ascc_json, center_service, poll_until, run_ascc
 from tests.common.hub import Party, event_body
 from tests.common.subscriber import Subscriber
 
@@ -58,16 +58,23 @@ def test_serve_with_worker_sends_webhooks(tmp_path: Path) -> None:
         assert receiver.wait_for(2, 30), center.log_tail()
         assert {d.body["type"] for d in receiver.got} == {"voucher.issued"}
         assert all(d.verified for d in receiver.got)
-        scraped = requests.get(
-            f"{center.url}/metrics", headers={"Authorization": f"Bearer {admin}"}, timeout=10
-        )
-        samples = {
-            (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
-            for family in text_string_to_metric_families(scraped.text)
-            for sample in family.samples
-        }  # gunicorn's workers summed through prometheus-client's multiprocess folder
+
+        def counted() -> dict[tuple[str, str | None, str | None], float] | None:
+            """The samples once the worker has counted both sends (it counts after the
+            subscriber's answer, so the subscriber may have them a moment before)."""
+            scraped = requests.get(
+                f"{center.url}/metrics", headers={"Authorization": f"Bearer {admin}"}, timeout=10
+            )
+            samples = {
+                (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
+                for family in text_string_to_metric_families(scraped.text)
+                for sample in family.samples
+            }  # gunicorn's workers summed through prometheus-client's multiprocess folder
+            sent = samples.get(("ascc_webhook_deliveries_total", None, None), 0)
+            return samples if sent >= 2 else None
+
+        samples = poll_until(counted, "both webhook sends counted in /metrics", 20)
         assert samples[("ascc_http_requests_total", "/api/v1/events", "200")] == 1
-        assert samples[("ascc_webhook_deliveries_total", None, None)] >= 2
     finally:
         center.stop()
         receiver.down()

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,8 @@ from tests.common.settings import center_store_config
 
 
 class Collector:
-    """A plugin that records the delivery hooks and lets a test wait for them."""
+    """A delivery channel (``collector``) that records what it is given, and the issued
+    notifications; lets a test wait for them."""
 
     def __init__(self) -> None:
         self.delivered: list[tuple[Voucher, Customer | None]] = []
@@ -46,15 +48,30 @@ class Collector:
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
         with self.changed:
-            return self.changed.wait_for(lambda: len(self.issued) >= count, timeout)
+            done = lambda: len(self.issued) >= count and len(self.delivered) >= count  # noqa: E731
+            return self.changed.wait_for(done, timeout)
+
+
+class OffersCollector:
+    """Registers ``collector`` as a channel, as a plugin distribution would."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.collector = collector
+
+    @hookimpl
+    def ascc_register_channels(self, register: Any) -> None:
+        register("collector", lambda _settings: self.collector)
+
+
+CHANNELS = ("log", "collector")
 
 
 @pytest.fixture
 def store(tmp_path: Path, receiver: Receiver, secret: str):
-    config = load_settings(center_store_config(tmp_path, receiver.url, secret))
+    config = load_settings(center_store_config(tmp_path, receiver.url, secret, channels=CHANNELS))
     pm = get_plugin_manager(entrypoints=False)
     collector = Collector()
-    pm.register(collector, name="collector")
+    pm.register(OffersCollector(collector))
     handler = configure(pm, config)
     assert isinstance(handler, CenterHandler)
     yield pm, handler, collector, config
@@ -118,7 +135,7 @@ def test_an_answer_sent_but_not_delivered_is_delivered_at_the_next_start(
     sample_event: OrderEvent,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config = load_settings(center_store_config(tmp_path, receiver.url, secret))
+    config = load_settings(center_store_config(tmp_path, receiver.url, secret, channels=CHANNELS))
     crashed = CenterHandler(config)  # never given a plugin manager: delivery fails
     crashed.ascc_issue_vouchers(sample_event, sample_event.order, list(config.programs))
     with caplog.at_level(logging.ERROR):
@@ -127,7 +144,7 @@ def test_an_answer_sent_but_not_delivered_is_delivered_at_the_next_start(
     crashed.close()
     pm = get_plugin_manager(entrypoints=False)
     collector = Collector()
-    pm.register(collector)
+    pm.register(OffersCollector(collector))
     handler = configure(pm, config)
     assert isinstance(handler, CenterHandler)
     handler.start()
