@@ -8,6 +8,7 @@ highest unit numbers first, so units ``0 … n−1`` stay entitled and their ids
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Literal, NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -95,21 +96,30 @@ def entitled_counts(order: Order, programs: Sequence[Program], issue_on: IssueOn
 def entitled_vouchers(
     gsp: GspRef, order: Order, programs: Sequence[Program], issue_on: IssueOn, id_key: bytes
 ) -> list[Voucher]:
-    """The vouchers (state ``issued``, no token or secret yet) the order entitles now."""
-    return [
-        Voucher(
-            id=voucher_id(
-                id_key, gsp.platform, gsp.shop, order.id, unit.line.id, unit.unit, unit.program.id
-            ),
-            program=unit.program.id,
-            kind=unit.program.kind,
-            order_id=order.id,
-            line_id=unit.line.id,
-            unit=unit.unit,
-            valid_until=order.placed_at + relativedelta(months=unit.program.term_months),
+    """The vouchers (state ``issued``, no token or secret yet) the order entitles now (each
+    term's end computed once per order: this runs on every ingest and simulated order)."""
+    terms: dict[int, datetime] = {}
+    vouchers = []
+    for unit in entitled_units(order, programs, issue_on):
+        program, line = unit.program, unit.line
+        valid_until = terms.get(program.term_months)
+        if valid_until is None:
+            valid_until = order.placed_at + relativedelta(months=program.term_months)
+            terms[program.term_months] = valid_until
+        vouchers.append(
+            Voucher(
+                id=voucher_id(
+                    id_key, gsp.platform, gsp.shop, order.id, line.id, unit.unit, program.id
+                ),
+                program=program.id,
+                kind=program.kind,
+                order_id=order.id,
+                line_id=line.id,
+                unit=unit.unit,
+                valid_until=valid_until,
+            )
         )
-        for unit in entitled_units(order, programs, issue_on)
-    ]
+    return vouchers
 
 
 def unique_programs(offers: Iterable[Sequence[Program]]) -> list[Program]:

@@ -46,7 +46,22 @@ class Match(BaseModel):
     min_unit_price: Price | None = None
 
     def matches(self, line: Line) -> bool:
-        return not self.explain(line)
+        """Whether ``line`` is covered: ``not explain(line)``, without writing the reasons
+        (this runs for every line and program of every order)."""
+        return (
+            (self.sku is None or line.sku in self.sku)
+            and (self.product_id is None or line.product_id in self.product_id)
+            and (self.product_type is None or line.product_type in self.product_type)
+            and (self.vendor is None or line.vendor in self.vendor)
+            and (self.tag is None or not self._none_of(self.tag, line.tags))
+            and (self.collection is None or not self._none_of(self.collection, line.collections))
+            and (self.category is None or not self._none_of(self.category, line.categories))
+            and (self.min_unit_price is None or line.unit_price >= self.min_unit_price)
+        )
+
+    @staticmethod
+    def _none_of(accepted: tuple[str, ...], values: tuple[str, ...]) -> bool:
+        return not any(value in accepted for value in values)
 
     def explain(self, line: Line) -> list[str]:
         """Why ``line`` is not covered, one reason per failing key (empty: it matches)."""

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 
 import pytest
@@ -33,6 +36,27 @@ def test_ids_are_deterministic_and_well_formed(t: tuple) -> None:
 def test_different_transactions_get_different_ids(a: tuple, b: tuple) -> None:
     if a != b:
         assert voucher_id(KEY, *a) != voucher_id(KEY, *b)
+
+
+def reference_id(key: bytes, *t: object) -> str:
+    """The definition (DESIGN §5), written the slow and obvious way: every id ever issued
+    depends on these bytes, so the fast path must give exactly this."""
+    material = json.dumps(list(t), ensure_ascii=False).encode("utf-8")
+    value = int.from_bytes(hmac.new(key, material, hashlib.sha256).digest()[:10], "big")
+    chars = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(16)))
+    return "-".join([chars[0:4], chars[4:8], chars[8:12], chars[12:16], CHECK_ALPHABET[value % 37]])
+
+
+@given(transaction, st.binary(min_size=1, max_size=64))
+def test_ids_are_the_keyed_hash_of_the_json_tuple(t: tuple, key: bytes) -> None:
+    assert voucher_id(key, *t) == reference_id(key, *t)
+
+
+def test_a_known_id_never_changes() -> None:
+    t = ("shopify", "demo.myshopify.com", "820982911946154508", "466157049", 0, "repair-12m")
+    assert (
+        voucher_id(KEY, *t) == reference_id(KEY, *t) == "6G6S-1BEV-BPMC-S4CK-6"
+    )  # issued by earlier releases
 
 
 def test_ids_depend_on_the_key() -> None:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ascc_plugin import hookimpl
 from ascc_plugin.cli import build_cli
@@ -30,6 +32,45 @@ def test_a_line_matches_exactly_when_there_is_no_reason() -> None:
     cheap = good.model_copy(update={"unit_price": Decimal("19.99")})
     assert rule.explain(cheap) == ["min_unit_price: 19.99 is below 50"]
     assert not rule.matches(cheap)
+
+
+WORDS = ("a", "b", "c")
+maybe_words = st.none() | st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(tuple)
+some_words = st.lists(st.sampled_from(WORDS), max_size=3).map(tuple)
+maybe_word = st.none() | st.sampled_from(WORDS)
+price = st.decimals("0.00", "100.00", places=2)
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "sku": maybe_words,
+            "product_id": maybe_words,
+            "product_type": maybe_words,
+            "vendor": maybe_words,
+            "tag": maybe_words,
+            "collection": maybe_words,
+            "category": maybe_words,
+            "min_unit_price": st.none() | price,
+        },
+    ),
+    st.fixed_dictionaries(
+        {"unit_price": price},
+        optional={
+            "sku": maybe_word,
+            "product_id": maybe_word,
+            "product_type": maybe_word,
+            "vendor": maybe_word,
+            "tags": some_words,
+            "collections": some_words,
+            "categories": some_words,
+        },
+    ),
+)
+def test_the_fast_match_agrees_with_the_explanation(rule: dict, facts: dict) -> None:
+    match, covered = Match.model_validate(rule), line(**facts)
+    assert match.matches(covered) == (match.explain(covered) == [])
 
 
 def test_unknown_product_facts_say_what_to_do() -> None:
