@@ -55,8 +55,7 @@ class LocalBus:
         """Nothing to start."""
 
     def announce(self, case_id: str, head: int) -> None:
-        del head
-        self.bells.ring(case_id)
+        self.bells.ring(case_id, head)
 
     def notice(self, case_id: str, item: dict[str, Any]) -> None:
         self.bells.notice(case_id, item)
@@ -85,7 +84,7 @@ class RedisBus:
         return f"{self.prefix}case:{case_id}"
 
     def announce(self, case_id: str, head: int) -> None:
-        self.bells.ring(case_id)
+        self.bells.ring(case_id, head)
         self.publish(case_id, {"head": head})
 
     def notice(self, case_id: str, item: dict[str, Any]) -> None:
@@ -136,10 +135,11 @@ class RedisBus:
             return
         if not isinstance(data, dict) or data.get("origin") == self.origin:
             return
+        head = data.get("head")
         if isinstance(data.get("notice"), dict):
             self.bells.notice(case_id, data["notice"])
         else:
-            self.bells.ring(case_id)
+            self.bells.ring(case_id, head if isinstance(head, int) else None)
 
     def close(self) -> None:
         self.stopped.set()
