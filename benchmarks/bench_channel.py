@@ -102,6 +102,8 @@ class Target:
 
     name = ""
     service: Service | None = None
+    roots: tuple[int, ...] = ()
+    """The server's processes (their children are counted with them)."""
 
     async def open(self, count: int, tag: str) -> list[Conversation]:
         raise NotImplementedError
@@ -110,8 +112,8 @@ class Target:
 class Echo(Target):
     name = "echo"
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, url: str, pid: int) -> None:
+        self.url, self.roots = url, (pid,)
 
     async def open(self, count: int, tag: str) -> list[Conversation]:
         sockets = await asyncio.gather(*(open_socket(self.url) for _ in range(count)))
@@ -121,8 +123,8 @@ class Echo(Target):
 class Floor(Target):
     name = "floor"
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, url: str, pid: int) -> None:
+        self.url, self.roots = url, (pid,)
 
     async def open(self, count: int, tag: str) -> list[Conversation]:
         async def pair(n: int) -> Conversation:
@@ -138,7 +140,8 @@ class Floor(Target):
 class Relay(Target):
     def __init__(self, name: str, hubs: Hubs, cases: list[dict[str, Any]]) -> None:
         self.name, self.hubs, self.cases = name, hubs, cases
-        self.service = hubs.services[0]
+        self.service = hubs.services[0] if hubs.services else None
+        self.roots = tuple(s.process.pid for s in hubs.services if s.process is not None)
         self.http = requests.Session()
 
     def socket_url(self, base: str, voucher: dict[str, Any], key: str) -> str:
@@ -175,11 +178,27 @@ async def measure(target: Target, args: argparse.Namespace, round_: int) -> dict
     for mode in ("saturating", "paced"):
         conversations = await target.open(args.conversations, f"r{round_}{mode[0]}")
         if mode == "saturating":
+            cpu = cpu_seconds(target.roots)
             runs[mode] = await saturating(conversations, args.messages)
+            runs[mode].server_cpu = cpu_seconds(target.roots) - cpu
         else:
             runs[mode] = await paced(conversations, args.rate, args.seconds, seed=round_)
         await asyncio.gather(*(c.close() for c in conversations))
     return runs
+
+
+def cpu_seconds(roots: tuple[int, ...]) -> float:
+    """User + system CPU time so far of the processes ``roots`` and all their descendants."""
+    total, pending = 0.0, list(roots)
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            pending += Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def worker_cost(service: Service) -> tuple[int, int]:
@@ -213,7 +232,7 @@ async def socket_cost(target: Target, count: int) -> dict[str, float]:
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median of each figure over the rounds, and its spread [min, max]."""
     out: dict[str, Any] = {}
-    for key in ("messages_per_s", "p50_ms", "p99_ms"):
+    for key in ("messages_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_message"):
         values = [run[key] for run in runs if key in run]
         if values:
             out[key] = statistics.median(values)
@@ -233,15 +252,15 @@ def ratios(rounds: list[dict[str, dict[str, Run]]], name: str, base: str) -> dic
 
 
 @contextmanager
-def script_server(folder: Path, script: str, *extra: str) -> Iterator[str]:
-    """``python SCRIPT PORT EXTRA…`` until the block ends; its ``ws://`` base URL."""
+def script_server(folder: Path, script: str, *extra: str) -> Iterator[tuple[str, int]]:
+    """``python SCRIPT PORT EXTRA…`` until the block ends; its ``ws://`` base URL and pid."""
     port = free_port()
     log = (folder / f"{Path(script).stem}.log").open("wb")
     command = [sys.executable, str(HERE / script), str(port), *extra]
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         poll_until(lambda: listening(port), f"{script} on :{port}", 30, every=0.1)
-        yield f"ws://127.0.0.1:{port}"
+        yield f"ws://127.0.0.1:{port}", server.pid
     finally:
         server.terminate()
         server.wait(10)
@@ -286,12 +305,12 @@ def start_targets(stack: ExitStack, args: argparse.Namespace, folder: Path) -> l
     """The chosen servers, each started and ready (stopped when ``stack`` closes)."""
     chosen, targets, n = args.targets.split(","), [], args.conversations
     if "echo" in chosen:
-        targets.append(Echo(stack.enter_context(script_server(folder, "bench_channel.py", "x"))
-                            + "/echo"))  # fmt: skip
+        base, pid = stack.enter_context(script_server(folder, "bench_channel.py", "x"))
+        targets.append(Echo(base + "/echo", pid))
     if "floor" in chosen:
         url = stack.enter_context(postgres_database())
         prepare_floor(url, n)
-        targets.append(Floor(stack.enter_context(script_server(folder, "channel_floor.py", url))))
+        targets.append(Floor(*stack.enter_context(script_server(folder, "channel_floor.py", url))))
     for key, database, redis_url, count in (
         ("relay1", "pg", None, 1),
         ("sqlite", f"sqlite:///{folder / 'relay.sqlite'}", None, 1),
@@ -354,13 +373,19 @@ def main() -> None:
 
 
 def table(results: dict[str, Any], names: list[str]) -> str:
-    """The summary as text: medians with their spread over the rounds."""
-    lines = ["server | load | messages/s | p50 ms | p99 ms | ratio to echo | ratio to floor"]
+    """The summary as text: medians with their spread [min–max] over the rounds."""
+    keys = ("messages_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_message")
+    lines = [
+        "server | load | messages/s | p50 ms | p99 ms | server CPU ms/message | ratio to echo "
+        "| ratio to floor"
+    ]
     for name in names:
         for mode in ("saturating", "paced"):
             got = results[name][mode]
-            cells = [f"{got[k]} [{got[k + '_spread'][0]}–{got[k + '_spread'][1]}]"
-                     for k in ("messages_per_s", "p50_ms", "p99_ms")]  # fmt: skip
+            cells = [
+                f"{got[k]} [{got[k + '_spread'][0]}–{got[k + '_spread'][1]}]" if k in got else ""
+                for k in keys
+            ]
             for key in ("throughput_ratio_to_echo", "throughput_ratio_to_floor"):
                 found = results[name].get(key) if mode == "saturating" else None
                 cells.append(f"{found['median']} {found['spread']}" if found else "")

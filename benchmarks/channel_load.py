@@ -45,13 +45,15 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     expected: int = 0
+    server_cpu: float | None = None
+    """CPU seconds the server's processes used during the run (when measured)."""
 
     def report(self) -> dict[str, Any]:
         ordered = sorted(self.latencies)
         if not ordered:
             return {"messages": 0, "expected": self.expected}
         at = lambda q: round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
-        return {
+        out = {
             "messages": len(ordered),
             "expected": self.expected,
             "messages_per_s": round(len(ordered) / self.wall),
@@ -59,6 +61,9 @@ class Run:
             "p99_ms": at(0.99),
             "mean_ms": round(1000 * statistics.fmean(ordered), 1),
         }
+        if self.server_cpu is not None:
+            out["server_cpu_ms_per_message"] = round(1000 * self.server_cpu / len(ordered), 2)
+        return out
 
 
 class Conversation:

@@ -4,7 +4,7 @@ saturating load runs against one ``ascc center serve --workers 1`` on PostgreSQL
 Prints the share of samples by the package of the innermost Python frame (with ``--gil``: only
 the thread holding the GIL, i.e. where Python CPU goes; without: every active thread, so waits
 on the database show too), the top functions, and the database's transactions per message
-(``pg_stat_database.xact_commit``).
+(``pg_stat_database.xact_commit``) and the worker's CPU time per message (``/proc``).
 
     .venv/bin/pip install py-spy   # a sampling profiler; attaches to the running worker
     .venv/bin/python benchmarks/profile_channel.py [--conversations 100] [--messages 20] [--gil]
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -87,14 +88,24 @@ async def profiled(target: Relay, args: argparse.Namespace, raw: Path, url: str)
     command = [spy, "record", "-p", worker.read_text().split()[0], "-f", "raw", "-o", str(raw)]
     command += ["-r", str(args.rate), "--nonblocking"] + (["--gil"] if args.gil else [])
     sampler = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    before = commits(url)
+    before, cpu = commits(url), cpu_seconds(int(command[3]))
     run = await saturating(conversations, args.messages)
-    after = commits(url)
+    after, cpu = commits(url), cpu_seconds(int(command[3])) - cpu
     sampler.send_signal(signal.SIGINT)
     sampler.wait(60)
     await asyncio.gather(*(c.close() for c in conversations))
-    return {"transactions_per_message": round((after - before) / len(run.latencies), 2),
-            "relay": run.report()}  # fmt: skip
+    count = len(run.latencies)
+    return {
+        "transactions_per_message": round((after - before) / count, 2),
+        "worker_cpu_ms_per_message": round(1000 * cpu / count, 2),
+        "relay": run.report(),
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -82,8 +82,7 @@ class Relay:
             stored = self.database.run(work)
         except (FrameRefused, services.Resent) as refused:
             return self.resent(voucher_id, party, frame.client_msg_id, refused)
-        self.bells.push(voucher_id, [Out.of(stored)])
-        self.bus.announce(voucher_id, stored.seq)
+        self.bus.announce(voucher_id, stored.seq, Out.of(stored))
         return services.Appended(stored.seq)
 
     def resent(
