@@ -65,9 +65,10 @@ RELAY_SETTINGS = {
     "ASCC_HUB_DB_POOL_SIZE": "20",
     "ASCC_HUB_DB_MAX_OVERFLOW": "20",
 }
-TARGETS = ("echo", "floor", "relay1", "sqlite", "redis")
+TARGETS = ("echo", "floor", "relay1", "single", "sqlite", "redis")
 NAMES = {
     "relay1": "relay_1_process",
+    "single": "relay_1_process_no_group_commit",
     "sqlite": "relay_1_process_sqlite",
     "redis": "relay_2_processes_redis",
 }
@@ -235,7 +236,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key in ("messages_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_message"):
         values = [run[key] for run in runs if key in run]
         if values:
-            out[key] = statistics.median(values)
+            out[key] = round(statistics.median(values), 2)
             out[key + "_spread"] = [min(values), max(values)]
     out["delivered"] = f"{sum(r['messages'] for r in runs)}/{sum(r['expected'] for r in runs)}"
     return out
@@ -290,8 +291,10 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def hubs_on(folder: Path, database: str, redis_url: str | None, count: int) -> Iterator[Hubs]:
-    settings = dict(RELAY_SETTINGS)
+def hubs_on(
+    folder: Path, database: str, redis_url: str | None, count: int, **extra: str
+) -> Iterator[Hubs]:
+    settings = {**RELAY_SETTINGS, **extra}
     if redis_url:
         settings["ASCC_HUB_REDIS_PREFIX"] = f"bench-{os.getpid()}-{time.monotonic_ns()}:"
     hubs = start_hubs(folder, database, redis_url, count=count, settings=settings)
@@ -311,14 +314,16 @@ def start_targets(stack: ExitStack, args: argparse.Namespace, folder: Path) -> l
         url = stack.enter_context(postgres_database())
         prepare_floor(url, n)
         targets.append(Floor(*stack.enter_context(script_server(folder, "channel_floor.py", url))))
-    for key, database, redis_url, count in (
-        ("relay1", "pg", None, 1),
-        ("sqlite", f"sqlite:///{folder / 'relay.sqlite'}", None, 1),
-        ("redis", "pg", args.redis, 2),
+    single = {"ASCC_HUB_CHANNEL_GROUP_COMMIT": "false"}
+    for key, database, redis_url, count, extra in (
+        ("relay1", "pg", None, 1, {}),
+        ("single", "pg", None, 1, single),
+        ("sqlite", f"sqlite:///{folder / 'relay.sqlite'}", None, 1, {}),
+        ("redis", "pg", args.redis, 2, {}),
     ):
         if key in chosen:
             url = stack.enter_context(postgres_database()) if database == "pg" else database
-            hubs = stack.enter_context(hubs_on(folder / key, url, redis_url, count))
+            hubs = stack.enter_context(hubs_on(folder / key, url, redis_url, count, **extra))
             targets.append(Relay(NAMES[key], hubs, open_cases(hubs, n)))
     return targets
 

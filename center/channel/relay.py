@@ -27,6 +27,7 @@ from center.channel import services
 from center.channel.access import Party, still_party
 from center.channel.bells import Bells
 from center.channel.bus import make_bus
+from center.channel.commits import Committer
 from center.channel.frames import FrameRefused, Send, frame_json
 from center.channel.system import system_frame
 from center.channel.tails import Out, Tail
@@ -57,6 +58,9 @@ class Relay:
             clock,
         )
         self.bells = Bells()
+        self.committer: Committer[services.Stored] | None = (
+            Committer(database) if settings.channel_group_commit else None
+        )
         self.bus = make_bus(self.bells, settings.redis_url, settings.redis_prefix)
         self.lock = threading.Lock()
         self.sockets: set[Closable] = set()
@@ -79,7 +83,10 @@ class Relay:
             return services.submit(session, voucher_id, party, frame, self.verifier, now)
 
         try:
-            stored = self.database.run(work)
+            if self.committer is None:
+                stored = self.database.run(work)
+            else:
+                stored = self.committer.run(voucher_id, work)
         except (FrameRefused, services.Resent) as refused:
             return self.resent(voucher_id, party, frame.client_msg_id, refused)
         self.bus.announce(voucher_id, stored.seq, Out.of(stored))
