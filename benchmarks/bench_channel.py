@@ -31,12 +31,9 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -53,18 +50,17 @@ from channel_load import (
     paced,
     saturating,
 )
+from channel_servers import (
+    cpu_seconds,
+    hubs_on,
+    postgres_database,
+    script_server,
+    worker_cost,
+)
 
-from simulator.channel_hubs import Hubs, open_cases, start_hubs
-from simulator.services import Service, free_port, poll_until
+from simulator.channel_hubs import Hubs, open_cases
+from simulator.services import Service
 
-HERE = Path(__file__).resolve().parent
-RELAY_SETTINGS = {
-    "ASCC_HUB_CHANNEL_RATE_PER_SECOND": "10000",
-    "ASCC_HUB_CHANNEL_BURST": "10000",
-    "ASCC_HUB_CHANNEL_MAX_SOCKETS": "400",
-    "ASCC_HUB_DB_POOL_SIZE": "20",
-    "ASCC_HUB_DB_MAX_OVERFLOW": "20",
-}
 TARGETS = ("echo", "floor", "relay1", "single", "sqlite", "redis")
 NAMES = {
     "relay1": "relay_1_process",
@@ -72,30 +68,6 @@ NAMES = {
     "sqlite": "relay_1_process_sqlite",
     "redis": "relay_2_processes_redis",
 }
-
-
-def echo_app() -> Any:
-    from flask import Flask
-    from flask_sock import Sock
-
-    app = Flask("echo")
-    sock = Sock(app)
-
-    @sock.route("/echo")  # type: ignore[untyped-decorator]
-    def echo(ws: Any) -> None:
-        while True:
-            ws.send(ws.receive())
-
-    return app
-
-
-def serve_echo(port: int) -> None:
-    """The echo floor (``--echo-server PORT``): gunicorn gthread, one worker, a thread a socket."""
-    from ascc_plugin.serving import GunicornApp, base_options
-
-    options = {**base_options("127.0.0.1", port, 1), "worker_class": "gthread", "threads": 404}
-    sys.argv = sys.argv[:1]
-    GunicornApp(echo_app, options).run()
 
 
 class Target:
@@ -144,6 +116,8 @@ class Relay(Target):
         self.service = hubs.services[0] if hubs.services else None
         self.roots = tuple(s.process.pid for s in hubs.services if s.process is not None)
         self.http = requests.Session()
+        # a pooled connection the hub closed (keep-alive timeout) between runs: retry it
+        self.http.mount("http://", requests.adapters.HTTPAdapter(max_retries=3))
 
     def socket_url(self, base: str, voucher: dict[str, Any], key: str) -> str:
         path = f"{base}/api/v1/cases/{voucher['id']}"
@@ -188,35 +162,6 @@ async def measure(target: Target, args: argparse.Namespace, round_: int) -> dict
     return runs
 
 
-def cpu_seconds(roots: tuple[int, ...]) -> float:
-    """User + system CPU time so far of the processes ``roots`` and all their descendants."""
-    total, pending = 0.0, list(roots)
-    while pending:
-        pid = pending.pop()
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            pending += Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def worker_cost(service: Service) -> tuple[int, int]:
-    """Threads and resident KiB of the service's worker processes."""
-    assert service.process is not None
-    master = service.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    threads = rss = 0
-    for pid in children:
-        fields = dict(
-            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        )
-        threads += int(fields["Threads"])
-        rss += int(fields["VmRSS"].split()[0])
-    return threads, rss
-
-
 async def socket_cost(target: Target, count: int) -> dict[str, float]:
     """Threads and KiB per open socket of a one-process server (both sockets of a pair there)."""
     assert target.service is not None
@@ -252,63 +197,11 @@ def ratios(rounds: list[dict[str, dict[str, Run]]], name: str, base: str) -> dic
             round(max(values), 3)]}  # fmt: skip
 
 
-@contextmanager
-def script_server(folder: Path, script: str, *extra: str) -> Iterator[tuple[str, int]]:
-    """``python SCRIPT PORT EXTRA…`` until the block ends; its ``ws://`` base URL and pid."""
-    port = free_port()
-    log = (folder / f"{Path(script).stem}.log").open("wb")
-    command = [sys.executable, str(HERE / script), str(port), *extra]
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        poll_until(lambda: listening(port), f"{script} on :{port}", 30, every=0.1)
-        yield f"ws://127.0.0.1:{port}", server.pid
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
-
-
-def listening(port: int) -> bool | None:
-    import socket
-
-    with socket.socket() as probe:
-        return True if probe.connect_ex(("127.0.0.1", port)) == 0 else None
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    import psycopg
-
-    admin = os.environ.get("ASCC_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres")
-    name = f"ascc_bench_{os.getpid()}_{time.monotonic_ns()}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def hubs_on(
-    folder: Path, database: str, redis_url: str | None, count: int, **extra: str
-) -> Iterator[Hubs]:
-    settings = {**RELAY_SETTINGS, **extra}
-    if redis_url:
-        settings["ASCC_HUB_REDIS_PREFIX"] = f"bench-{os.getpid()}-{time.monotonic_ns()}:"
-    hubs = start_hubs(folder, database, redis_url, count=count, settings=settings)
-    try:
-        yield hubs
-    finally:
-        hubs.stop()
-
-
 def start_targets(stack: ExitStack, args: argparse.Namespace, folder: Path) -> list[Target]:
     """The chosen servers, each started and ready (stopped when ``stack`` closes)."""
     chosen, targets, n = args.targets.split(","), [], args.conversations
     if "echo" in chosen:
-        base, pid = stack.enter_context(script_server(folder, "bench_channel.py", "x"))
+        base, pid = stack.enter_context(script_server(folder, "channel_servers.py"))
         targets.append(Echo(base + "/echo", pid))
     if "floor" in chosen:
         url = stack.enter_context(postgres_database())
@@ -357,8 +250,6 @@ async def bench(args: argparse.Namespace, targets: list[Target]) -> dict[str, An
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[2] == "x":  # the echo server, started by this script
-        return serve_echo(int(sys.argv[1]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--messages", type=int, default=20, help="per conversation, saturating")

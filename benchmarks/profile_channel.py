@@ -29,8 +29,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_channel import Relay, hubs_on, postgres_database
+from bench_channel import Relay
 from channel_load import saturating
+from channel_servers import hubs_on, postgres_database
 
 from simulator.channel_hubs import open_cases
 

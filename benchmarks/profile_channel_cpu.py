@@ -28,8 +28,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_channel import Relay, postgres_database
+from bench_channel import Relay
 from channel_load import saturating
+from channel_servers import postgres_database
 
 from simulator.channel_hubs import Hubs, open_cases
 

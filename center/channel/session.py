@@ -4,7 +4,8 @@ Two threads serve a socket: simple-websocket's reader, and the request thread ru
 :meth:`CaseSocket.run` — the only one that sends. It waits on one event, set by the reader when
 a client frame arrives and by the case's doorbell when frames are stored, and wakes at the
 latest when the safety poll is due (``channel_poll_seconds``). Each turn it takes the client's
-frames (each stored in its own transaction), then delivers: the frames after its cursor from
+frames (each stored before its ack; :mod:`center.channel.commits` may store several sockets'
+sends in one transaction), then delivers: the frames after its cursor from
 the case's tail in this process (:mod:`center.channel.tails`; the log is read when the tail is
 behind or the poll is due), in seq order, then the queued acks, errors and notices. So a frame
 sent in another process, or announced while Redis was down, still arrives in order; and an ack
@@ -20,12 +21,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import select
-import socket
 import threading
 import time
 from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 from simple_websocket import ConnectionClosed
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,80 +33,13 @@ from center.channel.access import Party, Role
 from center.channel.frames import FrameRefused, encode, parse_incoming
 from center.channel.relay import PAGE, Relay
 from center.channel.tails import Out
+from center.channel.wire import Closed, Connection, TokenBucket, hang_up
 
 log = logging.getLogger(__name__)
-LINGER_SECONDS = 1.0
 CHECK_SECONDS = 1.0
 """The longest wait between looks at the connection: simple-websocket may end it (a frame over
 ``max_message_size``: 1009) without a last wake-up."""
 UNAVAILABLE = FrameRefused("unavailable", "not stored; send it again later")
-
-
-class Connection(Protocol):
-    """What the relay needs of a WebSocket (simple-websocket's ``Server`` has it)."""
-
-    connected: bool
-    event: threading.Event
-    """Set when a client frame arrives or the connection ends (simple-websocket's own)."""
-
-    def send(self, data: str) -> None: ...
-
-    def receive(self, timeout: float | None = None) -> Any: ...
-
-    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
-
-
-class Closed(Exception):
-    """The connection is gone (closed by either side)."""
-
-
-def hang_up(conn: Connection) -> None:
-    """End the TCP connection under a closed socket (FIN even if the server holds the file).
-
-    After a close handshake the client waits for the server to end the TCP connection; a WSGI
-    server that keeps the connection's file for its next request would make it wait for its
-    close timeout instead.
-    """
-    raw = getattr(conn, "sock", None)
-    if isinstance(raw, socket.socket):
-        with contextlib.suppress(OSError):
-            raw.shutdown(socket.SHUT_WR)
-            linger(raw)
-            raw.shutdown(socket.SHUT_RDWR)
-
-
-def linger(raw: socket.socket) -> None:
-    """Read what the client still sends until it ends its side, for at most ``LINGER_SECONDS``.
-
-    A socket closed with unread data answers with a reset, and a client still sending (a flood
-    closed with 1008) can then lose the close frame that was on its way to it.
-    """
-    deadline = time.monotonic() + LINGER_SECONDS
-    while (left := deadline - time.monotonic()) > 0:
-        if not select.select([raw], [], [], left)[0]:
-            return
-        try:
-            if not raw.recv(65536, socket.MSG_DONTWAIT):
-                return
-        except BlockingIOError:  # simple-websocket's reader took it
-            continue
-
-
-class TokenBucket:
-    """``rate`` frames per second on average, ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class CaseSocket:
