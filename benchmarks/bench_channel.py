@@ -223,8 +223,10 @@ def start_targets(stack: ExitStack, args: argparse.Namespace, folder: Path) -> l
 
 async def bench(args: argparse.Namespace, targets: list[Target]) -> dict[str, Any]:
     rounds = []
+    loads = []
     for round_ in range(args.repeats):
         rounds.append({t.name: await measure(t, args, round_) for t in targets})
+        loads.append(round(os.getloadavg()[0], 1))
         print(f"round {round_ + 1}: " + json.dumps(
             {name: {m: r.report() for m, r in runs.items()} for name, runs in rounds[-1].items()}
         ), file=sys.stderr)  # fmt: skip
@@ -234,6 +236,7 @@ async def bench(args: argparse.Namespace, targets: list[Target]) -> dict[str, An
         "paced_offered_per_s": args.rate * args.conversations,
         "paced_seconds": args.seconds,
         "repeats": args.repeats,
+        "load_average_after_each_round": loads,  # this machine is shared: noise shows here
     }
     for target in targets:
         entry = results[target.name] = {

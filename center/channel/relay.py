@@ -11,8 +11,10 @@ every live socket of this process with 1012 ("service restart") so clients recon
 from __future__ import annotations
 
 import logging
+import random
 import signal
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from functools import partial
@@ -39,6 +41,7 @@ PAGE = 200
 SERVICE_RESTART = 1012
 EXTENSION_KEY = "ascc_channel"
 LIVE: weakref.WeakSet[Relay] = weakref.WeakSet()
+SPREAD = random.Random()  # noqa: S311 - spreads the cases' polls over time; no secret
 
 
 class Closable(Protocol):
@@ -107,20 +110,25 @@ class Relay:
 
     def frames_for(self, tail: Tail, voucher_id: str, cursor: int, read: bool) -> list[Out]:
         """A socket's next frames after ``cursor``: from the case's tail, reading the log (once
-        for the case's sockets here) when the tail is behind, or when ``read`` (a safety poll)."""
+        for the case's sockets here) when the tail is behind, or when ``read`` (the case's
+        safety poll, or the bus reconnected) unless another socket read it meanwhile."""
+        asked = time.monotonic()
         if not read:
             run, behind = tail.after(cursor, PAGE)
             if not behind or len(run) == PAGE:
                 return run
         with tail.reading:
             run, behind = tail.after(cursor, PAGE)
+            read = read and tail.read_at < asked
             if not (read or behind) or len(run) == PAGE:
                 return run
-            end = run[-1].seq if run else cursor
+            end, started = run[-1].seq if run else cursor, time.monotonic()
             with self.database.transaction(write=False) as session:
                 found = services.frames_after(session, voucher_id, end, PAGE - len(run))
             fresh = [Out.of(frame) for frame in found]
             tail.add(fresh)
+            poll = self.settings.channel_poll_seconds * SPREAD.uniform(0.75, 1.0)
+            tail.read_at, tail.poll_at = started, started + poll
             return run + fresh
 
     def read(self, voucher_id: str, since: int, limit: int = PAGE) -> list[dict[str, Any]]:

@@ -55,8 +55,6 @@ class CaseSocket:
         self.closing = threading.Event()
         self.send_lock = threading.Lock()
         settings = relay.settings
-        self.poll = settings.channel_poll_seconds
-        self.next_poll = 0.0
         self.bucket = TokenBucket(settings.channel_rate_per_second, settings.channel_burst)
 
     def run(self) -> None:
@@ -80,7 +78,7 @@ class CaseSocket:
         """Wait for a ring, a client frame or the poll; take the client's frames, then deliver."""
         while not self.closing.is_set():
             self.listener.event.wait(
-                min(CHECK_SECONDS, max(0.0, self.next_poll - time.monotonic()))
+                min(CHECK_SECONDS, max(0.0, self.listener.tail.poll_at - time.monotonic()))
             )
             self.listener.event.clear()
             self.receive_all()
@@ -165,13 +163,11 @@ class CaseSocket:
             self.send(message)
 
     def due(self) -> bool:
-        """Whether this turn reads the log whatever the tail says: the safety poll is due (every
-        ``channel_poll_seconds``, however often the socket is woken), or the bus reconnected."""
-        now, stale = time.monotonic(), self.listener.take_stale()
-        if now < self.next_poll and not stale:
-            return False
-        self.next_poll = now + self.poll
-        return True
+        """Whether this turn reads the log whatever the tail says: the case's safety poll is
+        due (:mod:`center.channel.tails`: any socket's read of the case counts, however often
+        this one is woken), or the bus reconnected."""
+        stale = self.listener.take_stale()
+        return stale or time.monotonic() >= self.listener.tail.poll_at
 
     def may_see(self, out: Out) -> bool:
         """A provider meeting another provider's assignment must still take part to go on."""

@@ -6,7 +6,10 @@ submit`), and a read of the log by any socket of the case adds what it found. A 
 the run of frames after its cursor from the tail; it reads the log only when the tail is behind
 the case's announced head (a frame stored by another process, or a push not made yet) or its
 safety poll is due — and then under :attr:`Tail.reading`, so the sockets of one case woken
-together read the log once and the others find the frames in the tail.
+together read the log once and the others find the frames in the tail. The safety poll, too, is
+the case's: any read of its log here counts, and the next one falls due 75–100 % of
+``channel_poll_seconds`` later, so the polls of cases opened together drift apart instead of
+reading the log all at once.
 
 Every frame in a tail is committed (a push follows the commit, a read sees committed rows), and
 a socket only ever takes a contiguous run from its cursor, so delivery keeps the log's order and
@@ -56,6 +59,10 @@ class Tail:
         """Held while a socket of the case reads the log for it."""
         self.frames: dict[int, Out] = {}
         self.head = 0
+        self.read_at = float("-inf")
+        """When (``time.monotonic``) the log was last read for the case here."""
+        self.poll_at = 0.0
+        """When the case's safety poll is next due (spread: the cases' polls do not coincide)."""
 
     def announce(self, head: int) -> None:
         """A frame up to ``head`` is stored (a doorbell's news, or a socket's hello)."""
