@@ -9,7 +9,8 @@ cores:
   through psycopg (counter row + once-only insert), then the frame to both sockets and the ack;
 * ``relay_1_process`` — ``ascc center serve --workers 1`` on PostgreSQL: every message stored
   with its seq, acknowledged, delivered to the other side (``relay_1_process_sqlite``: the same
-  on SQLite, for comparison);
+  on SQLite, for comparison; ``relay_1_process_no_group_commit``: with
+  ``channel_group_commit = false``, each send in its own transaction);
 * ``relay_2_processes_redis`` — two hubs on one PostgreSQL database, sender on one, receiver on
   the other, the doorbell on Redis.
 
@@ -18,10 +19,13 @@ Each round loads every server in turn, twice: **saturating** (each of ``--conver
 (each sends ``--rate`` messages/s for ``--seconds`` on a fixed schedule: latency at a fixed
 offered load below saturation, counted from the scheduled send time). Ratios to the echo are
 taken within each round; the summary gives the median over ``--repeats`` rounds and the spread
-(min–max). Server threads and resident memory per open socket are read from /proc.
+(min–max). The servers' CPU time per message (saturating), and threads and resident memory
+per open socket, are read from /proc; the load average after each round says how busy the
+shared machine was.
 
     .venv/bin/python benchmarks/bench_channel.py [--conversations 100] [--messages 20]
-        [--rate 2] [--seconds 10] [--repeats 3] [--targets echo,floor,relay1,sqlite,redis]
+        [--rate 2] [--seconds 10] [--repeats 3]
+        [--targets echo,floor,relay1,single,sqlite,redis]
 """
 
 from __future__ import annotations
