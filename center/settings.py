@@ -75,6 +75,8 @@ class HubSettings(Section):
     channel_poll_seconds: float = Field(default=5.0, gt=0, le=300)
     channel_max_sockets: int = Field(default=100, ge=1, le=100_000)
     channel_origins: tuple[str, ...] = ()
+    channel_group_commit: bool = True
+    """Store the sends of many sockets of a process in one transaction (center.channel.commits)."""
     # Outbound webhooks and the worker (center.webhooks, center.worker).
     webhook_allow_http: bool = False  # http:// subscriber URLs, for development only
     webhook_allow_networks: tuple[str, ...] = ()  # e.g. ["127.0.0.0/8"]: admitted beyond global

@@ -1,10 +1,16 @@
-"""The doorbell between processes: Redis pub/sub carrying only "case X has frames up to N".
+"""The doorbell between processes: Redis pub/sub carrying "case X has frames up to N".
 
 Frames are persisted first; the bus only wakes sockets in other processes (workers or hubs)
-so they read the log. Redis pub/sub delivers at most once and redis-py resubscribes silently
-after a reconnect, so :class:`RingingPubSub` rings every local socket whenever its connection
-is (re)made, and every socket also polls the log slowly (``channel_poll_seconds``): a Redis
-that is down or restarted delays frames, never loses them (NOTES, "The channel").
+so they read the log. A client's frame rides along with its doorbell, encoded as sent: the
+receiving process puts it into the case's tail (:mod:`center.channel.tails`), so its sockets
+need no read for it when it follows what they have; the log stays the truth for everything
+else (a lost, late or reordered doorbell makes them read it). Redis is trusted as the database
+is: whoever may publish there may speak on the hub's behalf.
+
+Redis pub/sub delivers at most once and redis-py resubscribes silently after a reconnect, so
+:class:`RingingPubSub` rings every local socket whenever its connection is (re)made, and every
+socket also polls the log slowly (``channel_poll_seconds``): a Redis that is down or restarted
+delays frames, never loses them (NOTES, "The channel").
 
 redis-py was chosen because it is the maintained client of the Redis project itself, with
 pub/sub, pattern subscriptions and reconnects built in; nothing else is needed for a doorbell.
@@ -27,6 +33,7 @@ import redis
 from redis.client import PubSub
 
 from center.channel.bells import Bells
+from center.channel.tails import Out
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
@@ -38,7 +45,7 @@ class Bus(Protocol):
 
     def start(self) -> None: ...
 
-    def announce(self, case_id: str, head: int) -> None: ...
+    def announce(self, case_id: str, head: int, frame: Out | None = None) -> None: ...
 
     def notice(self, case_id: str, item: dict[str, Any]) -> None: ...
 
@@ -54,9 +61,10 @@ class LocalBus:
     def start(self) -> None:
         """Nothing to start."""
 
-    def announce(self, case_id: str, head: int) -> None:
-        del head
-        self.bells.ring(case_id)
+    def announce(self, case_id: str, head: int, frame: Out | None = None) -> None:
+        if frame is not None:
+            self.bells.push(case_id, [frame])
+        self.bells.ring(case_id, head)
 
     def notice(self, case_id: str, item: dict[str, Any]) -> None:
         self.bells.notice(case_id, item)
@@ -84,9 +92,12 @@ class RedisBus:
     def channel(self, case_id: str) -> str:
         return f"{self.prefix}case:{case_id}"
 
-    def announce(self, case_id: str, head: int) -> None:
-        self.bells.ring(case_id)
-        self.publish(case_id, {"head": head})
+    def announce(self, case_id: str, head: int, frame: Out | None = None) -> None:
+        if frame is not None:
+            self.bells.push(case_id, [frame])
+        self.bells.ring(case_id, head)
+        carried = {"frame": [frame.seq, frame.text, frame.assigned_to]} if frame else {}
+        self.publish(case_id, {"head": head, **carried})
 
     def notice(self, case_id: str, item: dict[str, Any]) -> None:
         self.bells.notice(case_id, item)
@@ -136,10 +147,14 @@ class RedisBus:
             return
         if not isinstance(data, dict) or data.get("origin") == self.origin:
             return
+        head = data.get("head")
         if isinstance(data.get("notice"), dict):
             self.bells.notice(case_id, data["notice"])
-        else:
-            self.bells.ring(case_id)
+            return
+        frame = carried(data.get("frame"))
+        if frame is not None and frame.seq == head:
+            self.bells.push(case_id, [frame])
+        self.bells.ring(case_id, head if isinstance(head, int) else None)
 
     def close(self) -> None:
         self.stopped.set()
@@ -156,6 +171,16 @@ class RingingPubSub(PubSub):
     def on_connect(self, connection: Any) -> None:
         super().on_connect(connection)
         self.on_reconnect()
+
+
+def carried(found: Any) -> Out | None:
+    """The frame a doorbell carries (``[seq, text, assigned_to]``), if well formed."""
+    if not isinstance(found, list) or len(found) != 3:
+        return None
+    seq, text, assigned_to = found
+    if isinstance(seq, int) and isinstance(text, str) and isinstance(assigned_to, str | None):
+        return Out(seq, text, assigned_to)
+    return None
 
 
 def make_bus(bells: Bells, redis_url: str | None, prefix: str) -> Bus:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AwareDatetime,
@@ -33,8 +33,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from center.channel.models import CaseFrame
 
 TEXT_BYTES = 4096
 LONGEST_WINDOW = timedelta(days=14)
@@ -159,7 +157,24 @@ def parse_incoming(data: Any) -> Send | TypingIn:
         raise FrameRefused("invalid", f"{where}: {first['msg']}", msg_id) from None
 
 
-def frame_json(frame: CaseFrame) -> dict[str, Any]:
+class StoredFrame(Protocol):
+    """A frame of the log: a model row, or :class:`center.channel.services.Stored`."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def body(self) -> dict[str, Any]: ...
+    @property
+    def client_msg_id(self) -> str | None: ...
+
+
+def frame_json(frame: StoredFrame) -> dict[str, Any]:
     """A stored frame as it goes out (socket and ``GET …/frames`` alike)."""
     out: dict[str, Any] = {
         "type": frame.kind,

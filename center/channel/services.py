@@ -1,12 +1,20 @@
 """The relay core: the per-case frame log, its seq counter, once-only sends, reads from a seq.
 
-:func:`append` stores one frame: it locks the case's counter row (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers), looks the
-``client_msg_id`` up (a resend answers the first seq), checks the frame's rules, then takes
-``last_seq + 1`` and inserts — all in the caller's transaction, so nothing is visible, delivered
-or acknowledged before the commit, and a rollback leaves no hole. :func:`submit` applies the
-rules of each kind (who may send it, what it refers to); accepting a proposal records the
-arrangement on the case and in the voucher's audit trail.
+The statements of the hot path are Core, built once here (SQLAlchemy then reuses their compiled
+form), and a client's frame takes two of them, in the caller's transaction:
+
+* ``UPDATE cases SET last_seq = last_seq + 1 … RETURNING`` takes the case's next seq under the
+  counter row's lock (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers) and
+  returns the voucher's state and provider (scalar subqueries: SQLite's ``RETURNING`` cannot
+  name a joined table) in the same round trip;
+* ``INSERT … ON CONFLICT (voucher_id, client_msg_id) DO NOTHING RETURNING seq`` stores the frame
+  once: a resend inserts nothing, and :class:`Resent` rolls the whole transaction back — the
+  counter with it, so no hole — and the caller answers the first seq (:func:`stored_seq`).
+
+The rules of each kind (who may send it, what it refers to) are checked between the two, under
+the lock; a refusal rolls back as well. Nothing is visible, delivered or acknowledged before
+the commit. Accepting a proposal records the arrangement on the case and in the voucher's audit
+trail.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ascc_plugin.tokens import TokenError, Verifier
@@ -27,9 +36,43 @@ from center.channel.models import Case, CaseFrame
 from center.infra.db import dialect_insert
 from center.vouchers.models import Voucher
 
-CASES = Case.__table__
+CASES: Table = Case.__table__  # type: ignore[assignment]
+FRAMES: Table = CaseFrame.__table__  # type: ignore[assignment]
+VOUCHERS: Table = Voucher.__table__  # type: ignore[assignment]
 READ_ONLY_STATES = frozenset({VoucherState.VOIDED, VoucherState.EXPIRED})
 ANSWERS = ("accept", "decline")
+COUNTED = {"last_seq": CASES.c.last_seq + 1}
+NEXT_SEQ = (
+    update(CASES)
+    .where(CASES.c.voucher_id == bindparam("v"))
+    .values(COUNTED)
+    .returning(CASES.c.last_seq)
+)
+NEXT_SEQ_AND_VOUCHER = NEXT_SEQ.returning(
+    *(
+        select(column).where(VOUCHERS.c.id == CASES.c.voucher_id).scalar_subquery().label(name)
+        for name, column in VOUCHERS.c.items()
+        if name in ("state", "provider_id", "gsp_id")
+    )
+)
+STORE = {
+    name: insert(FRAMES)
+    .on_conflict_do_nothing(index_elements=["voucher_id", "client_msg_id"])
+    .returning(FRAMES.c.seq)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+OUT = (FRAMES.c.seq, FRAMES.c.kind, FRAMES.c.sender, FRAMES.c.at, FRAMES.c.body,
+       FRAMES.c.client_msg_id)  # fmt: skip
+FRAMES_AFTER = (
+    select(*OUT)
+    .where(FRAMES.c.voucher_id == bindparam("v"), FRAMES.c.seq > bindparam("since"))
+    .order_by(FRAMES.c.seq)
+    .limit(bindparam("limit"))
+)
+STORED_SEQ = select(FRAMES.c.seq).where(
+    FRAMES.c.voucher_id == bindparam("v"), FRAMES.c.client_msg_id == bindparam("msg")
+)
+HEAD = select(CASES.c.last_seq).where(CASES.c.voucher_id == bindparam("v"))
 
 
 @dataclass(frozen=True)
@@ -40,119 +83,110 @@ class Appended:
     duplicate: bool = False
 
 
+@dataclass(frozen=True)
+class Stored:
+    """One frame of the log, as it goes out (:func:`center.channel.frames.frame_json`)."""
+
+    seq: int
+    kind: str
+    sender: str
+    at: datetime
+    body: dict[str, Any]
+    client_msg_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseVoucher:
+    """What the rules need of a case's voucher, read with the seq."""
+
+    id: str
+    state: VoucherState
+    provider_id: str | None
+    gsp_id: str
+
+
+class Resent(Exception):
+    """The frame's ``client_msg_id`` is stored already (roll back; answer the stored seq)."""
+
+
 def open_case(session: Session, voucher_id: str, now: datetime) -> None:
     """Make the case of ``voucher_id`` if it has none (idempotent, race-free)."""
-    insert = dialect_insert(session, CASES)  # type: ignore[arg-type]
+    insert = dialect_insert(session, CASES)
     values = {"voucher_id": voucher_id, "last_seq": 0, "opened_at": now}
     session.execute(insert.values(values).on_conflict_do_nothing(index_elements=["voucher_id"]))
 
 
-def locked_case(session: Session, voucher_id: str) -> Case:
-    query = select(Case).where(Case.voucher_id == voucher_id).with_for_update()
-    case = session.scalar(query.execution_options(populate_existing=True))
-    if case is None:
-        raise FrameRefused("no-case", "the case opens when the holder assigns a provider")
-    return case
-
-
 def append(
-    session: Session,
-    voucher_id: str,
-    sender: Party,
-    kind: str,
-    body: dict[str, Any],
-    now: datetime,
-    client_msg_id: str | None = None,
+    session: Session, voucher_id: str, sender: Party, kind: str, body: dict[str, Any], now: datetime
 ) -> Appended:
-    """Store one frame with the next seq of its case (see the module docstring)."""
-    case = locked_case(session, voucher_id)
-    if client_msg_id is not None:
-        found = stored_seq(session, voucher_id, client_msg_id)
-        if found is not None:
-            return Appended(found, duplicate=True)
-    return store(session, case, sender, kind, body, now, client_msg_id)
+    """Store one frame without a ``client_msg_id`` (``system`` frames) with the next seq."""
+    seq = session.connection().scalar(NEXT_SEQ, {"v": voucher_id})
+    if seq is None:
+        raise FrameRefused("no-case", "the case opens when the holder assigns a provider")
+    store(session, voucher_id, Stored(seq, kind, sender.role.value, now, body), sender.id)
+    return Appended(seq)
 
 
 def store(
     session: Session,
-    case: Case,
-    sender: Party,
-    kind: str,
-    body: dict[str, Any],
-    now: datetime,
-    client_msg_id: str | None = None,
+    voucher_id: str,
+    frame: Stored,
+    sender_id: str | None,
     reply_to: int | None = None,
-) -> Appended:
-    """Insert a frame with ``case``'s next seq (the caller holds the case's lock)."""
-    seq = take_seq(session, case)
-    frame = CaseFrame(
-        voucher_id=case.voucher_id,
-        seq=seq,
-        kind=kind,
-        sender=sender.role.value,
-        sender_id=sender.id,
-        client_msg_id=client_msg_id,
-        reply_to=reply_to,
-        body=body,
-        at=now,
-    )
-    session.add(frame)
-    session.flush()
-    return Appended(seq)
-
-
-def take_seq(session: Session, case: Case) -> int:
-    seq = case.last_seq + 1
-    session.execute(
-        update(Case)
-        .where(Case.voucher_id == case.voucher_id)
-        .values(last_seq=seq)
-        .execution_options(synchronize_session=False)
-    )
-    case.last_seq = seq
-    return seq
+) -> None:
+    """Insert ``frame`` (its seq taken in this transaction); :class:`Resent` if its id is taken."""
+    connection = session.connection()
+    row = {
+        "voucher_id": voucher_id,
+        "seq": frame.seq,
+        "kind": frame.kind,
+        "sender": frame.sender,
+        "sender_id": sender_id,
+        "client_msg_id": frame.client_msg_id,
+        "reply_to": reply_to,
+        "body": frame.body,
+        "at": frame.at,
+    }
+    if connection.scalar(STORE[connection.dialect.name], row) is None:
+        raise Resent(frame.client_msg_id)
 
 
 def stored_seq(session: Session, voucher_id: str, client_msg_id: str) -> int | None:
-    query = select(CaseFrame.seq).where(
-        CaseFrame.voucher_id == voucher_id, CaseFrame.client_msg_id == client_msg_id
-    )
-    return session.scalar(query)
+    return session.connection().scalar(STORED_SEQ, {"v": voucher_id, "msg": client_msg_id})
 
 
-def frames_after(session: Session, voucher_id: str, since: int, limit: int) -> list[CaseFrame]:
+def frames_after(session: Session, voucher_id: str, since: int, limit: int) -> list[Stored]:
     """Up to ``limit`` frames of the case with ``seq > since``, in seq order."""
-    query = (
-        select(CaseFrame)
-        .where(CaseFrame.voucher_id == voucher_id, CaseFrame.seq > since)
-        .order_by(CaseFrame.seq)
-        .limit(limit)
+    found = session.connection().execute(
+        FRAMES_AFTER, {"v": voucher_id, "since": since, "limit": limit}
     )
-    return list(session.scalars(query))
+    return [Stored(*row) for row in found]
 
 
 def head(session: Session, voucher_id: str) -> int:
     """The case's last seq (0: no frame yet, or no case)."""
-    found = session.scalar(select(Case.last_seq).where(Case.voucher_id == voucher_id))
-    return int(found or 0)
+    return int(session.connection().scalar(HEAD, {"v": voucher_id}) or 0)
 
 
 def submit(
     session: Session,
-    voucher: Voucher,
+    voucher_id: str,
     sender: Party,
     frame: Send,
     verifier: Verifier,
     now: datetime,
-) -> Appended:
-    """A client's frame, checked by the rules of its kind, stored once."""
+) -> Stored:
+    """A client's frame, checked by the rules of its kind, stored with the case's next seq.
+
+    Raises :class:`FrameRefused` (a rule) or :class:`Resent` (stored before): both roll back.
+    """
     msg_id = frame.client_msg_id
     if not sender.may_send:
         raise FrameRefused("read-only", "the operator reads this case; it cannot send", msg_id)
-    case = locked_case(session, voucher.id)
-    found = stored_seq(session, voucher.id, msg_id)
-    if found is not None:
-        return Appended(found, duplicate=True)
+    row = session.connection().execute(NEXT_SEQ_AND_VOUCHER, {"v": voucher_id}).first()
+    if row is None or not sender.belongs_to(row.provider_id):
+        raise FrameRefused("gone", "you no longer take part in this case", msg_id)
+    voucher = CaseVoucher(voucher_id, row.state, row.provider_id, row.gsp_id)
     if voucher.state in READ_ONLY_STATES:
         raise FrameRefused("closed", f"the voucher is {voucher.state.value}: read only", msg_id)
     body = frame.body.model_dump(mode="json")
@@ -161,11 +195,13 @@ def submit(
         check_voucher(voucher, sender, frame.body.token, verifier, msg_id)
     elif frame.type in ANSWERS:
         reply_to = answer_proposal(session, voucher, sender, frame.type, body, now, msg_id)
-    return store(session, case, sender, frame.type, body, now, msg_id, reply_to)
+    stored = Stored(row.last_seq, frame.type, sender.role.value, now, body, msg_id)
+    store(session, voucher_id, stored, sender.id, reply_to)
+    return stored
 
 
 def check_voucher(
-    voucher: Voucher, sender: Party, token: str, verifier: Verifier, msg_id: str
+    voucher: CaseVoucher, sender: Party, token: str, verifier: Verifier, msg_id: str
 ) -> None:
     """Only the holder presents the voucher, and only its own, validly signed token."""
     if sender.role != Role.HOLDER:
@@ -180,7 +216,7 @@ def check_voucher(
 
 def answer_proposal(
     session: Session,
-    voucher: Voucher,
+    voucher: CaseVoucher,
     sender: Party,
     kind: str,
     body: dict[str, Any],
@@ -207,7 +243,7 @@ def answer_proposal(
 
 
 def arrange(
-    session: Session, voucher: Voucher, sender: Party, proposal: CaseFrame, now: datetime
+    session: Session, voucher: CaseVoucher, sender: Party, proposal: CaseFrame, now: datetime
 ) -> None:
     """Record the accepted appointment on the case and in the voucher's history."""
     arrangement = {**proposal.body, "proposal": proposal.seq, "accepted_by": sender.role.value}
