@@ -49,6 +49,8 @@ class Program(BaseModel):
     match: Match = Match()
     incentive: dict[int, Amount] = Field(default_factory=dict)
     insurance_policy: str | None = None
+    incentive_cap: int | None = Field(default=None, ge=0, le=10_000_000)
+    """At most this many incentives per 30 days under this program (``None``: no cap)."""
 
     @field_validator("incentive")
     @classmethod

@@ -19,6 +19,7 @@ from center import api
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
 from center.infra import db, problems
+from center.insurance import premiums
 from center.parties.keys import digest
 from center.settings import HubSettings
 from center.vouchers.ingest import Issuer
@@ -52,6 +53,7 @@ def create_app(
     )
     admin = digest(settings.admin_key) if settings.admin_key else None
     install(app, Hub(database, issuer, settings, admin, pm, clock))
+    premiums.subscribe(database)  # premiums accrue on issue and reverse on void (the feed)
     problems.init_app(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)

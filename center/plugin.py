@@ -17,9 +17,10 @@ from center.settings import GspSection, HubSettings
 def ascc_register_commands(cli: click.Group) -> None:
     from center.cli import center
     from center.demo import demo_seed
+    from center.rewards_cli import COMMANDS
     from center.serve import serve
 
-    for command in (serve, demo_seed):
+    for command in (serve, demo_seed, *COMMANDS):
         center.add_command(command)
     cli.add_command(center)
 

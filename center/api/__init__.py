@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 def modules() -> list[ModuleType]:
     """The API's modules: each has a blueprint ``bp`` and its route table ``OPERATIONS``."""
-    from center.api import directory, meta, privacy, records, vouchers
+    from center.api import directory, insurance, ledger, meta, privacy, records, rewards, vouchers
 
-    return [meta, vouchers, privacy, directory, records]
+    return [meta, vouchers, privacy, directory, records, rewards, insurance, ledger]
 
 
 def blueprints() -> list[Blueprint]:

@@ -96,6 +96,13 @@ def record(session: Session, changes: Sequence[Change]) -> None:
         found.publish(session, changes)
 
 
+def note(session: Session, changes: Sequence[Change]) -> None:
+    """Audit rows for what happened to a voucher besides its state (its incentive, its
+    assessment's moderation): written like :func:`record`, not published to the feed."""
+    if changes:
+        session.connection().execute(AUDIT.insert(), [change.row() for change in changes])
+
+
 def after_commit(session: Session, work: Callable[[], None]) -> None:
     """Run ``work`` once the session's transaction has committed (never after a rollback)."""
     event.listen(session, "after_commit", lambda _session: work(), once=True)

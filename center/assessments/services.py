@@ -1,0 +1,156 @@
+"""Assessing a completed service: once, by its holder, for the provider who completed it.
+
+:func:`assess` runs in one transaction: the voucher moves ``completed → assessed`` (the
+conditional update of :mod:`center.vouchers.services`, so a second assessment is 409), the
+assessment row is written, the provider's score total and count grow (locking its row, which
+also serialises the incentive rules per provider), the program's row is locked, and the
+incentive is issued if :mod:`center.incentives.rules` allows it — else the reason is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ascc_plugin import rewards
+from ascc_plugin.programs import Program
+from center.assessments.models import Assessment
+from center.audit.trail import Change, note
+from center.incentives import rules
+from center.incentives.models import Incentive
+from center.incentives.services import Minter, incentive_json, issue
+from center.infra.problems import NotFound
+from center.parties.auth import Kind, Principal
+from center.parties.models import Provider
+from center.vouchers.models import GspProgram, Voucher
+from center.vouchers.services import acting_voucher, actor_of, transition
+from center.vouchers.states import Action
+
+NO_ASSESSMENT = "no assessment of this voucher is visible to you"
+
+
+@dataclass
+class Assessed:
+    """An assessment and what it earned: the incentive, or the reason there is none."""
+
+    assessment: Assessment
+    incentive: Incentive | None
+    reason: str | None
+
+
+def assess(
+    session: Session,
+    voucher_id: str,
+    principal: Principal,
+    score: int,
+    comment: str | None,
+    minter: Minter,
+    now: datetime,
+) -> Assessed:
+    voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
+    actor = actor_of(principal)
+    transition(session, voucher, Action.ASSESS, actor, now, detail=f"score {score}")
+    assert voucher.provider_id is not None  # completed vouchers were served
+    made = Assessment(
+        voucher_id=voucher.id,
+        gsp_id=voucher.gsp_id,
+        provider_id=voucher.provider_id,
+        program=voucher.program,
+        score=score,
+        comment=comment,
+        comment_hidden=False,
+        at=now,
+    )
+    session.add(made)
+    provider = rate(session, voucher.provider_id, score)
+    decision = rules.decide(
+        session, voucher, score, locked_program(session, voucher), provider, minter.rules, now
+    )
+    incentive = None
+    if decision.amount is not None:
+        incentive = issue(session, voucher, decision.amount, minter, actor, now)
+    made.incentive_reason = decision.reason
+    session.flush()
+    return Assessed(made, incentive, decision.reason)
+
+
+def rate(session: Session, provider_id: str, score: int) -> Provider:
+    """Add ``score`` to the provider's record (the row stays locked until commit)."""
+    session.execute(
+        update(Provider)
+        .where(Provider.id == provider_id)
+        .values(
+            rating_total=Provider.rating_total + score,
+            reviews_count=Provider.reviews_count + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    provider = session.get(Provider, provider_id, populate_existing=True)
+    assert provider is not None
+    return provider
+
+
+def locked_program(session: Session, voucher: Voucher) -> Program | None:
+    """The voucher's program as its store last described it, its row locked (PostgreSQL)."""
+    row = session.scalar(
+        select(GspProgram)
+        .where(GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program)
+        .with_for_update()
+    )
+    return Program.model_validate(row.definition) if row is not None else None
+
+
+def moderate(
+    session: Session,
+    voucher_id: str,
+    principal: Principal,
+    hidden: bool,
+    reason: str | None,
+    now: datetime,
+) -> Assessment:
+    """The operator hides (or shows again) an assessment's comment; the score stays."""
+    voucher = acting_voucher(session, voucher_id, principal, Kind.ADMIN)
+    found = session.get(Assessment, voucher.id)
+    if found is None:
+        raise NotFound(NO_ASSESSMENT)
+    if found.comment_hidden != hidden:
+        found.comment_hidden = hidden
+        action = "assessment.hide" if hidden else "assessment.show"
+        state = voucher.state.value
+        change = Change(voucher.id, action, state, state, actor_of(principal), now, reason)
+        note(session, [change])
+    return found
+
+
+def as_model(assessment: Assessment) -> rewards.Assessment:
+    return rewards.Assessment(
+        voucher_id=assessment.voucher_id,
+        gsp_id=assessment.gsp_id,
+        provider_id=assessment.provider_id,
+        program=assessment.program,
+        score=assessment.score,
+        comment=None if assessment.comment_hidden else assessment.comment,
+        at=assessment.at,
+    )
+
+
+def assessment_json(assessment: Assessment) -> dict[str, Any]:
+    return {
+        **as_model(assessment).model_dump(mode="json"),
+        "comment_hidden": assessment.comment_hidden,
+    }
+
+
+def assessed_json(assessed: Assessed, principal: Principal) -> dict[str, Any]:
+    """``{"assessment", "incentive", "reason"}``: the incentive (with its token for the holder)
+    or ``null`` and why none is due."""
+    incentive = assessed.incentive
+    return {
+        "assessment": assessment_json(assessed.assessment),
+        "incentive": incentive_json(incentive, principal) if incentive else None,
+        "reason": assessed.reason,
+    }
