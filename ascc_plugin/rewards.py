@@ -1,8 +1,8 @@
 """The reward half of a voucher's life as plugins see it: typed hook arguments.
 
 The hooks ``ascc_assessment_submitted``, ``ascc_incentive_issued``, ``ascc_incentive_redeemed``
-and ``ascc_claim_decided`` (:mod:`ascc_plugin.hooks`) receive these models (frozen, money as ``Decimal`` serialised as a string), after the change they
-describe was committed.
+and ``ascc_claim_decided`` (:mod:`ascc_plugin.hooks`) receive these models (frozen, money as
+``Decimal`` serialised as a string), after the change they describe was committed.
 """
 
 from __future__ import annotations

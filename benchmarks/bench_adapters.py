@@ -26,13 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ascc_plugin.config import load_config
+
 from adapters.payload import parse_json
 from adapters.shopify import mapping as shopify_mapping
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.store.app import create_app
 from adapters.woocommerce import mapping as woo_mapping
 from adapters.woocommerce.emulator import WooCommerceEmulator
-from ascc_plugin.config import load_config
 from ascc_plugin.signatures import matches_b64
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

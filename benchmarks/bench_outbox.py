@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from ascc_plugin.config import load_config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
@@ -28,7 +29,6 @@ from ascc_plugin.client.handler import event_body, webhook_id_for
 from ascc_plugin.client.http import CenterClient
 from ascc_plugin.client.outbox import Outbox
 from ascc_plugin.client.sender import Sender
-from ascc_plugin.config import load_config
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.signatures import new_secret
 

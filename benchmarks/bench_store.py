@@ -41,11 +41,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from ascc_plugin.config import config_from_mapping
 
 from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, SignedRequest
 from adapters.shopify.emulator import ShopifyEmulator
 from ascc_plugin.client.handler import event_body, webhook_id_for
-from ascc_plugin.config import config_from_mapping
 from ascc_plugin.keys import generate_key
 from ascc_plugin.models import GspRef, Line, Order, OrderEvent
 from ascc_plugin.programs import Program

@@ -34,11 +34,18 @@ PROGRAMS = [
 ]
 
 
+BEHIND = timedelta(days=200)
+
+
 class MovableClock:
-    """The wall clock plus an offset that tests move on (thread-safe)."""
+    """The wall clock plus an offset that tests move on (thread-safe).
+
+    It starts :data:`BEHIND` in the past, so moving it on never puts a signed token's ``iat``
+    in the future of the real clock that verifies it.
+    """
 
     def __init__(self) -> None:
-        self.offset = timedelta()
+        self.offset = -BEHIND
         self.lock = threading.Lock()
 
     def __call__(self) -> datetime:
@@ -87,9 +94,16 @@ def rewards_hub(folder: Path, url: str, backend: str, **settings: Any) -> Iterat
 
 def issue(live: LiveHub, gsp: Party, **order: Any) -> dict[str, Any]:
     """A paid order's repair voucher (price 99.00 EUR, insured)."""
-    response = live.post_event(gsp, event_body(gsp, programs=PROGRAMS, **order))
+    order.setdefault("programs", PROGRAMS)
+    response = post(live, gsp, event_body(gsp, **order))
     assert response.status_code == 200, response.text
     return next(v for v in response.json()["vouchers"] if v["program"] == "repair-12m")
+
+
+def post(live: LiveHub, gsp: Party, body: bytes) -> Any:
+    """A signed event, stamped with the hub's (possibly moved) clock."""
+    clock = getattr(live, "clock", None)
+    return live.post_event(gsp, body, timestamp=int(clock().timestamp()) if clock else None)
 
 
 def completed(live: LiveHub, gsp: Party, provider: Party, **order: Any) -> dict[str, Any]:
