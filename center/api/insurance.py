@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from flask import Blueprint, request
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy.orm import Session
 
 from ascc_plugin.money import Amount
@@ -34,7 +34,15 @@ IDEMPOTENCY = Param(
     {"type": "string", "maxLength": 200},
 )
 ERRORS = (400, 401, 404, 409, 422)
-PositiveAmount = Annotated[Amount, Field(gt=0, le=10**12)]
+
+
+def decimal_string(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("an amount is a decimal string such as '19.99'")
+    return value
+
+
+PositiveAmount = Annotated[Amount, BeforeValidator(decimal_string), Field(gt=0, le=10**12)]
 
 
 class ClaimBody(Body):
