@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def test_every_route_is_described(live: LiveHub) -> None:
         for method in operations
     }
     routes = {
-        (method, str(rule).replace("<voucher_id>", "{voucher_id}"))
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule)))
         for rule in live.app.url_map.iter_rules()
         if rule.endpoint != "static"
         for method in rule.methods or ()
