@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from flask import Blueprint, request
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from ascc_plugin.money import Amount
@@ -31,7 +31,7 @@ IDEMPOTENCY = Param(
     "Idempotency-Key",
     "header",
     "a replay with the same key answers the first claim",
-    {"type": "string", "maxLength": 200},
+    {"type": "string", "pattern": "^[!-~][ -~]{0,198}[!-~]$|^[!-~]$"},
 )
 ERRORS = (400, 401, 404, 409, 422)
 
@@ -42,7 +42,14 @@ def decimal_string(value: Any) -> Any:
     return value
 
 
-PositiveAmount = Annotated[Amount, BeforeValidator(decimal_string), Field(gt=0, le=10**12)]
+POSITIVE = r"^(?:[1-9][0-9]{0,11}(?:\.[0-9]{1,3})?|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"
+PositiveAmount = Annotated[
+    Amount,
+    BeforeValidator(decimal_string),
+    Field(gt=0, lt=10**12),
+    WithJsonSchema({"type": "string", "pattern": POSITIVE, "examples": ["120.00"]}),
+]
+"""A positive decimal string (the policy's currency says how many decimals it may have)."""
 
 
 class ClaimBody(Body):

@@ -32,7 +32,9 @@ T = TypeVar("T")
 INCENTIVE = "/api/v1/incentives/{incentive_id}"
 INCENTIVE_ID = Param("incentive_id", "path", "the incentive id, e.g. 7K3M-9QXD-2B4F-H8TZ-W")
 ERRORS = (400, 401, 404, 409, 422)
-Score = Annotated[int, Field(strict=True, ge=1, le=5)]
+Score = Annotated[int, Field(strict=True, ge=1, le=5, json_schema_extra={"enum": [1, 2, 3, 4, 5]})]
+"""Strict: ``"5"`` and ``5.0`` are refused (JSON Schema cannot tell ``5.0`` from ``5``, so the
+document lists the five values)."""
 Note = Annotated[NulFree, Field(max_length=2000)]
 
 
