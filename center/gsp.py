@@ -134,4 +134,5 @@ def hub_settings(settings: Settings) -> HubSettings:
         issuer=settings.issuer,
         public_url=gsp.public_url or f"http://{store.host}:{store.port}",
         issue_on=store.issue_on,
+        **gsp.reward_rules().model_dump(),
     )
