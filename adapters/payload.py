@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from ascc_plugin.money import minor_digits
+from ascc_plugin.money import minor_digits as minor_digits  # the one ISO 4217 table, re-exported
 
 MAX_UNITS = 100_000  # per line: more is refused (one voucher per unit must stay bounded)
 

@@ -16,8 +16,8 @@ from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, get_plugin_manager, notify, process_event
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.registry import PluginError
-from ascc_plugin.settings import Section, Settings, SettingsError, settings_from_mapping
 from ascc_plugin.rewards import Assessment, Incentive
+from ascc_plugin.settings import Section, Settings, SettingsError, settings_from_mapping
 from ascc_plugin.vouchers import Issuance
 
 HOOK_NAMES = sorted(name for name in dir(hooks) if name.startswith("ascc_"))
