@@ -1,4 +1,5 @@
-"""Center hub throughput: signed events, the /healthz floor and redemptions, through a real
+"""Center hub throughput: signed events, the /healthz floor, redemptions, assessments and
+incentive redeems (the last two beside redemptions, ratios from the same run), through a real
 ``ascc center serve`` (gunicorn) over loopback, on SQLite and on PostgreSQL.
 
 The load generator is wrk (Debian package ``wrk``): a Python generator on the same two cores
@@ -6,7 +7,9 @@ would take half the CPU from the server. Standard Webhooks signatures carry a un
 timestamp, so the events are pre-signed here (distinct webhook-ids and orders, timestamps inside
 the tolerance) and a generated Lua script hands each wrk thread its own slice of them: every
 request is a first delivery, none a replay. Redemptions are pre-assigned vouchers, each
-redeemed once.
+redeemed once; assessments are completed vouchers, each assessed once by its holder; incentive
+redeems are released incentives, each redeemed once by the provider who served
+(``benchmarks/reward_requests.py`` prepares them in-process).
 
     .venv/bin/python benchmarks/bench_center.py [--seconds 5] [--connections 8] [--workers 2]
 """
@@ -39,7 +42,8 @@ from center import serve  # noqa: E402
 
 ASCC = str(Path(sys.executable).parent / "ascc")
 PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12}]
+PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12, "incentive": {"5": "10.00"}}]
+PROVIDERS = 4  # assessments and incentives spread over a few providers, as in a marketplace
 
 LUA = """
 local counter = 0
@@ -214,56 +218,28 @@ def wrk_plain(url: str, seconds: int, connections: int) -> dict[str, Any]:
     }
 
 
-def prepare_redemptions(
-    env: dict[str, str], gsp: dict[str, str], shop: str, provider: dict[str, str], count: int
-) -> list[str]:
-    """Vouchers issued, activated and assigned in-process (the service layer, no HTTP)."""
-    from datetime import UTC, datetime
+def prepare(
+    env: dict[str, str],
+    gsp: dict[str, str],
+    shop: str,
+    providers: list[dict[str, str]],
+    args: argparse.Namespace,
+) -> dict[str, list[str]]:
+    """The measured requests, walked in-process to the step before (reward_requests.py)."""
+    import reward_requests as rr
 
-    from ascc_plugin.models import OrderEvent
-    from ascc_plugin.programs import Program
-    from center import create_app
-    from center.api.hub import current_hub
-    from center.infra.db import get_database
-    from center.parties.auth import Kind, Principal
-    from center.parties.services import get_gsp
-    from center.vouchers import services
-    from center.vouchers.ingest import ingest
+    def walked(stage: str, count: int) -> Any:
+        return rr.walked(env, gsp, shop, providers, count, order, stage, PROGRAMS)
 
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        app = create_app()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    lines, programs = [], [Program.model_validate(p) for p in PROGRAMS]
-    with app.app_context():
-        hub, now = current_hub(), datetime.now(UTC)
-        for batch in range(0, count, 10):
-            body = json.loads(event_body(shop, f"r-{batch}", quantity=10))
-            event = OrderEvent.model_validate(body["event"])
-            with hub.database.transaction() as session:
-                issued = ingest(
-                    session, get_gsp(session, gsp["gsp_id"]), event, programs, hub.issuer, now
-                ).vouchers
-                for voucher in issued:
-                    holder = Principal(Kind.HOLDER, secret=voucher["holder_secret"])
-                    services.activate(session, voucher["id"], holder, now)
-                    services.assign(session, voucher["id"], holder, provider["provider_id"], now)
-                    lines.append(
-                        lua_request(
-                            "POST",
-                            f"/api/v1/vouchers/{voucher['id']}/redeem",
-                            {
-                                "Authorization": f"Bearer {provider['api_key']}",
-                                "Content-Type": "application/json",
-                            },
-                            json.dumps({"token": voucher["token"]}).encode(),
-                        )
-                    )
-    get_database(app).dispose()
-    return lines
+    return {
+        "redeem": rr.redemption_lines(lua_request, walked("assigned", args.redemptions)),
+        "assess": rr.assessment_lines(lua_request, walked("completed", args.assessments)),
+        "incentive": rr.incentive_lines(lua_request, walked("released", args.incentives)),
+    }
+
+
+def order(shop: str, order_id: str, quantity: int) -> bytes:
+    return event_body(shop, order_id, quantity)
 
 
 def postgres_database() -> tuple[str, str]:
@@ -305,17 +281,21 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         **os.environ,
         "ASCC_DATABASE_URL": url,
         "ASCC_KEYS_DIR": str(folder / "keys"),
+        "ASCC_HUB_INCENTIVE_HOLD_HOURS": "0",  # incentives redeemable at once
+        "ASCC_HUB_INCENTIVE_PAIR_LIMIT": "1000000",  # one customer buys ten units per order
     }
     env.pop("ASCC_CONFIG", None)
     try:
         cli(env, "init-db")
         shop = "bench.example"
         gsp = cli(env, "add-gsp", "--name", "Bench", "--platform", "shopify", "--shop", shop)
-        provider = cli(
-            env, "add-provider", "--name", "P", "--categories", "repair", "--capacity", "100000"
-        )
-        redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
-        measured = serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+        providers = [
+            cli(env, "add-provider", "--name", f"P{n}", "--categories", "repair",
+                "--capacity", "100000")
+            for n in range(PROVIDERS)
+        ]  # fmt: skip
+        prepared = prepare(env, gsp, shop, providers, args)
+        measured = serve_and_measure(env, args, folder, gsp, shop, prepared)
         measured["ceiling"] = measure_ceiling(env, args, folder)
         return measured
     finally:
@@ -329,7 +309,7 @@ def serve_and_measure(
     folder: Path,
     gsp: dict[str, str],
     shop: str,
-    redeem_lines: list[str],
+    prepared: dict[str, list[str]],
 ) -> dict[str, Any]:
     port = free_port()
     server = subprocess.Popen(
@@ -360,7 +340,9 @@ def serve_and_measure(
             for n in range(args.events)
         ]
         ingest = wrk(base, events, args.seconds, args.connections, folder)
-        redeem = wrk(base, redeem_lines, args.seconds, args.connections, folder)
+        redeem = wrk(base, prepared["redeem"], args.seconds, args.connections, folder)
+        assess = wrk(base, prepared["assess"], args.seconds, args.connections, folder)
+        incentive = wrk(base, prepared["incentive"], args.seconds, args.connections, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -368,8 +350,10 @@ def serve_and_measure(
         "floor": floor,
         "ingest": ingest,
         "redeem": redeem,
+        "assess": assess,
+        "incentive": incentive,
         "events_prepared": args.events,
-        "redemptions_prepared": len(redeem_lines),
+        "prepared": {name: len(lines) for name, lines in prepared.items()},
     }
 
 
@@ -422,8 +406,15 @@ def measure_ceiling(env: dict[str, str], args: argparse.Namespace, folder: Path)
 
 def report(backend: str, r: dict[str, Any]) -> None:
     floor, ingest, redeem = r["floor"], r["ingest"], r["redeem"]
+    assess, incentive = r["assess"], r["incentive"]
     print(f"== {backend}")
-    for name, m in (("healthz floor", floor), ("signed events", ingest), ("redemptions", redeem)):
+    for name, m in (
+        ("healthz floor", floor),
+        ("signed events", ingest),
+        ("redemptions", redeem),
+        ("assessments", assess),
+        ("incentive redeems", incentive),
+    ):
         print(
             f"  {name:<14} {m['per_second']:8.0f}/s   p50 {m['p50_ms']:7.2f} ms   "
             f"p99 {m['p99_ms']:7.2f} ms   non-2xx {m['status_errors']}   "
@@ -434,6 +425,11 @@ def report(backend: str, r: dict[str, Any]) -> None:
         "   (goal on PostgreSQL: >= 0.40)"
     )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
+    for name, m in (("assessments", assess), ("incentive redeems", incentive)):
+        print(
+            f"  ratio {name}/redemptions {m['per_second'] / redeem['per_second']:.2f}"
+            "   (goal: >= 0.80)"
+        )
     bare, insert = r["ceiling"]["floor"], r["ceiling"]["insert"]
     print(
         f"  ceiling: bare app /healthz {bare['per_second']:.0f}/s, one INSERT "
@@ -445,11 +441,11 @@ def report(backend: str, r: dict[str, Any]) -> None:
             f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
             "the rest were replays (raise --events)"
         )
-    if redeem["sent"] > r["redemptions_prepared"]:
-        print(
-            f"  note: {redeem['sent'] - r['redemptions_prepared']} redemptions were repeats "
-            "(409s, counted in non-2xx); raise --redemptions"
-        )
+    for name, key in (("redemptions", "redeem"), ("assessments", "assess"),
+                      ("incentive redeems", "incentive")):  # fmt: skip
+        extra = r[key]["sent"] - r["prepared"][key]
+        if extra > 0:
+            print(f"  note: {extra} {name} were repeats (409s, counted in non-2xx); prepare more")
 
 
 def main() -> None:
@@ -463,6 +459,8 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=6000)
     parser.add_argument("--redemptions", type=int, default=3000)
+    parser.add_argument("--assessments", type=int, default=3000)
+    parser.add_argument("--incentives", type=int, default=3000)
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
