@@ -15,7 +15,13 @@ from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
 from center.infra.db import Database
-from center.settings import database_url
+from center.settings import HubSettings
+
+
+def database_url(url: str) -> str:
+    """The URL as the hub's settings map it (``postgresql://`` → psycopg 3)."""
+    return HubSettings(database_url=url).database_url
+
 
 METADATA = MetaData()
 ROWS = Table(

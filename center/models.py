@@ -6,7 +6,7 @@ from center.deliveries.models import ProcessedEvent
 from center.incentives.models import Flag, Incentive
 from center.infra.db import Base
 from center.insurance.models import Claim, Coverage, Policy
-from center.ledger.models import LedgerEntry, LedgerTransaction
+from center.ledger.models import LedgerEntry
 from center.parties.models import Customer, Gsp, Provider, ProviderCategory
 from center.vouchers.models import GspProgram, Voucher
 
@@ -22,7 +22,6 @@ __all__ = [
     "GspProgram",
     "Incentive",
     "LedgerEntry",
-    "LedgerTransaction",
     "Policy",
     "ProcessedEvent",
     "Provider",

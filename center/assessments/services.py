@@ -65,43 +65,48 @@ def assess(
         comment_hidden=False,
         at=now,
     )
-    session.add(made)
     provider = rate(session, voucher.provider_id, score)
     decision = rules.decide(
-        session, voucher, score, locked_program(session, voucher), provider, minter.rules, now
+        session, voucher, score, program_of(session, voucher), provider, minter.rules, now
     )
+    made.incentive_reason = decision.reason
+    session.add(made)
     incentive = None
     if decision.amount is not None:
         incentive = issue(session, voucher, decision.amount, minter, actor, now)
-    made.incentive_reason = decision.reason
     session.flush()
     return Assessed(made, incentive, decision.reason)
 
 
-def rate(session: Session, provider_id: str, score: int) -> Provider:
-    """Add ``score`` to the provider's record (the row stays locked until commit)."""
-    session.execute(
+def rate(session: Session, provider_id: str, score: int) -> rules.Served:
+    """Add ``score`` to the provider's record (its row stays locked until commit, which
+    serialises the per-provider incentive rules); its contact e-mail comes back."""
+    email = session.execute(
         update(Provider)
         .where(Provider.id == provider_id)
         .values(
             rating_total=Provider.rating_total + score,
             reviews_count=Provider.reviews_count + 1,
         )
+        .returning(Provider.email)
         .execution_options(synchronize_session=False)
-    )
-    provider = session.get(Provider, provider_id, populate_existing=True)
-    assert provider is not None
-    return provider
+    ).scalar_one()
+    return rules.Served(provider_id, email)
 
 
-def locked_program(session: Session, voucher: Voucher) -> Program | None:
-    """The voucher's program as its store last described it, its row locked (PostgreSQL)."""
-    row = session.scalar(
-        select(GspProgram)
-        .where(GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program)
-        .with_for_update()
+def program_of(session: Session, voucher: Voucher) -> Program | None:
+    """The voucher's program as its store last described it; a program with an incentive cap
+    is read again with its row locked (PostgreSQL), which serialises the cap rule."""
+    query = select(GspProgram.definition).where(
+        GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program
     )
-    return Program.model_validate(row.definition) if row is not None else None
+    definition = session.scalar(query)
+    if definition is None:
+        return None
+    program = Program.model_validate(definition)
+    if program.incentive_cap is not None:
+        session.scalar(query.with_for_update())
+    return program
 
 
 def moderate(

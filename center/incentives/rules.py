@@ -25,12 +25,20 @@ from ascc_plugin.money import to_minor
 from ascc_plugin.programs import Program
 from center.incentives.models import Flag, Incentive
 from center.incentives.states import IncentiveState
-from center.parties.models import Customer, Provider
+from center.parties.models import Customer
 from center.settings import RewardRules
 from center.vouchers.models import Voucher
 
 CAP_WINDOW = timedelta(days=30)
 COUNTED = (IncentiveState.ISSUED, IncentiveState.RELEASED, IncentiveState.REDEEMED)
+
+
+@dataclass(frozen=True)
+class Served:
+    """The provider who served: its id and contact e-mail."""
+
+    id: str
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ def decide(
     voucher: Voucher,
     score: int,
     program: Program | None,
-    provider: Provider,
+    provider: Served,
     rules: RewardRules,
     now: datetime,
 ) -> Decision:
@@ -55,8 +63,7 @@ def decide(
         return Decision(None, f"the program gives no incentive for a score of {score}")
     if voucher.currency is None:
         return Decision(None, "the order's currency is not known")
-    customer = session.get(Customer, voucher.customer_seq) if voucher.customer_seq else None
-    if same_person(customer, provider):
+    if same_person(customer_email(session, voucher), provider):
         flag(session, voucher, provider, "same-email", "provider and customer share an e-mail", now)
         return Decision(None, "the provider's contact e-mail is the customer's: flagged")
     if (
@@ -80,8 +87,14 @@ def decide(
     return Decision(to_minor(reward, voucher.currency))
 
 
-def same_person(customer: Customer | None, provider: Provider) -> bool:
-    email = (customer.email or "").strip().lower() if customer else ""
+def customer_email(session: Session, voucher: Voucher) -> str | None:
+    if voucher.customer_seq is None:
+        return None
+    return session.scalar(select(Customer.email).where(Customer.seq == voucher.customer_seq))
+
+
+def same_person(email: str | None, provider: Served) -> bool:
+    email = (email or "").strip().lower()
     return bool(email) and email == (provider.email or "").strip().lower()
 
 
@@ -106,7 +119,7 @@ def issued_for_pair(session: Session, customer_seq: int, provider_id: str, since
 
 
 def flag(
-    session: Session, voucher: Voucher, provider: Provider, kind: str, detail: str, now: datetime
+    session: Session, voucher: Voucher, provider: Served, kind: str, detail: str, now: datetime
 ) -> None:
     session.add(
         Flag(

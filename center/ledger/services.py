@@ -1,9 +1,9 @@
 """Posting balanced transactions and reading balances and statements.
 
 :func:`post` writes one business event as one transaction in the caller's database
-transaction (two Core statements): the legs must sum to zero and share one currency, or
-nothing is written. A ``(kind, ref)`` pair is unique, so an event can be posted only once.
-Balances are derived from the entries (:func:`balances`), never stored.
+transaction (one Core ``INSERT`` of its legs): the legs must sum to zero and share one
+currency, or nothing is written. ``(kind, ref, account)`` is unique, so an event can be posted
+only once. Balances are derived from the entries (:func:`balances`), never stored.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from ascc_plugin.money import from_minor
 from center.infra.web import decode_cursor, encode_cursor
 from center.ledger.accounts import normal_sign
-from center.ledger.models import LedgerEntry, LedgerTransaction
+from center.ledger.models import LedgerEntry
 
-TRANSACTIONS: Table = LedgerTransaction.__table__  # type: ignore[assignment]
 ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 
 
@@ -47,38 +46,28 @@ def transfer(amount: int, debit: str, credit: str) -> list[tuple[str, int]]:
     return [(debit, amount), (credit, -amount)]
 
 
-def post(session: Session, posting: Posting, now: datetime) -> int | None:
-    """Write ``posting``; its transaction's ``seq`` (``None`` when every leg is zero)."""
+def post(session: Session, posting: Posting, now: datetime) -> int:
+    """Write ``posting``'s non-zero legs; how many entries were written."""
     legs = [(name, amount) for name, amount in posting.legs if amount != 0]
     if sum(amount for _, amount in legs) != 0:
         raise Unbalanced(f"{posting.kind} {posting.ref}: legs sum to {sum(a for _, a in legs)}")
-    if not legs:
-        return None
-    connection = session.connection()
-    seq = connection.execute(
-        TRANSACTIONS.insert().returning(TRANSACTIONS.c.seq),
+    rows = [
         {
             "kind": posting.kind,
             "ref": posting.ref,
+            "account": name,
             "currency": posting.currency,
+            "amount": amount,
             "gsp_id": posting.gsp_id,
             "provider_id": posting.provider_id,
             "policy_id": posting.policy_id,
             "at": now,
-        },
-    ).scalar_one()
-    rows = [
-        {
-            "transaction_seq": seq,
-            "account": name,
-            "currency": posting.currency,
-            "amount": amount,
-            "at": now,
         }
         for name, amount in legs
     ]
-    connection.execute(ENTRIES.insert(), rows)
-    return int(seq)
+    if rows:
+        session.connection().execute(ENTRIES.insert(), rows)
+    return len(rows)
 
 
 def balances(session: Session, name: str, until: datetime | None = None) -> dict[str, int]:
@@ -98,13 +87,12 @@ def account_json(session: Session, name: str, cursor: str | None, limit: int) ->
     sign = normal_sign(name)
     after = decode_cursor(cursor) if cursor else 0
     query = (
-        select(LedgerEntry, LedgerTransaction)
-        .join(LedgerTransaction, LedgerEntry.transaction_seq == LedgerTransaction.seq)
+        select(LedgerEntry)
         .where(LedgerEntry.account == name, LedgerEntry.seq > after)
         .order_by(LedgerEntry.seq)
         .limit(limit + 1)
     )
-    rows = session.execute(query).all()
+    rows = list(session.scalars(query))
     page = rows[:limit]
     return {
         "account": name,
@@ -113,17 +101,17 @@ def account_json(session: Session, name: str, cursor: str | None, limit: int) ->
             {"currency": c, "balance": str(from_minor(sign * amount, c))}
             for c, amount in sorted(balances(session, name).items())
         ],
-        "items": [entry_json(entry, txn) for entry, txn in page],
-        "next_cursor": encode_cursor(page[-1][0].seq) if len(rows) > limit else None,
+        "items": [entry_json(entry) for entry in page],
+        "next_cursor": encode_cursor(page[-1].seq) if len(rows) > limit else None,
     }
 
 
-def entry_json(entry: LedgerEntry, txn: LedgerTransaction) -> dict[str, Any]:
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
-        "kind": txn.kind,
-        "ref": txn.ref,
+        "kind": entry.kind,
+        "ref": entry.ref,
         "currency": entry.currency,
         "amount": str(from_minor(entry.amount, entry.currency)),
         "side": "debit" if entry.amount > 0 else "credit",

@@ -26,7 +26,7 @@ from ascc_plugin.money import from_minor
 from center.assessments.models import Assessment
 from center.audit.models import AuditEvent
 from center.incentives.models import Incentive
-from center.ledger.models import LedgerEntry, LedgerTransaction
+from center.ledger.models import LedgerEntry
 from center.parties.auth import Kind, Principal
 from center.vouchers.models import Voucher
 
@@ -133,11 +133,10 @@ def ledger_sums(
     """``{(currency, purpose): debits − credits}`` of every ``policy:…`` account in range."""
     query = (
         select(LedgerEntry.currency, LedgerEntry.account, func.sum(LedgerEntry.amount))
-        .join(LedgerTransaction, LedgerEntry.transaction_seq == LedgerTransaction.seq)
         .where(
             LedgerEntry.account.like("policy:%"),
             LedgerEntry.at < end,
-            *scope.where(LedgerTransaction.gsp_id, LedgerTransaction.provider_id),
+            *scope.where(LedgerEntry.gsp_id, LedgerEntry.provider_id),
         )
         .group_by(LedgerEntry.currency, LedgerEntry.account)
     )

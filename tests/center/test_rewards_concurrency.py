@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from center.assessments.models import Assessment
 from center.incentives.models import Incentive
 from center.insurance.models import Claim, Coverage
-from center.ledger.models import LedgerTransaction
+from center.ledger.models import LedgerEntry
 from tests.common.hub import LiveHub
 from tests.common.rewards import assess, completed, rewards_hub
 
@@ -94,13 +94,13 @@ def test_twenty_parallel_incentive_redeems_exactly_one_wins(hub: LiveHub) -> Non
     with hub.database.transaction(write=False) as session:
         redeemed = session.scalar(
             select(func.count())
-            .select_from(LedgerTransaction)
+            .select_from(LedgerEntry)
             .where(
-                LedgerTransaction.kind == "incentive.redeemed",
-                LedgerTransaction.ref == incentive["id"],
+                LedgerEntry.kind == "incentive.redeemed",
+                LedgerEntry.ref == incentive["id"],
             )
         )
-    assert redeemed == 1
+    assert redeemed == 2  # one transaction: its two legs
 
 
 def test_twenty_parallel_claims_never_pay_more_than_the_limit(hub: LiveHub) -> None:

@@ -15,6 +15,7 @@ from ascc_plugin.clock import utcnow
 from center import create_app, migrate
 from center.api.hub import current_hub
 from center.infra.db import get_database
+from center.insurance.models import Policy
 from center.insurance.services import add_policy
 from center.parties import keys
 from center.settings import HubSettings
@@ -72,8 +73,22 @@ def rewards_hub(folder: Path, url: str, backend: str, **settings: Any) -> Iterat
         **settings,
     )
     app = create_app(hub_settings, clock=clock)
+    try:
+        with Served(app) as served:
+            prepare(app)
+            live = LiveHub(app, served.url, admin_key, backend)
+            live.clock = clock  # type: ignore[attr-defined]
+            yield live
+    finally:
+        get_database(app).dispose()
+
+
+def prepare(app: Any) -> None:
+    """Migrate and register the policy (once: PostgreSQL databases are shared per session)."""
     migrate.upgrade(get_database(app))
     with app.app_context(), get_database(app).transaction() as session:
+        if session.get(Policy, POLICY) is not None:
+            return
         add_policy(
             session,
             policy_id=POLICY,
@@ -85,11 +100,6 @@ def rewards_hub(folder: Path, url: str, backend: str, **settings: Any) -> Iterat
             deductible=Decimal("10.00"),
             now=current_hub().clock(),
         )
-    with Served(app) as served:
-        live = LiveHub(app, served.url, admin_key, backend)
-        live.clock = clock  # type: ignore[attr-defined]
-        yield live
-    get_database(app).dispose()
 
 
 def issue(live: LiveHub, gsp: Party, **order: Any) -> dict[str, Any]:

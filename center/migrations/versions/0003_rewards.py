@@ -36,23 +36,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_flags_voucher_id"), ["voucher_id"], unique=False)
 
     op.create_table(
-        "ledger_transactions",
+        "ledger_entries",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("ref", sa.String(length=64), nullable=False),
+        sa.Column("account", sa.String(length=160), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("gsp_id", sa.String(length=40), nullable=True),
         sa.Column("provider_id", sa.String(length=40), nullable=True),
         sa.Column("policy_id", sa.String(length=64), nullable=True),
         sa.Column("at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_transactions")),
-        sa.UniqueConstraint("kind", "ref", name=op.f("uq_ledger_transactions_kind_ref")),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_entries")),
+        sa.UniqueConstraint(
+            "kind", "ref", "account", name=op.f("uq_ledger_entries_kind_ref_account")
+        ),
     )
-    with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_transactions_at"), ["at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ledger_transactions_gsp_id"), ["gsp_id"], unique=False)
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_ledger_entries_account_at", ["account", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ledger_entries_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ledger_entries_gsp_id"), ["gsp_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_ledger_transactions_provider_id"), ["provider_id"], unique=False
+            batch_op.f("ix_ledger_entries_provider_id"), ["provider_id"], unique=False
         )
 
     op.create_table(
@@ -67,27 +72,6 @@ def upgrade() -> None:
         sa.Column("created_at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policies")),
     )
-    op.create_table(
-        "ledger_entries",
-        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("transaction_seq", sa.Integer(), nullable=False),
-        sa.Column("account", sa.String(length=160), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("at", center.infra.db.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["transaction_seq"],
-            ["ledger_transactions.seq"],
-            name=op.f("fk_ledger_entries_transaction_seq_ledger_transactions"),
-        ),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_entries")),
-    )
-    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_entries_account_at", ["account", "at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_ledger_entries_transaction_seq"), ["transaction_seq"], unique=False
-        )
-
     op.create_table(
         "assessments",
         sa.Column("voucher_id", sa.String(length=32), nullable=False),
@@ -269,18 +253,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assessments_at"))
 
     op.drop_table("assessments")
+    op.drop_table("policies")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_entries_transaction_seq"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_gsp_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_at"))
         batch_op.drop_index("ix_ledger_entries_account_at")
 
     op.drop_table("ledger_entries")
-    op.drop_table("policies")
-    with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_provider_id"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_gsp_id"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_at"))
-
-    op.drop_table("ledger_transactions")
     with op.batch_alter_table("flags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flags_voucher_id"))
 
