@@ -24,6 +24,7 @@ from center.api.vouchers import VOUCHER, VOUCHER_ID, Body
 from center.assessments import services as assessments
 from center.incentives import services as incentives
 from center.incentives.models import Flag
+from center.incentives.views import as_model, incentive_json
 from center.infra.web import NulFree, body_as, decode_cursor, encode_cursor, text_arg
 from center.parties.auth import Kind, Principal, require
 
@@ -92,7 +93,7 @@ def assess(voucher_id: str) -> dict[str, Any]:
         return (
             assessments.assessed_json(done, caller),
             assessments.as_model(done.assessment),
-            incentives.as_model(made, True) if made else None,
+            as_model(made, True) if made else None,
         )
 
     _, (answer, assessment, incentive) = acting(work)
@@ -119,14 +120,14 @@ def get_incentive(incentive_id: str) -> dict[str, Any]:
     with hub.database.transaction(write=False) as session:
         caller = hub.principal(session)
         found = incentives.visible_incentive(session, incentive_id, caller)
-        return incentives.incentive_json(found, caller)
+        return incentive_json(found, caller)
 
 
 @bp.post("/api/v1/incentives/<incentive_id>/release")
 def release(incentive_id: str) -> dict[str, Any]:
     body = body_as(ReleaseBody, "release")
     _, answer = acting(
-        lambda s, caller, now: incentives.incentive_json(
+        lambda s, caller, now: incentive_json(
             incentives.release(s, incentive_id, caller, body.provider_id, now), caller
         )
     )
@@ -140,7 +141,7 @@ def redeem(incentive_id: str) -> dict[str, Any]:
 
     def work(session: Session, caller: Principal, now: datetime) -> tuple[Any, ...]:
         done = incentives.redeem(session, incentive_id, caller, body.token, hub.verifier, now)
-        return incentives.incentive_json(done, caller), incentives.as_model(done, False)
+        return incentive_json(done, caller), as_model(done, False)
 
     _, (answer, model) = acting(work)
     announce(hub, "ascc_incentive_redeemed", incentive=model)
@@ -151,7 +152,7 @@ def redeem(incentive_id: str) -> dict[str, Any]:
 def cancel(incentive_id: str) -> dict[str, Any]:
     body = body_as(CancelBody, "cancellation", allow_empty=True)
     _, answer = acting(
-        lambda s, caller, now: incentives.incentive_json(
+        lambda s, caller, now: incentive_json(
             incentives.cancel(s, incentive_id, caller, body.reason or "", now), caller
         )
     )

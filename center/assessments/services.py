@@ -13,22 +13,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from ascc_plugin import rewards
 from ascc_plugin.programs import Program
 from center.assessments.models import Assessment
-from center.audit.trail import Change, note
+from center.audit.trail import Change, note, record
 from center.incentives import rules
 from center.incentives.models import Incentive
-from center.incentives.services import Minter, incentive_json, issue
+from center.incentives.services import Minter, issue
+from center.incentives.views import incentive_json
+from center.infra.caches import engine_cache
 from center.infra.problems import NotFound
 from center.parties.auth import Kind, Principal
 from center.parties.models import Provider
+from center.vouchers.catalog import PROGRAMS_TTL
 from center.vouchers.models import GspProgram, Voucher
-from center.vouchers.services import acting_voucher, actor_of, transition
+from center.vouchers.services import acting_voucher, actor_of, move
 from center.vouchers.states import Action
+
+ASSESSMENTS: Table = Assessment.__table__  # type: ignore[assignment]
 
 NO_ASSESSMENT = "no assessment of this voucher is visible to you"
 
@@ -53,8 +58,12 @@ def assess(
 ) -> Assessed:
     voucher = acting_voucher(session, voucher_id, principal, Kind.HOLDER)
     actor = actor_of(principal)
-    transition(session, voucher, Action.ASSESS, actor, now, detail=f"score {score}")
-    assert voucher.provider_id is not None  # completed vouchers were served
+    assessed = move(session, voucher, Action.ASSESS, actor, now, f"score {score}")
+    assert assessed is not None and voucher.provider_id is not None  # completed: served
+    provider = rate(session, voucher.provider_id, score)
+    decision = rules.decide(
+        session, voucher, score, program_of(session, voucher), provider, minter.rules, now
+    )
     made = Assessment(
         voucher_id=voucher.id,
         gsp_id=voucher.gsp_id,
@@ -63,18 +72,17 @@ def assess(
         score=score,
         comment=comment,
         comment_hidden=False,
+        incentive_reason=decision.reason,
         at=now,
     )
-    provider = rate(session, voucher.provider_id, score)
-    decision = rules.decide(
-        session, voucher, score, program_of(session, voucher), provider, minter.rules, now
+    session.connection().execute(
+        ASSESSMENTS.insert(), [{c.key: getattr(made, c.key) for c in ASSESSMENTS.columns}]
     )
-    made.incentive_reason = decision.reason
-    session.add(made)
-    incentive = None
+    incentive, notes = None, []
     if decision.amount is not None:
-        incentive = issue(session, voucher, decision.amount, minter, actor, now)
-    session.flush()
+        incentive, issued = issue(session, voucher, decision.amount, minter, actor, now)
+        notes.append(issued)
+    record(session, [assessed], notes)
     return Assessed(made, incentive, decision.reason)
 
 
@@ -95,17 +103,26 @@ def rate(session: Session, provider_id: str, score: int) -> rules.Served:
 
 
 def program_of(session: Session, voucher: Voucher) -> Program | None:
-    """The voucher's program as its store last described it; a program with an incentive cap
-    is read again with its row locked (PostgreSQL), which serialises the cap rule."""
+    """The voucher's program as its store last described it, kept per process for
+    :data:`~center.vouchers.catalog.PROGRAMS_TTL` seconds (as the catalog trusts its digests);
+    a program with an incentive cap is read again with its row locked (PostgreSQL), which
+    serialises the cap rule."""
     query = select(GspProgram.definition).where(
         GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program
     )
-    definition = session.scalar(query)
-    if definition is None:
-        return None
-    program = Program.model_validate(definition)
+    known = engine_cache(session.get_bind(), "reward-programs", PROGRAMS_TTL)  # type: ignore[arg-type]
+    key = (voucher.gsp_id, voucher.program)
+    program = known.get(key)
+    if program is None:
+        definition = session.scalar(query)
+        if definition is None:
+            return None
+        program = Program.model_validate(definition)
+        known.put(key, program)
+    assert isinstance(program, Program)
     if program.incentive_cap is not None:
-        session.scalar(query.with_for_update())
+        locked = session.scalar(query.with_for_update())
+        program = Program.model_validate(locked) if locked is not None else None
     return program
 
 

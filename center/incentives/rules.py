@@ -63,7 +63,9 @@ def decide(
         return Decision(None, f"the program gives no incentive for a score of {score}")
     if voucher.currency is None:
         return Decision(None, "the order's currency is not known")
-    if same_person(customer_email(session, voucher), provider):
+    since = now - timedelta(days=rules.incentive_pair_days)
+    email, pairs = customer_and_pairs(session, voucher, provider.id, since)
+    if same_person(email, provider):
         flag(session, voucher, provider, "same-email", "provider and customer share an e-mail", now)
         return Decision(None, "the provider's contact e-mail is the customer's: flagged")
     if (
@@ -73,12 +75,7 @@ def decide(
         return Decision(
             None, f"the program's cap of {program.incentive_cap} per 30 days is reached"
         )
-    since = now - timedelta(days=rules.incentive_pair_days)
-    if (
-        voucher.customer_seq is not None
-        and issued_for_pair(session, voucher.customer_seq, provider.id, since)
-        >= rules.incentive_pair_limit
-    ):
+    if pairs >= rules.incentive_pair_limit:
         return Decision(
             None,
             f"at most {rules.incentive_pair_limit} incentives per customer and provider "
@@ -87,10 +84,27 @@ def decide(
     return Decision(to_minor(reward, voucher.currency))
 
 
-def customer_email(session: Session, voucher: Voucher) -> str | None:
+def customer_and_pairs(
+    session: Session, voucher: Voucher, provider_id: str, since: datetime
+) -> tuple[str | None, int]:
+    """The customer's e-mail and the incentives of this (customer, provider) pair since
+    ``since``, in one round trip; a guest has neither."""
     if voucher.customer_seq is None:
-        return None
-    return session.scalar(select(Customer.email).where(Customer.seq == voucher.customer_seq))
+        return None, 0
+    pairs = (
+        select(func.count())
+        .where(
+            Incentive.customer_seq == voucher.customer_seq,
+            Incentive.provider_id == provider_id,
+            Incentive.issued_at > since,
+            Incentive.state.in_(COUNTED),
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(Customer.email, pairs).where(Customer.seq == voucher.customer_seq)
+    ).first()
+    return (row[0], int(row[1])) if row is not None else (None, 0)
 
 
 def same_person(email: str | None, provider: Served) -> bool:
@@ -102,16 +116,6 @@ def issued_for_program(session: Session, voucher: Voucher, since: datetime) -> i
     query = select(func.count()).where(
         Incentive.gsp_id == voucher.gsp_id,
         Incentive.program == voucher.program,
-        Incentive.issued_at > since,
-        Incentive.state.in_(COUNTED),
-    )
-    return int(session.scalar(query) or 0)
-
-
-def issued_for_pair(session: Session, customer_seq: int, provider_id: str, since: datetime) -> int:
-    query = select(func.count()).where(
-        Incentive.customer_seq == customer_seq,
-        Incentive.provider_id == provider_id,
         Incentive.issued_at > since,
         Incentive.state.in_(COUNTED),
     )

@@ -3,7 +3,9 @@
 Every move is one ``UPDATE incentives … WHERE seq = :seq AND state IN (:allowed)`` (the redeem
 also names the acting provider and the end of the hold in its ``WHERE``) whose row count is
 checked, then the audit row and the balanced ledger transaction are written in the same
-database transaction. Redeeming moves the service voucher to ``rewarded``.
+database transaction. Redeeming moves the service voucher to ``rewarded``. The hot paths keep
+round trips few: the incentive is read joined to its voucher, rows are written with Core, and
+a redeem's two audit rows (incentive and voucher) go in one statement.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ascc_plugin import rewards
 from ascc_plugin.identity import INCENTIVE, InvalidVoucherId, incentive_id, parse_id
 from ascc_plugin.money import from_minor
 from ascc_plugin.tokens import INCENTIVE_TYP, Signer, TokenError, Verifier
-from center.audit.trail import Actor, Change, note
+from center.audit.trail import Actor, Change, note, record
 from center.incentives.models import Incentive
 from center.incentives.states import IllegalIncentiveTransition, IncentiveState, plan
 from center.incentives.states import IncentiveAction as A
@@ -30,10 +31,11 @@ from center.ledger.services import Posting, post, transfer
 from center.parties import keys
 from center.parties.auth import Kind, Principal
 from center.settings import RewardRules
+from center.vouchers import services as vouchers
 from center.vouchers.models import Voucher
-from center.vouchers.services import actor_of, transition
 from center.vouchers.states import Action
 
+INCENTIVES: Table = Incentive.__table__  # type: ignore[assignment]
 NOT_FOUND = "no incentive with this id is visible to you"
 TOKEN_DAYS = 365
 STAMP = {A.RELEASE: "released_at", A.REDEEM: "redeemed_at", A.LAPSE: "ended_at"}
@@ -50,8 +52,9 @@ class Minter:
 
 def issue(
     session: Session, voucher: Voucher, amount: int, minter: Minter, actor: Actor, now: datetime
-) -> Incentive:
-    """The incentive for ``voucher`` (assessed; its provider served), with its ledger entry."""
+) -> tuple[Incentive, Change]:
+    """The incentive for ``voucher`` (assessed; its provider served) and its ledger entry; the
+    audit row comes back for the caller to write with its own."""
     assert voucher.provider_id is not None and voucher.currency is not None
     made = Incentive(
         id=incentive_id(minter.id_key, voucher.id),
@@ -69,21 +72,12 @@ def issue(
         lapses_at=now + timedelta(days=minter.rules.incentive_lapse_days),
     )
     made.token = minter.signer.sign_incentive(token_claims(made))
-    session.add(made)
-    session.flush()
-    detail = (
-        f"incentive {made.id}: {money(made)}, redeemable from {made.redeemable_at:%Y-%m-%d %H:%M}Z"
-    )
-    audit(session, made, "issue", None, "issued", actor, now, detail)
-    ledger(
-        session,
-        made,
-        "incentive.issued",
-        now,
-        accounts.gsp(made.gsp_id, "incentive-expense"),
-        accounts.gsp(made.gsp_id, "incentives"),
-    )
-    return made
+    columns = [c.key for c in INCENTIVES.columns if c.key != "seq"]
+    session.connection().execute(INCENTIVES.insert(), [{c: getattr(made, c) for c in columns}])
+    ledger(session, made, "incentive.issued", now, gsp=("incentive-expense", "incentives"))
+    redeemable = f"{made.redeemable_at:%Y-%m-%d %H:%M}Z"
+    detail = f"incentive {made.id}: {money(made)}, redeemable from {redeemable}"
+    return made, change(made, "issue", None, "issued", actor, now, detail)
 
 
 def token_claims(incentive: Incentive) -> dict[str, Any]:
@@ -98,18 +92,27 @@ def token_claims(incentive: Incentive) -> dict[str, Any]:
     }
 
 
-def visible_incentive(session: Session, given_id: str, principal: Principal) -> Incentive:
-    """The incentive if ``principal`` may see it (holder, its store, its provider, operator)."""
+def visible(session: Session, given_id: str, principal: Principal) -> tuple[Incentive, Voucher]:
+    """The incentive and its voucher if ``principal`` may see them (holder, its store, the
+    provider who served, the operator); everyone else — and any unknown id — the same 404."""
     if principal.kind == Kind.ANONYMOUS:
         raise Unauthorized("this operation needs a key or the voucher's holder secret")
     try:
         canonical = parse_id(given_id, INCENTIVE)
     except InvalidVoucherId:
         raise NotFound(NOT_FOUND) from None
-    found = session.scalar(select(Incentive).where(Incentive.id == canonical))
-    if found is None or not may_see(found, principal):
+    found = session.execute(
+        select(Incentive, Voucher)
+        .join(Voucher, Voucher.id == Incentive.voucher_id)
+        .where(Incentive.id == canonical)
+    ).first()
+    if found is None or not may_see(found[0], principal):
         raise NotFound(NOT_FOUND)
-    return found
+    return found[0], found[1]
+
+
+def visible_incentive(session: Session, given_id: str, principal: Principal) -> Incentive:
+    return visible(session, given_id, principal)[0]
 
 
 def may_see(incentive: Incentive, principal: Principal) -> bool:
@@ -124,8 +127,10 @@ def may_see(incentive: Incentive, principal: Principal) -> bool:
     )
 
 
-def acting(session: Session, given_id: str, principal: Principal, kind: Kind) -> Incentive:
-    found = visible_incentive(session, given_id, principal)
+def acting(
+    session: Session, given_id: str, principal: Principal, kind: Kind
+) -> tuple[Incentive, Voucher]:
+    found = visible(session, given_id, principal)
     if principal.kind != kind:
         raise NotFound(NOT_FOUND)
     return found
@@ -133,47 +138,42 @@ def acting(session: Session, given_id: str, principal: Principal, kind: Kind) ->
 
 def move(
     session: Session, incentive: Incentive, action: A, actor: Actor, now: datetime, *where: Any
-) -> bool:
-    """Move ``incentive`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced."""
+) -> Change | None:
+    """Move ``incentive`` by ``action``: its audit row, or ``None`` for a no-op repeat; 409 if
+    illegal or raced."""
     step = plan(action, incentive.state)
     if step is None:
-        return False
+        return None
     stamp = STAMP.get(action, "ended_at")
-    result = session.execute(
-        update(Incentive)
-        .where(Incentive.seq == incentive.seq, Incentive.state.in_(step.sources), *where)
+    result = session.connection().execute(
+        INCENTIVES.update()
+        .where(INCENTIVES.c.seq == incentive.seq, INCENTIVES.c.state.in_(step.sources), *where)
         .values(state=step.target, **{stamp: now})
-        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise IllegalIncentiveTransition(action, incentive.state, "the incentive changed meanwhile")
     before = incentive.state
     set_committed_value(incentive, "state", step.target)
     set_committed_value(incentive, stamp, now)
-    audit(session, incentive, action.value, before.value, step.target.value, actor, now, None)
-    return True
+    return change(incentive, action.value, before.value, step.target.value, actor, now)
 
 
 def release(
     session: Session, given_id: str, principal: Principal, provider_id: str, now: datetime
 ) -> Incentive:
     """The holder hands the incentive to the provider who served; nobody else can receive it."""
-    incentive = acting(session, given_id, principal, Kind.HOLDER)
+    incentive, _ = acting(session, given_id, principal, Kind.HOLDER)
     if provider_id != incentive.provider_id:
         raise InvalidInput(
             "provider_id: an incentive goes only to the provider who served", field="provider_id"
         )
-    if incentive.state == "issued" and incentive.lapses_at <= now:
+    if incentive.state == IncentiveState.ISSUED and incentive.lapses_at <= now:
         raise Conflict(f"the incentive lapsed on {incentive.lapses_at:%Y-%m-%d}")
-    if move(session, incentive, A.RELEASE, actor_of(principal), now):
-        ledger(
-            session,
-            incentive,
-            "incentive.released",
-            now,
-            accounts.gsp(incentive.gsp_id, "incentives"),
-            accounts.provider(incentive.provider_id, "incentives-held"),
-        )
+    moved = move(session, incentive, A.RELEASE, vouchers.actor_of(principal), now)
+    if moved is not None:
+        note(session, [moved])
+        ledger(session, incentive, "incentive.released", now, gsp=("incentives",),
+               provider=("incentives-held",))  # fmt: skip
     return incentive
 
 
@@ -186,35 +186,27 @@ def redeem(
     now: datetime,
 ) -> Incentive:
     """The provider who served redeems it, once, after the hold; the voucher is ``rewarded``."""
-    incentive = acting(session, given_id, principal, Kind.PROVIDER)
+    incentive, voucher = acting(session, given_id, principal, Kind.PROVIDER)
     try:
         claims = verifier.verify(token, typ=INCENTIVE_TYP)
     except TokenError as exc:
         raise InvalidInput(f"token: refused ({exc})", field="token") from None
     if claims.get("sub") != incentive.id:
         raise InvalidInput("token: it belongs to another incentive", field="token")
-    if incentive.state == "released" and now < incentive.redeemable_at:
+    if incentive.state == IncentiveState.RELEASED and now < incentive.redeemable_at:
         raise Conflict(f"the incentive is on hold until {incentive.redeemable_at.isoformat()}")
-    actor = actor_of(principal)
-    move(
-        session,
-        incentive,
-        A.REDEEM,
-        actor,
-        now,
-        Incentive.provider_id == principal.id,
-        Incentive.redeemable_at <= now,
+    actor = vouchers.actor_of(principal)
+    c = INCENTIVES.c
+    moved = move(
+        session, incentive, A.REDEEM, actor, now, c.provider_id == principal.id,
+        c.redeemable_at <= now,
+    )  # fmt: skip
+    ledger(session, incentive, "incentive.redeemed", now,
+           provider=("incentives-held", "receivable"))  # fmt: skip
+    rewarded = vouchers.move(
+        session, voucher, Action.REWARD, actor, now, f"incentive {incentive.id}"
     )
-    ledger(
-        session,
-        incentive,
-        "incentive.redeemed",
-        now,
-        accounts.provider(incentive.provider_id, "incentives-held"),
-        accounts.provider(incentive.provider_id, "receivable"),
-    )
-    voucher = session.scalars(select(Voucher).where(Voucher.id == incentive.voucher_id)).one()
-    transition(session, voucher, Action.REWARD, actor, now, detail=f"incentive {incentive.id}")
+    record(session, [rewarded] if rewarded else [], [moved] if moved else [], notes_first=True)
     return incentive
 
 
@@ -222,22 +214,17 @@ def cancel(
     session: Session, given_id: str, principal: Principal, reason: str, now: datetime
 ) -> Incentive:
     """The operator stops an incentive before it is redeemed (chargeback, dispute)."""
-    incentive = acting(session, given_id, principal, Kind.ADMIN)
-    held = incentive.state == "released"
-    if move(session, incentive, A.CANCEL, actor_of(principal), now):
-        source = (
-            accounts.provider(incentive.provider_id, "incentives-held")
-            if held
-            else accounts.gsp(incentive.gsp_id, "incentives")
-        )
-        ledger(
-            session,
-            incentive,
-            "incentive.cancelled",
-            now,
-            source,
-            accounts.gsp(incentive.gsp_id, "incentive-expense"),
-        )
+    incentive, _ = acting(session, given_id, principal, Kind.ADMIN)
+    held = incentive.state == IncentiveState.RELEASED
+    moved = move(session, incentive, A.CANCEL, vouchers.actor_of(principal), now)
+    if moved is not None:
+        note(session, [moved])
+        if held:
+            ledger(session, incentive, "incentive.cancelled", now,
+                   provider=("incentives-held",), gsp=("incentive-expense",))  # fmt: skip
+        else:
+            ledger(session, incentive, "incentive.cancelled", now,
+                   gsp=("incentives", "incentive-expense"))  # fmt: skip
     del reason
     return incentive
 
@@ -245,30 +232,41 @@ def cancel(
 def lapse_due(session: Session, now: datetime) -> int:
     """Lapse every incentive not released by its deadline; returns how many (for the worker)."""
     due = session.scalars(
-        select(Incentive).where(Incentive.state == "issued", Incentive.lapses_at <= now)
+        select(Incentive).where(
+            Incentive.state == IncentiveState.ISSUED, Incentive.lapses_at <= now
+        )
     ).all()
     lapsed = 0
     for incentive in due:
         try:
-            if not move(session, incentive, A.LAPSE, Actor("system"), now):
-                continue
+            moved = move(session, incentive, A.LAPSE, Actor("system"), now)
         except IllegalIncentiveTransition:
             continue  # released meanwhile
-        lapsed += 1
-        ledger(
-            session,
-            incentive,
-            "incentive.lapsed",
-            now,
-            accounts.gsp(incentive.gsp_id, "incentives"),
-            accounts.gsp(incentive.gsp_id, "incentive-expense"),
-        )
+        if moved is not None:
+            note(session, [moved])
+            ledger(session, incentive, "incentive.lapsed", now,
+                   gsp=("incentives", "incentive-expense"))  # fmt: skip
+            lapsed += 1
     return lapsed
 
 
 def ledger(
-    session: Session, incentive: Incentive, kind: str, now: datetime, debit: str, credit: str
+    session: Session,
+    incentive: Incentive,
+    kind: str,
+    now: datetime,
+    gsp: tuple[str, ...] = (),
+    provider: tuple[str, ...] = (),
 ) -> None:
+    """Move the incentive's amount from the first named account to the second (debit, credit).
+
+    The store's accounts are named in ``gsp``, the provider's in ``provider``; the debited one
+    comes first: ``gsp=("incentives",), provider=("incentives-held",)`` debits the store's
+    ``incentives`` and credits the provider's ``incentives-held``.
+    """
+    names = [accounts.gsp(incentive.gsp_id, p) for p in gsp]
+    names += [accounts.provider(incentive.provider_id, p) for p in provider]
+    debit, credit = names
     posting = Posting(
         kind,
         incentive.id,
@@ -280,19 +278,18 @@ def ledger(
     post(session, posting, now)
 
 
-def audit(
-    session: Session,
+def change(
     incentive: Incentive,
     action: str,
     before: str | None,
     after: str,
     actor: Actor,
     now: datetime,
-    detail: str | None,
-) -> None:
-    """An audit row on the service voucher (``incentive.<action>``); not published to the
-    voucher change feed, whose listeners expect voucher states."""
-    change = Change(
+    detail: str | None = None,
+) -> Change:
+    """An audit row on the service voucher (``incentive.<action>``); written as a note, not
+    published to the voucher change feed, whose listeners expect voucher states."""
+    return Change(
         incentive.voucher_id,
         f"incentive.{action}",
         before,
@@ -303,31 +300,7 @@ def audit(
         incentive.gsp_id,
         incentive.provider_id,
     )
-    note(session, [change])
 
 
 def money(incentive: Incentive) -> str:
     return f"{from_minor(incentive.amount, incentive.currency)} {incentive.currency}"
-
-
-def as_model(incentive: Incentive, with_token: bool) -> rewards.Incentive:
-    return rewards.Incentive(
-        id=incentive.id,
-        voucher_id=incentive.voucher_id,
-        gsp_id=incentive.gsp_id,
-        provider_id=incentive.provider_id,
-        program=incentive.program,
-        amount=from_minor(incentive.amount, incentive.currency),
-        currency=incentive.currency,
-        state=incentive.state.value,
-        issued_at=incentive.issued_at,
-        redeemable_at=incentive.redeemable_at,
-        lapses_at=incentive.lapses_at,
-        token=incentive.token if with_token else None,
-    )
-
-
-def incentive_json(incentive: Incentive, principal: Principal) -> dict[str, Any]:
-    """The incentive as the API shows it; only its holder sees the token."""
-    shown = as_model(incentive, principal.kind == Kind.HOLDER)
-    return {**shown.model_dump(mode="json", exclude_none=True), "token": shown.token}

@@ -109,9 +109,26 @@ def transition(
     **values: Any,
 ) -> bool:
     """Move ``voucher`` by ``action``; ``False`` for a no-op repeat, 409 if illegal or raced."""
+    change = move(session, voucher, action, actor, now, detail, **values)
+    if change is not None:
+        record(session, [change])
+    return change is not None
+
+
+def move(
+    session: Session,
+    voucher: Voucher,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    detail: str | None = None,
+    **values: Any,
+) -> Change | None:
+    """:func:`transition` without its audit row: the :class:`Change` for the caller to
+    :func:`~center.audit.trail.record` (with rows of its own, in one statement)."""
     step = plan(action, voucher.state)
     if step is None:
-        return False
+        return None
     if (
         voucher.valid_until <= now
         and action not in (Action.VOID, Action.EXPIRE)
@@ -130,25 +147,20 @@ def transition(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise IllegalTransition(action, voucher.state, "the voucher changed meanwhile")
-    record(
-        session,
-        [
-            Change(
-                voucher.id,
-                action.value,
-                voucher.state.value,
-                step.target.value,
-                actor,
-                now,
-                detail,
-                voucher.gsp_id,
-                values.get("provider_id", voucher.provider_id),
-            )
-        ],
+    change = Change(
+        voucher.id,
+        action.value,
+        voucher.state.value,
+        step.target.value,
+        actor,
+        now,
+        detail,
+        voucher.gsp_id,
+        values.get("provider_id", voucher.provider_id),
     )
     for name, value in {"state": step.target, "updated_at": now, **values}.items():
         set_committed_value(voucher, name, value)
-    return True
+    return change
 
 
 def activate(session: Session, voucher_id: str, principal: Principal, now: datetime) -> Voucher:
