@@ -48,6 +48,7 @@ class RewardRules(BaseModel):
     """Bayesian rating: how many marketplace-mean scores every provider starts with."""
 
     def reward_rules(self) -> RewardRules:
+        """These rules alone (what the reward services take)."""
         return RewardRules(**{key: getattr(self, key) for key in RewardRules.model_fields})
 
 

@@ -72,8 +72,14 @@ def acting(work: Callable[[Session, Principal, datetime], T]) -> tuple[Hub, T]:
     return hub, hub.database.run(lambda s: work(s, hub.principal(s), hub.clock()))
 
 
+def wanted(hub: Hub, hook: str) -> bool:
+    """Whether a plugin implements ``hook`` (its typed argument is built only then)."""
+    return hub.pm is not None and bool(getattr(hub.pm.hook, hook).get_hookimpls())
+
+
 def announce(hub: Hub, hook: str, **arguments: Any) -> None:
-    if hub.pm is not None:
+    """After commit: the plugins' hook (each failure logged, none stopping the others)."""
+    if hub.pm is not None and wanted(hub, hook):
         notify(hub.pm, hook, **arguments)
 
 
@@ -81,25 +87,20 @@ def announce(hub: Hub, hook: str, **arguments: Any) -> None:
 def assess(voucher_id: str) -> dict[str, Any]:
     body = body_as(AssessmentBody, "assessment")
     hub = current_hub()
-    minter = incentives.Minter(
-        hub.issuer.ring.id_key, hub.issuer.signer, hub.settings.reward_rules()
-    )
+    rules = hub.settings.reward_rules()
+    minter = incentives.Minter(hub.issuer.ring.id_key, hub.issuer.signer, rules)
 
-    def work(session: Session, caller: Principal, now: datetime) -> tuple[Any, ...]:
+    def work(session: Session, caller: Principal, now: datetime) -> tuple[Any, Any]:
         done = assessments.assess(
             session, voucher_id, caller, body.score, body.comment, minter, now
         )
-        made = done.incentive
-        return (
-            assessments.assessed_json(done, caller),
-            assessments.as_model(done.assessment),
-            as_model(made, True) if made else None,
-        )
+        return assessments.assessed_json(done, caller), done
 
-    _, (answer, assessment, incentive) = acting(work)
-    announce(hub, "ascc_assessment_submitted", assessment=assessment)
-    if incentive is not None:
-        announce(hub, "ascc_incentive_issued", incentive=incentive)
+    _, (answer, done) = acting(work)
+    if wanted(hub, "ascc_assessment_submitted"):
+        announce(hub, "ascc_assessment_submitted", assessment=assessments.as_model(done.assessment))
+    if done.incentive is not None and wanted(hub, "ascc_incentive_issued"):
+        announce(hub, "ascc_incentive_issued", incentive=as_model(done.incentive, True))
     return answer  # type: ignore[no-any-return]
 
 
@@ -139,13 +140,13 @@ def redeem(incentive_id: str) -> dict[str, Any]:
     body = body_as(IncentiveRedeemBody, "redemption")
     hub = current_hub()
 
-    def work(session: Session, caller: Principal, now: datetime) -> tuple[Any, ...]:
+    def work(session: Session, caller: Principal, now: datetime) -> Any:
         done = incentives.redeem(session, incentive_id, caller, body.token, hub.verifier, now)
-        return incentive_json(done, caller), as_model(done, False)
+        return as_model(done, False)  # the provider's view: no token
 
-    _, (answer, model) = acting(work)
+    _, model = acting(work)
     announce(hub, "ascc_incentive_redeemed", incentive=model)
-    return answer  # type: ignore[no-any-return]
+    return {**model.model_dump(mode="json", exclude_none=True), "token": None}
 
 
 @bp.post("/api/v1/incentives/<incentive_id>/cancel")

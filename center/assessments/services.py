@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ascc_plugin import rewards
@@ -86,19 +86,24 @@ def assess(
     return Assessed(made, incentive, decision.reason)
 
 
+PROVIDERS: Table = Provider.__table__  # type: ignore[assignment]
+RATE = (
+    update(PROVIDERS)
+    .where(PROVIDERS.c.id == bindparam("provider_id"))
+    .values(
+        rating_total=PROVIDERS.c.rating_total + bindparam("score"),
+        reviews_count=PROVIDERS.c.reviews_count + 1,
+    )
+    .returning(PROVIDERS.c.email)
+)
+"""Built once: the hot path binds values only."""
+
+
 def rate(session: Session, provider_id: str, score: int) -> rules.Served:
     """Add ``score`` to the provider's record (its row stays locked until commit, which
     serialises the per-provider incentive rules); its contact e-mail comes back."""
-    email = session.execute(
-        update(Provider)
-        .where(Provider.id == provider_id)
-        .values(
-            rating_total=Provider.rating_total + score,
-            reviews_count=Provider.reviews_count + 1,
-        )
-        .returning(Provider.email)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    params = {"provider_id": provider_id, "score": score}
+    email = session.connection().execute(RATE, params).scalar_one()
     return rules.Served(provider_id, email)
 
 
@@ -107,12 +112,12 @@ def program_of(session: Session, voucher: Voucher) -> Program | None:
     :data:`~center.vouchers.catalog.PROGRAMS_TTL` seconds (as the catalog trusts its digests);
     a program with an incentive cap is read again with its row locked (PostgreSQL), which
     serialises the cap rule."""
-    query = select(GspProgram.definition).where(
-        GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program
-    )
     known = engine_cache(session.get_bind(), "reward-programs", PROGRAMS_TTL)  # type: ignore[arg-type]
     key = (voucher.gsp_id, voucher.program)
     program = known.get(key)
+    query = select(GspProgram.definition).where(
+        GspProgram.gsp_id == voucher.gsp_id, GspProgram.program_id == voucher.program
+    )
     if program is None:
         definition = session.scalar(query)
         if definition is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.money import to_minor
@@ -91,20 +91,23 @@ def customer_and_pairs(
     ``since``, in one round trip; a guest has neither."""
     if voucher.customer_seq is None:
         return None, 0
-    pairs = (
-        select(func.count())
-        .where(
-            Incentive.customer_seq == voucher.customer_seq,
-            Incentive.provider_id == provider_id,
-            Incentive.issued_at > since,
-            Incentive.state.in_(COUNTED),
-        )
-        .scalar_subquery()
-    )
-    row = session.execute(
-        select(Customer.email, pairs).where(Customer.seq == voucher.customer_seq)
-    ).first()
+    params = {"customer": voucher.customer_seq, "provider": provider_id, "since": since}
+    row = session.connection().execute(CUSTOMER_AND_PAIRS, params).first()
     return (row[0], int(row[1])) if row is not None else (None, 0)
+
+
+CUSTOMER_AND_PAIRS = select(
+    Customer.email,
+    select(func.count())
+    .where(
+        Incentive.customer_seq == bindparam("customer"),
+        Incentive.provider_id == bindparam("provider"),
+        Incentive.issued_at > bindparam("since", type_=Incentive.issued_at.type),
+        Incentive.state.in_(COUNTED),
+    )
+    .scalar_subquery(),
+).where(Customer.seq == bindparam("customer"))
+"""Built once: the hot path binds values only."""
 
 
 def same_person(email: str | None, provider: Served) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -101,14 +101,18 @@ def visible(session: Session, given_id: str, principal: Principal) -> tuple[Ince
         canonical = parse_id(given_id, INCENTIVE)
     except InvalidVoucherId:
         raise NotFound(NOT_FOUND) from None
-    found = session.execute(
-        select(Incentive, Voucher)
-        .join(Voucher, Voucher.id == Incentive.voucher_id)
-        .where(Incentive.id == canonical)
-    ).first()
+    found = session.execute(WITH_VOUCHER, {"incentive_id": canonical}).first()
     if found is None or not may_see(found[0], principal):
         raise NotFound(NOT_FOUND)
     return found[0], found[1]
+
+
+WITH_VOUCHER = (
+    select(Incentive, Voucher)
+    .join(Voucher, Voucher.id == Incentive.voucher_id)
+    .where(Incentive.id == bindparam("incentive_id"))
+)
+"""Built once: the hot path binds values only."""
 
 
 def visible_incentive(session: Session, given_id: str, principal: Principal) -> Incentive:
@@ -139,23 +143,42 @@ def acting(
 def move(
     session: Session, incentive: Incentive, action: A, actor: Actor, now: datetime, *where: Any
 ) -> Change | None:
+    # a redeem's statement (REDEEM) names the acting provider: ``actor.id``
     """Move ``incentive`` by ``action``: its audit row, or ``None`` for a no-op repeat; 409 if
     illegal or raced."""
     step = plan(action, incentive.state)
     if step is None:
         return None
     stamp = STAMP.get(action, "ended_at")
-    result = session.connection().execute(
-        INCENTIVES.update()
-        .where(INCENTIVES.c.seq == incentive.seq, INCENTIVES.c.state.in_(step.sources), *where)
-        .values(state=step.target, **{stamp: now})
-    )
+    if action == A.REDEEM:
+        params = {"b_seq": incentive.seq, "b_now": now, "b_provider": actor.id}
+        result = session.connection().execute(REDEEM, params)
+    else:
+        result = session.connection().execute(
+            INCENTIVES.update()
+            .where(INCENTIVES.c.seq == incentive.seq, INCENTIVES.c.state.in_(step.sources), *where)
+            .values(state=step.target, **{stamp: now})
+        )
     if result.rowcount != 1:
         raise IllegalIncentiveTransition(action, incentive.state, "the incentive changed meanwhile")
     before = incentive.state
     set_committed_value(incentive, "state", step.target)
     set_committed_value(incentive, stamp, now)
     return change(incentive, action.value, before.value, step.target.value, actor, now)
+
+
+NOW = bindparam("b_now", type_=INCENTIVES.c.redeemed_at.type)
+REDEEM = (
+    INCENTIVES.update()
+    .where(
+        INCENTIVES.c.seq == bindparam("b_seq"),
+        INCENTIVES.c.state == IncentiveState.RELEASED,
+        INCENTIVES.c.provider_id == bindparam("b_provider"),
+        INCENTIVES.c.redeemable_at <= NOW,
+    )
+    .values(state=IncentiveState.REDEEMED, redeemed_at=NOW)
+)
+"""The redeem, built once: the acting provider and the end of the hold are in its ``WHERE``."""
 
 
 def release(
@@ -196,11 +219,7 @@ def redeem(
     if incentive.state == IncentiveState.RELEASED and now < incentive.redeemable_at:
         raise Conflict(f"the incentive is on hold until {incentive.redeemable_at.isoformat()}")
     actor = vouchers.actor_of(principal)
-    c = INCENTIVES.c
-    moved = move(
-        session, incentive, A.REDEEM, actor, now, c.provider_id == principal.id,
-        c.redeemable_at <= now,
-    )  # fmt: skip
+    moved = move(session, incentive, A.REDEEM, actor, now)  # REDEEM names provider and hold
     ledger(session, incentive, "incentive.redeemed", now,
            provider=("incentives-held", "receivable"))  # fmt: skip
     rewarded = vouchers.move(
