@@ -458,7 +458,7 @@ def main() -> None:
         "--worker-class", default=serve.DEFAULT_WORKER_CLASS, choices=["gthread", "sync"]
     )
     parser.add_argument("--events", type=int, default=6000)
-    parser.add_argument("--redemptions", type=int, default=3000)
+    parser.add_argument("--redemptions", type=int, default=4000)
     parser.add_argument("--assessments", type=int, default=3000)
     parser.add_argument("--incentives", type=int, default=3000)
     parser.add_argument("--backends", default="sqlite,postgres")
