@@ -30,12 +30,13 @@ from center import create_app, migrate  # noqa: E402
 from center.api.hub import current_hub  # noqa: E402
 from center.infra.db import get_database  # noqa: E402
 from center.parties import services as parties  # noqa: E402
+from center.settings import HubSettings  # noqa: E402
 
 SHOP = "profile.example"
 
 
 def make_app(url: str, folder: Path) -> tuple[Any, dict[str, str]]:
-    app = create_app({"DATABASE_URL": url, "KEYS_DIR": str(folder / "keys")})
+    app = create_app(HubSettings(database_url=url, keys_dir=folder / "keys"))
     migrate.upgrade(get_database(app))
     with app.app_context(), get_database(app).transaction() as session:
         gsp = parties.add_gsp(

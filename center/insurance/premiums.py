@@ -7,6 +7,11 @@ programs); each voucher whose program names a registered policy of the order's c
 :class:`~center.insurance.models.Coverage` row and a ``premium.accrued`` ledger transaction.
 A void before service reverses it (``premium.reversed``). A policy of another currency than
 the order's covers nothing (a ledger transaction never mixes currencies).
+
+Ingest pays for this only where insurance exists: whether any policy is registered is known per
+process for :data:`POLICIES_TTL` seconds (registering one in this process is seen at once; from
+another process — ``ascc center add-policy`` — within that time), and only then are the new
+vouchers' programs looked up.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from center.audit.trail import Change, feed
+from center.infra.caches import engine_cache
 from center.infra.db import Database
 from center.insurance.models import Coverage, Policy
 from center.ledger import accounts
@@ -30,8 +36,28 @@ def subscribe(database: Database) -> None:
     feed(database).subscribe(on_changes)
 
 
+POLICIES_TTL = 5.0
+
+
+def any_policy(session: Session) -> bool:
+    """Whether any policy is registered (kept per process for :data:`POLICIES_TTL` seconds)."""
+    known = engine_cache(session.get_bind(), "policies", POLICIES_TTL)  # type: ignore[arg-type]
+    found = known.get("any")
+    if found is None:
+        found = session.scalar(select(Policy.id).limit(1)) is not None
+        known.put("any", found)
+    return bool(found)
+
+
+def forget_policies(session: Session) -> None:
+    """Read the policies again next time (this process just registered one)."""
+    engine_cache(session.get_bind(), "policies", POLICIES_TTL).discard("any")  # type: ignore[arg-type]
+
+
 def on_changes(session: Session, changes: Sequence[Change]) -> None:
     issued = [c.voucher_id for c in changes if c.action == "issue"]
+    if issued and not any_policy(session):
+        issued = []
     voided = [c.voucher_id for c in changes if c.action == "void"]
     if issued:
         accrue(session, issued, changes[0].at)

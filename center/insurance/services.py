@@ -23,6 +23,7 @@ from ascc_plugin.money import from_minor, to_minor
 from ascc_plugin.vouchers import VoucherState
 from center.infra.problems import Conflict, InvalidInput, NotFound, Unauthorized
 from center.insurance.models import Claim, Coverage, Policy
+from center.insurance.premiums import forget_policies
 from center.insurance.states import ClaimState, plan
 from center.ledger import accounts
 from center.ledger.services import Posting, post, transfer
@@ -80,6 +81,7 @@ def add_policy(
     )
     session.add(policy)
     session.flush()
+    forget_policies(session)
     return policy_json(policy)
 
 
