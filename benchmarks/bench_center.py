@@ -9,7 +9,9 @@ the tolerance) and a generated Lua script hands each wrk thread its own slice of
 request is a first delivery, none a replay. Redemptions are pre-assigned vouchers, each
 redeemed once; assessments are completed vouchers, each assessed once by its holder; incentive
 redeems are released incentives, each redeemed once by the provider who served
-(``benchmarks/reward_requests.py`` prepares them in-process).
+(``benchmarks/reward_requests.py`` prepares them in-process). A run stops once every prepared
+request was sent (never falling into cheap repeats); the three voucher actions are measured in
+interleaved rounds (``benchmarks/rounds.py``) and their ratios to redemptions are medians.
 
     .venv/bin/python benchmarks/bench_center.py [--seconds 5] [--connections 8] [--workers 2]
 """
@@ -26,10 +28,12 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
+from rounds import KINDS, interleaved, median_run, ratio
 
 from simulator.services import WaitTimeout, poll_until
 
@@ -44,6 +48,7 @@ ASCC = str(Path(sys.executable).parent / "ascc")
 PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12, "incentive": {"5": "10.00"}}]
 PROVIDERS = 4  # assessments and incentives spread over a few providers, as in a marketplace
+SLACK = 16  # requests a stopping wrk may send past its slice (one per connection in flight)
 
 LUA = """
 local counter = 0
@@ -66,10 +71,15 @@ function init(args)
   end
   i = 0
   sent = 0
+  stop_when_done = args[3] == "stop"
 end
 function request()
   i = i + 1
-  if i > #reqs then i = 1 end
+  if i > #reqs then
+    -- every prepared request was sent: stop rather than fall into cheap repeats (409s)
+    if stop_when_done then wrk.thread:stop() end
+    i = 1
+  end
   sent = sent + 1
   return reqs[i]
 end
@@ -150,7 +160,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path) -> dict[str, Any]:
+def wrk(
+    url: str, lines: list[str], seconds: int, connections: int, folder: Path, stop: bool = True
+) -> dict[str, Any]:
+    """wrk sending ``lines`` (each thread its slice); with ``stop`` it ends once every line
+    was sent (a fixed-count run: no cheap repeats), else it cycles for ``seconds``."""
     script, data = folder / "bench.lua", folder / "requests.lua"
     script.write_text(LUA)
     data.write_text("\n".join(lines) + "\n")
@@ -174,6 +188,7 @@ def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path
             "--",
             str(threads),
             str(data),
+            "stop" if stop else "cycle",
         ],
         capture_output=True,
         text=True,
@@ -340,9 +355,11 @@ def serve_and_measure(
             for n in range(args.events)
         ]
         ingest = wrk(base, events, args.seconds, args.connections, folder)
-        redeem = wrk(base, prepared["redeem"], args.seconds, args.connections, folder)
-        assess = wrk(base, prepared["assess"], args.seconds, args.connections, folder)
-        incentive = wrk(base, prepared["incentive"], args.seconds, args.connections, folder)
+        measure = partial(
+            wrk, base, seconds=args.seconds, connections=args.connections, folder=folder
+        )
+        rounds = interleaved(measure, prepared, args.repeats)
+        redeem, assess, incentive = (median_run(rounds, kind) for kind in KINDS)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -352,6 +369,7 @@ def serve_and_measure(
         "redeem": redeem,
         "assess": assess,
         "incentive": incentive,
+        "rounds": rounds,
         "events_prepared": args.events,
         "prepared": {name: len(lines) for name, lines in prepared.items()},
     }
@@ -397,7 +415,7 @@ def measure_ceiling(env: dict[str, str], args: argparse.Namespace, folder: Path)
         wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
         floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
         line = lua_request("POST", "/insert", {"Content-Type": "text/plain"}, b"x" * 100)
-        insert = wrk(base, [line] * 4, args.seconds, args.connections, folder)
+        insert = wrk(base, [line] * 4, args.seconds, args.connections, folder, stop=False)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -425,10 +443,11 @@ def report(backend: str, r: dict[str, Any]) -> None:
         "   (goal on PostgreSQL: >= 0.40)"
     )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
-    for name, m in (("assessments", assess), ("incentive redeems", incentive)):
+    for name, kind in (("assessments", "assess"), ("incentive redeems", "incentive")):
+        middle, low, high = ratio(r["rounds"], kind)
         print(
-            f"  ratio {name}/redemptions {m['per_second'] / redeem['per_second']:.2f}"
-            "   (goal: >= 0.80)"
+            f"  ratio {name}/redemptions {middle:.2f} (median of {len(r['rounds'])} rounds; "
+            f"{low:.2f}–{high:.2f})   (goal: >= 0.80)"
         )
     bare, insert = r["ceiling"]["floor"], r["ceiling"]["insert"]
     print(
@@ -436,16 +455,16 @@ def report(backend: str, r: dict[str, Any]) -> None:
         f"{insert['per_second']:.0f}/s (p50 {insert['p50_ms']:.2f} ms), "
         f"ratio {insert['per_second'] / bare['per_second']:.2f}"
     )
-    if ingest["sent"] > r["events_prepared"]:
+    if ingest["sent"] > r["events_prepared"] + SLACK:
         print(
             f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
             "the rest were replays (raise --events)"
         )
-    for name, key in (("redemptions", "redeem"), ("assessments", "assess"),
-                      ("incentive redeems", "incentive")):  # fmt: skip
-        extra = r[key]["sent"] - r["prepared"][key]
-        if extra > 0:
-            print(f"  note: {extra} {name} were repeats (409s, counted in non-2xx); prepare more")
+    for measured in r["rounds"]:
+        for kind in KINDS:
+            extra = measured[kind]["sent"] - measured[kind]["prepared"]
+            if extra > SLACK:
+                print(f"  note: {extra} {kind} requests were repeats (409s); prepare more")
 
 
 def main() -> None:
@@ -458,16 +477,21 @@ def main() -> None:
         "--worker-class", default=serve.DEFAULT_WORKER_CLASS, choices=["gthread", "sync"]
     )
     parser.add_argument("--events", type=int, default=6000)
-    parser.add_argument("--redemptions", type=int, default=4000)
-    parser.add_argument("--assessments", type=int, default=3000)
-    parser.add_argument("--incentives", type=int, default=3000)
+    parser.add_argument("--redemptions", type=int, default=9000)
+    parser.add_argument("--assessments", type=int, default=6000)
+    parser.add_argument("--incentives", type=int, default=6000)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved rounds of the voucher actions"
+    )
+    parser.add_argument("--round-seconds", type=int, default=3, help="per voucher-action run")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     print(
         f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
-        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run"
+        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run, "
+        f"{args.repeats} round(s) of {args.round_seconds} s of the voucher actions"
     )
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-center-{backend}-") as tmp:

@@ -74,7 +74,8 @@ def issue(
     made.token = minter.signer.sign_incentive(token_claims(made))
     columns = [c.key for c in INCENTIVES.columns if c.key != "seq"]
     session.connection().execute(INCENTIVES.insert(), [{c: getattr(made, c) for c in columns}])
-    ledger(session, made, "incentive.issued", now, gsp=("incentive-expense", "incentives"))
+    ledger(session, made, "incentive.issued", now, store(made, "incentive-expense"),
+           store(made, "incentives"))  # fmt: skip
     redeemable = f"{made.redeemable_at:%Y-%m-%d %H:%M}Z"
     detail = f"incentive {made.id}: {money(made)}, redeemable from {redeemable}"
     return made, change(made, "issue", None, "issued", actor, now, detail)
@@ -141,7 +142,13 @@ def acting(
 
 
 def move(
-    session: Session, incentive: Incentive, action: A, actor: Actor, now: datetime, *where: Any
+    session: Session,
+    incentive: Incentive,
+    action: A,
+    actor: Actor,
+    now: datetime,
+    *where: Any,
+    detail: str | None = None,
 ) -> Change | None:
     # a redeem's statement (REDEEM) names the acting provider: ``actor.id``
     """Move ``incentive`` by ``action``: its audit row, or ``None`` for a no-op repeat; 409 if
@@ -164,7 +171,7 @@ def move(
     before = incentive.state
     set_committed_value(incentive, "state", step.target)
     set_committed_value(incentive, stamp, now)
-    return change(incentive, action.value, before.value, step.target.value, actor, now)
+    return change(incentive, action.value, before.value, step.target.value, actor, now, detail)
 
 
 NOW = bindparam("b_now", type_=INCENTIVES.c.redeemed_at.type)
@@ -195,8 +202,8 @@ def release(
     moved = move(session, incentive, A.RELEASE, vouchers.actor_of(principal), now)
     if moved is not None:
         note(session, [moved])
-        ledger(session, incentive, "incentive.released", now, gsp=("incentives",),
-               provider=("incentives-held",))  # fmt: skip
+        ledger(session, incentive, "incentive.released", now, store(incentive, "incentives"),
+               served(incentive, "incentives-held"))  # fmt: skip
     return incentive
 
 
@@ -220,8 +227,8 @@ def redeem(
         raise Conflict(f"the incentive is on hold until {incentive.redeemable_at.isoformat()}")
     actor = vouchers.actor_of(principal)
     moved = move(session, incentive, A.REDEEM, actor, now)  # REDEEM names provider and hold
-    ledger(session, incentive, "incentive.redeemed", now,
-           provider=("incentives-held", "receivable"))  # fmt: skip
+    ledger(session, incentive, "incentive.redeemed", now, served(incentive, "incentives-held"),
+           served(incentive, "receivable"))  # fmt: skip
     rewarded = vouchers.move(
         session, voucher, Action.REWARD, actor, now, f"incentive {incentive.id}"
     )
@@ -235,16 +242,13 @@ def cancel(
     """The operator stops an incentive before it is redeemed (chargeback, dispute)."""
     incentive, _ = acting(session, given_id, principal, Kind.ADMIN)
     held = incentive.state == IncentiveState.RELEASED
-    moved = move(session, incentive, A.CANCEL, vouchers.actor_of(principal), now)
+    why = f"incentive {incentive.id}: {reason}" if reason else None
+    moved = move(session, incentive, A.CANCEL, vouchers.actor_of(principal), now, detail=why)
     if moved is not None:
         note(session, [moved])
-        if held:
-            ledger(session, incentive, "incentive.cancelled", now,
-                   provider=("incentives-held",), gsp=("incentive-expense",))  # fmt: skip
-        else:
-            ledger(session, incentive, "incentive.cancelled", now,
-                   gsp=("incentives", "incentive-expense"))  # fmt: skip
-    del reason
+        owed = served(incentive, "incentives-held") if held else store(incentive, "incentives")
+        ledger(session, incentive, "incentive.cancelled", now, owed,
+               store(incentive, "incentive-expense"))  # fmt: skip
     return incentive
 
 
@@ -263,29 +267,16 @@ def lapse_due(session: Session, now: datetime) -> int:
             continue  # released meanwhile
         if moved is not None:
             note(session, [moved])
-            ledger(session, incentive, "incentive.lapsed", now,
-                   gsp=("incentives", "incentive-expense"))  # fmt: skip
+            ledger(session, incentive, "incentive.lapsed", now, store(incentive, "incentives"),
+                   store(incentive, "incentive-expense"))  # fmt: skip
             lapsed += 1
     return lapsed
 
 
 def ledger(
-    session: Session,
-    incentive: Incentive,
-    kind: str,
-    now: datetime,
-    gsp: tuple[str, ...] = (),
-    provider: tuple[str, ...] = (),
+    session: Session, incentive: Incentive, kind: str, now: datetime, debit: str, credit: str
 ) -> None:
-    """Move the incentive's amount from the first named account to the second (debit, credit).
-
-    The store's accounts are named in ``gsp``, the provider's in ``provider``; the debited one
-    comes first: ``gsp=("incentives",), provider=("incentives-held",)`` debits the store's
-    ``incentives`` and credits the provider's ``incentives-held``.
-    """
-    names = [accounts.gsp(incentive.gsp_id, p) for p in gsp]
-    names += [accounts.provider(incentive.provider_id, p) for p in provider]
-    debit, credit = names
+    """The incentive's amount, debited to ``debit`` and credited to ``credit``."""
     posting = Posting(
         kind,
         incentive.id,
@@ -295,6 +286,16 @@ def ledger(
         provider_id=incentive.provider_id,
     )
     post(session, posting, now)
+
+
+def store(incentive: Incentive, purpose: str) -> str:
+    """The account ``purpose`` of the store whose program gave the incentive."""
+    return accounts.gsp(incentive.gsp_id, purpose)
+
+
+def served(incentive: Incentive, purpose: str) -> str:
+    """The account ``purpose`` of the provider who served."""
+    return accounts.provider(incentive.provider_id, purpose)
 
 
 def change(

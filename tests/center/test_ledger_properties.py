@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from ascc_plugin.signatures import standard_headers
 from center.api.hub import current_hub
+from center.incentives.models import Incentive
 from center.incentives.services import lapse_due
 from center.ledger.models import LedgerEntry
 from center.ledger.services import balances
@@ -27,7 +28,17 @@ from center.parties import services as parties
 from tests.common.hub import LiveHub, Party, event_body
 from tests.common.rewards import PROGRAMS, rewards_hub
 
-STAGES = ("void", "issued", "completed", "assessed", "released", "redeemed", "lapsed")
+STAGES = (
+    "void",
+    "issued",
+    "completed",
+    "assessed",
+    "released",
+    "redeemed",
+    "lapsed",
+    "cancelled",
+    "cancelled after release",
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +130,12 @@ def walk(walker: Walker, gsp: Party, provider: Party, plan: Plan, n: int) -> Non
         with walker.hub.database.transaction() as session:
             lapse_due(session, walker.hub.clock() + timedelta(days=31))  # type: ignore[attr-defined]
         return
+    if plan.stage == "cancelled":
+        walker.twice("POST", ipath + "/cancel", walker.hub.admin_key, json={})
+        return
     walker.twice("POST", ipath + "/release", holder, json={"provider_id": provider.id})
+    if plan.stage == "cancelled after release":
+        walker.twice("POST", ipath + "/cancel", walker.hub.admin_key, json={})
     if plan.stage == "redeemed":
         walker.twice("POST", ipath + "/redeem", provider.key, json={"token": incentive["token"]})
 
@@ -146,6 +162,35 @@ def check_invariants(hub: LiveHub) -> None:
             summed[account][currency] += amount
         for account, expected in summed.items():
             assert balances(session, account) == expected
+        check_incentives_settle(session)
+
+
+SETTLED = {
+    # what an incentive leaves on each account once its life ended (debit +, credit −)
+    "redeemed": {"incentive-expense": 1, "receivable": -1},
+    "lapsed": {},
+    "cancelled": {},
+}
+
+
+def check_incentives_settle(session: Any) -> None:
+    """Money is conserved along each incentive's life: a redeemed one leaves its amount as the
+    store's expense and the provider's receivable; a lapsed or cancelled one leaves nothing."""
+    states = dict(session.execute(select(Incentive.id, Incentive.state)).all())
+    amounts = dict(session.execute(select(Incentive.id, Incentive.amount)).all())
+    left: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(LedgerEntry.ref, LedgerEntry.account, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.kind.like("incentive.%"))
+        .group_by(LedgerEntry.ref, LedgerEntry.account)
+    )
+    for ref, account, total in rows:
+        if total:
+            left.setdefault(ref, {})[account.rsplit(":", 1)[-1]] = int(total)
+    for ref, state in states.items():
+        if state.value in SETTLED:
+            expected = {k: sign * amounts[ref] for k, sign in SETTLED[state.value].items()}
+            assert left.get(ref, {}) == expected, (ref, state)
 
 
 @settings(

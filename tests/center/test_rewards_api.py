@@ -284,3 +284,33 @@ def test_premiums_accrue_on_issue_and_reverse_on_void(hub: LiveHub, tmp_path: Pa
     assert post(hub, gsp, cancelled).status_code == 200
     assert balance(hub, expense) == 0
     del tmp_path
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_the_operator_cancels_an_incentive_and_its_money_goes_back(
+    hub: LiveHub, released: bool
+) -> None:
+    gsp, provider = hub.new_gsp(), hub.new_provider()
+    voucher = completed(hub, gsp, provider)
+    incentive = assess(hub, voucher, 5).json()["incentive"]
+    path = f"/api/v1/incentives/{incentive['id']}"
+    if released:
+        hub.call(
+            "POST", path + "/release", voucher["holder_secret"], json={"provider_id": provider.id}
+        )
+    assert hub.call("POST", path + "/cancel", provider.key, json={}).status_code == 404
+    cancelled = hub.call("POST", path + "/cancel", hub.admin_key, json={"reason": "chargeback"})
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    for account in (
+        f"gsp:{gsp.id}:incentive-expense",
+        f"gsp:{gsp.id}:incentives",
+        f"provider:{provider.id}:incentives-held",
+    ):
+        assert balance(hub, account) == 0, account
+    hub.clock.advance(hours=73)  # type: ignore[attr-defined]
+    late = hub.call("POST", path + "/redeem", provider.key, json={"token": incentive["token"]})
+    assert late.status_code == 409
+    records = hub.call("GET", "/api/v1/records", hub.admin_key, params={"gsp": gsp.id}).json()
+    history = next(r for r in records["items"] if r["voucher_id"] == voucher["id"])["history"]
+    assert history[-1]["action"] == "incentive.cancel"
+    assert history[-1]["detail"].endswith("chargeback")
