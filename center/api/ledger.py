@@ -31,7 +31,7 @@ def account(name: str) -> dict[str, Any]:
     limit = hub.page_size()
     with hub.database.transaction(write=False) as session:
         caller = require(hub.principal(session), Kind.GSP, Kind.PROVIDER, Kind.ADMIN)
-        if len(name) > 160 or not may_read(name, caller):
+        if len(name) > 160 or not name.isprintable() or not may_read(name, caller):
             raise NotFound(NO_ACCOUNT)
         return account_json(session, name, cursor, limit)
 

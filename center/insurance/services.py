@@ -187,7 +187,7 @@ def decide(
     """The operator approves (paying ``min(net, remaining)``) or rejects a pending claim."""
     if principal.kind != Kind.ADMIN:
         raise Unauthorized("deciding a claim needs the operator's key")
-    claim = session.scalar(select(Claim).where(Claim.id == claim_id))
+    claim = find_claim(session, claim_id)
     if claim is None:
         raise NotFound(NO_CLAIM)
     sources, target = plan(approve, claim.status)
@@ -238,13 +238,18 @@ def posting(claim: Claim, kind: str, legs: list[tuple[str, int]]) -> Posting:
     )
 
 
+def find_claim(session: Session, claim_id: str) -> Claim | None:
+    """The claim of that id; ``None`` also for text no claim id can be (NUL, too long)."""
+    if len(claim_id) > 40 or not claim_id.isprintable():
+        return None
+    return session.scalar(select(Claim).where(Claim.id == claim_id))
+
+
 def visible_claim(session: Session, claim_id: str, principal: Principal) -> Claim:
     """The claim if ``principal`` filed it, is its store, or is the operator; else 404."""
     if principal.kind == Kind.ANONYMOUS:
         raise Unauthorized("this operation needs a key")
-    claim = (
-        session.scalar(select(Claim).where(Claim.id == claim_id)) if len(claim_id) <= 40 else None
-    )
+    claim = find_claim(session, claim_id)
     visible = claim is not None and (
         principal.kind == Kind.ADMIN
         or principal.is_(Kind.PROVIDER, claim.provider_id)

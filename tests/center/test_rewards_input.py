@@ -166,3 +166,20 @@ def test_bad_releases_and_redeems(hub: LiveHub, served: dict[str, Any]) -> None:
         assert answer.status_code == 422, answer.text
     assert rows(hub) == during and during[2] > before[2]
     assert hub.call("GET", path, holder).json()["state"] == "released"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/ledger/accounts/policy:care-plus%00:premiums",
+        "/api/v1/claims/clm-%00",
+        "/api/v1/claims/clm-%00/decision",
+        "/api/v1/incentives/%00",
+        "/api/v1/ledger/accounts/" + "x" * 161,
+    ],
+)
+def test_control_characters_in_ids_are_404_for_the_operator_too(hub: LiveHub, path: str) -> None:
+    method = "POST" if path.endswith("/decision") else "GET"
+    body = {"approve": True} if method == "POST" else None
+    answer = hub.call(method, path, hub.admin_key, json=body)
+    assert answer.status_code == 404 and answer.headers["Content-Type"] == PROBLEM
