@@ -225,7 +225,8 @@ def test_gsp_and_center_mode_issue_the_same_ids_and_behave_alike(sites: dict[str
     assert sorted(v["id"] for v in hub_vouchers) == sorted(v["id"] for v in store_vouchers)
     assert all(v["holder_url"].startswith(sites["gsp"].url) for v in store_vouchers)
 
-    first = sorted(hub_vouchers, key=lambda v: v["id"])[0]
+    repairs = [v for v in hub_vouchers if v["program"] == "repair-12m"]  # incentive + policy
+    first = sorted(repairs, key=lambda v: v["id"])[0]
     twin = next(v for v in store_vouchers if v["id"] == first["id"])
     hub_walk, store_walk = walk(sites["center"], first), walk(sites["gsp"], twin)
     assert hub_walk == store_walk
