@@ -141,10 +141,10 @@ def redeem(incentive_id: str) -> dict[str, Any]:
     hub = current_hub()
 
     def work(session: Session, caller: Principal, now: datetime) -> Any:
-        done = incentives.redeem(session, incentive_id, caller, body.token, hub.verifier, now)
-        return as_model(done, False)  # the provider's view: no token
+        return incentives.redeem(session, incentive_id, caller, body.token, hub.verifier, now)
 
-    _, model = acting(work)
+    _, done = acting(work)
+    model = as_model(done, False)  # the provider's view: no token (built after the commit)
     announce(hub, "ascc_incentive_redeemed", incentive=model)
     return {**model.model_dump(mode="json", exclude_none=True), "token": None}
 
