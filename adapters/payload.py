@@ -23,13 +23,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ascc_plugin.models import MAX_UNITS
-
-# ISO 4217 currencies whose minor unit is not 1/100 (all others: two decimals).
-ZERO_DECIMAL = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"}
-    | {"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
-)
-THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+from ascc_plugin.money import minor_digits as minor_digits  # the one ISO 4217 table, re-exported
 
 
 class PayloadError(ValueError):
@@ -98,13 +92,6 @@ def exact_amount(value: Any, where: str) -> Decimal:
     if not amount.is_finite():
         raise PayloadError(f"{where} is not a finite amount")
     return amount
-
-
-def minor_digits(currency: str) -> int:
-    """How many decimals the currency's minor unit has (ISO 4217)."""
-    if currency in ZERO_DECIMAL:
-        return 0
-    return 3 if currency in THREE_DECIMAL else 2
 
 
 def number_amount(value: Any, currency: str, where: str) -> Decimal:

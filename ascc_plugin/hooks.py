@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
     from ascc_plugin.programs import Program
+    from ascc_plugin.rewards import Assessment, ClaimDecision, Incentive
     from ascc_plugin.settings import Section, Settings
     from ascc_plugin.vouchers import Issuance, Voucher
 
@@ -113,20 +114,49 @@ def ascc_deliver_voucher(voucher: Voucher, customer: Customer | None) -> None:
 
 
 @hookspec
-def ascc_assessment_submitted(assessment: dict[str, Any]) -> None:
+def ascc_assessment_submitted(assessment: Assessment) -> None:
     """Observe a customer's assessment of a completed service.
 
-    ``assessment`` holds ``voucher_id``, ``provider_id``, ``score`` (1–5) and ``comment``.
-    Called after the assessment is committed; exceptions are logged per plugin.
+    ``assessment`` is an :class:`~ascc_plugin.rewards.Assessment`: ``voucher_id``, ``gsp_id``,
+    ``provider_id`` (who served), ``program``, ``score`` (1–5), ``comment`` (plain text, may be
+    ``None``; never render it as HTML) and ``at``. Called once per service voucher, after the
+    assessment, the provider's new rating and any incentive were committed; exceptions are
+    logged per plugin and stop nothing.
     """
 
 
 @hookspec
-def ascc_incentive_issued(incentive: dict[str, Any]) -> None:
+def ascc_incentive_issued(incentive: Incentive) -> None:
     """Observe an incentive voucher issued to a customer after an assessment.
 
-    ``incentive`` holds ``id``, ``voucher_id``, ``provider_id``, ``amount`` (decimal string) and
-    ``currency``. Called after the incentive is committed; exceptions are logged per plugin.
+    ``incentive`` is an :class:`~ascc_plugin.rewards.Incentive`: ``id`` (an incentive id, never
+    a service voucher id), ``voucher_id`` (the service it rewards), ``provider_id`` (the only
+    party who may redeem it), ``amount`` (``Decimal``) and ``currency`` (the order's),
+    ``redeemable_at`` (end of the hold) and ``lapses_at``, and its signed ``token``. Deliver it
+    to the customer here. Called after commit; exceptions are logged per plugin.
+    """
+
+
+@hookspec
+def ascc_incentive_redeemed(incentive: Incentive) -> None:
+    """Observe an incentive voucher redeemed by the provider who served (its service voucher is
+    now ``rewarded``).
+
+    ``incentive`` is the :class:`~ascc_plugin.rewards.Incentive` in state ``redeemed``, without
+    its token. Called once, after commit; use it to pay the provider out. Exceptions are
+    logged per plugin.
+    """
+
+
+@hookspec
+def ascc_claim_decided(claim: ClaimDecision) -> None:
+    """Observe a provider's cost claim decided against a program's insurance policy.
+
+    ``claim`` is a :class:`~ascc_plugin.rewards.ClaimDecision`: ``status`` ``approved`` (by the
+    coverage rule at filing, or by the operator), ``rejected`` (operator), or ``pending`` (it
+    exceeds the voucher's remaining coverage and waits for the operator); ``paid`` is what the
+    policy pays (``amount`` − deductible, capped by the remaining coverage). Called after
+    commit, once per filing and once per decision; exceptions are logged per plugin.
     """
 
 

@@ -7,6 +7,12 @@ re-ordered event yields exactly the same set. The check character is Crockford's
 37 is prime and larger than the alphabet, so every single-character typo and every swap of two
 adjacent characters changes it.
 
+An incentive voucher (given after an assessment) uses the same scheme in its own namespace:
+its id is the keyed hash of ``["incentive", <service voucher id>]`` and its check character is
+shifted by :data:`INCENTIVE`, so an incentive id never reads as a valid service voucher id (for
+the same 80 bits the check characters differ; for different bits the bodies do) — the two kinds
+can never collide, and a typo is caught in either.
+
 The holder secret is 160 random bits: the only thing that lets a customer act on a voucher.
 """
 
@@ -14,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from json.encoder import encode_basestring
+from json.encoder import encode_basestring, encode_basestring_ascii
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
@@ -26,6 +32,10 @@ _DECODE = {c: i for i, c in enumerate(ALPHABET)} | {"O": 0, "I": 1, "L": 1}
 _CHECK_DECODE = {c: i for i, c in enumerate(CHECK_ALPHABET)}
 _PAIRS = tuple(ALPHABET[i >> 5] + ALPHABET[i & 31] for i in range(1024))
 """Two characters for every 10 bits: an id is eight table lookups."""
+
+SERVICE = 0
+INCENTIVE = 1
+"""Namespaces: the offset added to the value before its check character is taken."""
 
 PUBLIC_PREVIEW_KEY = b"ascc-public-preview-key"
 """Used when no voucher-id key is configured: ids stay deterministic but become guessable."""
@@ -49,18 +59,25 @@ def voucher_id(
     return format_id(int.from_bytes(digest[: ID_BITS // 8], "big"))
 
 
-def format_id(value: int) -> str:
-    """Write an 80-bit integer as grouped Crockford base32 with its check character
-    (most significant bits first; four groups of four characters)."""
+def incentive_id(key: bytes, voucher_id: str) -> str:
+    """The id of the incentive voucher given for the service voucher ``voucher_id``."""
+    material = f'["incentive", {encode_basestring_ascii(voucher_id)}]'  # json.dumps
+    digest = hmac.digest(key, material.encode("utf-8"), "sha256")
+    return format_id(int.from_bytes(digest[: ID_BITS // 8], "big"), INCENTIVE)
+
+
+def format_id(value: int, namespace: int = SERVICE) -> str:
+    """Write an 80-bit integer as grouped Crockford base32 with its check character, taken
+    in ``namespace`` (most significant bits first; four groups of four characters)."""
     p = _PAIRS
     return (
         f"{p[value >> 70 & 1023]}{p[value >> 60 & 1023]}-{p[value >> 50 & 1023]}"
         f"{p[value >> 40 & 1023]}-{p[value >> 30 & 1023]}{p[value >> 20 & 1023]}-"
-        f"{p[value >> 10 & 1023]}{p[value & 1023]}-{CHECK_ALPHABET[value % 37]}"
+        f"{p[value >> 10 & 1023]}{p[value & 1023]}-{CHECK_ALPHABET[(value + namespace) % 37]}"
     )
 
 
-def parse_id(text: str) -> str:
+def parse_id(text: str, namespace: int = SERVICE) -> str:
     """Normalise a typed voucher id (case, hyphens, spaces, O/I/L look-alikes) and check it.
 
     Returns the canonical form; raises :class:`InvalidVoucherId` with the reason otherwise.
@@ -74,9 +91,9 @@ def parse_id(text: str) -> str:
             raise InvalidVoucherId(f"{char!r} is not a Crockford base32 character")
         value = value * 32 + _DECODE[char]
     check = _CHECK_DECODE.get(compact[-1])
-    if check != value % 37:
+    if check != (value + namespace) % 37:
         raise InvalidVoucherId("the check character does not match: is there a typo?")
-    return format_id(value)
+    return format_id(value, namespace)
 
 
 def new_holder_secret() -> str:

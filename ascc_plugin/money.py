@@ -88,3 +88,36 @@ Price = Annotated[
     WithJsonSchema({"type": "string", "pattern": PRICE_PATTERN, "examples": ["19.99"]}),
 ]
 """An amount that is never negative: prices, totals, rewards."""
+
+# ISO 4217 currencies whose minor unit is not 1/100 (all others: two decimals).
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"}
+    | {"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimals the currency's minor unit has (ISO 4217)."""
+    if currency in ZERO_DECIMAL:
+        return 0
+    return 3 if currency in THREE_DECIMAL else 2
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``amount`` in integer minor units of ``currency`` (``Decimal("12.50")``, EUR → 1250).
+
+    An amount finer than the minor unit (``"1.001"`` EUR) is refused with :class:`ValueError`:
+    money is never rounded silently.
+    """
+    scaled = amount.scaleb(minor_digits(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} allows")
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """Integer minor units back to a ``Decimal`` with the currency's decimals (1250 → 12.50)."""
+    digits = minor_digits(currency)
+    return Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))

@@ -129,6 +129,8 @@ class Program(BaseModel):
     match: Match = Match()
     incentive: dict[int, Price] = Field(default_factory=dict, max_length=5)
     insurance_policy: str | None = Field(default=None, max_length=MAX_SLUG)
+    incentive_cap: int | None = Field(default=None, ge=0, le=10_000_000)
+    """At most this many incentives per 30 days under this program (``None``: no cap)."""
 
     @field_validator("incentive")
     @classmethod

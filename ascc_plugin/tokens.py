@@ -7,6 +7,11 @@ thin (see ``benchmarks/bench_tokens.py`` for its cost over raw Ed25519).
 A token carries ``iss`` (the issuer), ``sub`` (the voucher id), ``program``, ``kind``, ``iat``
 and ``exp`` (the end of the program's term), and names its key in the ``kid`` header, so a
 provider can verify it offline against the issuer's JWKS.
+
+An incentive voucher's token has the JOSE header ``typ`` :data:`INCENTIVE_TYP` (RFC 8725 §3.11
+explicit typing) and carries ``voucher`` (the service voucher it rewards), ``provider`` (the only
+party who may redeem it), ``amount`` (a decimal string) and ``currency``;
+``Verifier.verify(token, typ=INCENTIVE_TYP)`` refuses any other kind of token.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ascc_plugin.keys import KeyRing
 from ascc_plugin.vouchers import Voucher
 
 ALGORITHM = "EdDSA"
+INCENTIVE_TYP = "ascc-incentive+jwt"
 REASONS = ("malformed", "unknown key", "bad signature", "expired", "not yet valid", "bad claims")
 
 
@@ -47,10 +53,13 @@ class Signer:
     ring: KeyRing
     issuer: str
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(
-            claims, self.ring.active_key, algorithm=ALGORITHM, headers={"kid": self.ring.active_kid}
-        )
+    def sign(self, claims: dict[str, Any], typ: str | None = None) -> str:
+        headers = {"kid": self.ring.active_kid, **({"typ": typ} if typ else {})}
+        return jwt.encode(claims, self.ring.active_key, algorithm=ALGORITHM, headers=headers)
+
+    def sign_incentive(self, claims: dict[str, Any]) -> str:
+        """An incentive token: ``claims`` plus ``iss``, header ``typ`` :data:`INCENTIVE_TYP`."""
+        return self.sign({"iss": self.issuer, **claims}, INCENTIVE_TYP)
 
     def sign_voucher(self, voucher: Voucher, issued_at: datetime) -> str:
         return self.sign(voucher_claims(voucher, self.issuer, issued_at))
@@ -78,12 +87,18 @@ class Verifier:
                 if isinstance(key, Ed25519PublicKey):
                     self.keys[jwk["kid"]] = key
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """The token's claims, or :class:`TokenError` naming why it was refused."""
+    def verify(self, token: str, typ: str | None = None) -> dict[str, Any]:
+        """The token's claims, or :class:`TokenError` naming why it was refused.
+
+        ``typ``: the header ``typ`` the token must carry (``None``: a voucher token, whose
+        header says PyJWT's default ``JWT``).
+        """
         header = _header(token)
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str):
             raise TokenError("malformed", "the header must name alg EdDSA and a kid")
+        if header.get("typ", "JWT") != (typ or "JWT"):
+            raise TokenError("bad claims", f"a token of typ {header.get('typ')!r} is not wanted")
         key = self.keys.get(kid)
         if key is None:
             raise TokenError("unknown key", f"no key {kid!r} in the JWKS")

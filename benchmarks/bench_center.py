@@ -1,4 +1,5 @@
-"""Center hub throughput: signed events, the /healthz floor and redemptions, through a real
+"""Center hub throughput: signed events, the /healthz floor, redemptions, assessments and
+incentive redeems (the last two beside redemptions, ratios from the same run), through a real
 ``ascc center serve`` (gunicorn) over loopback, on SQLite and on PostgreSQL; then the outbound
 webhooks those events made, drained by one ``ascc center worker`` to a local subscriber
 (``benchmarks/receiver_app.py`` under gunicorn, checking every signature): deliveries/s beside
@@ -9,7 +10,11 @@ would take half the CPU from the server. Standard Webhooks signatures carry a un
 timestamp, so the events are pre-signed here (distinct webhook-ids and orders, timestamps inside
 the tolerance) and a generated Lua script hands each wrk thread its own slice of them: every
 request is a first delivery, none a replay. Redemptions are pre-assigned vouchers, each
-redeemed once.
+redeemed once; assessments are completed vouchers, each assessed once by its holder; incentive
+redeems are released incentives, each redeemed once by the provider who served
+(``benchmarks/reward_requests.py`` prepares them in-process). A run stops once every prepared
+request was sent (never falling into cheap repeats); the three voucher actions are measured in
+interleaved rounds (``benchmarks/rounds.py``) and their ratios to redemptions are medians.
 
     .venv/bin/python benchmarks/bench_center.py [--seconds 5] [--connections 8] [--workers 2]
 """
@@ -26,10 +31,12 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
+from rounds import KINDS, interleaved, median_run, ratio
 
 from simulator.services import WaitTimeout, poll_until
 
@@ -42,7 +49,9 @@ from center import serve  # noqa: E402
 
 ASCC = str(Path(sys.executable).parent / "ascc")
 PG_ADMIN = os.environ.get("ASCC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12}]
+PROGRAMS = [{"id": "repair-12m", "kind": "repair", "term_months": 12, "incentive": {"5": "10.00"}}]
+PROVIDERS = 4  # assessments and incentives spread over a few providers, as in a marketplace
+SLACK = 16  # requests a stopping wrk may send past its slice (one per connection in flight)
 
 LUA = """
 local counter = 0
@@ -65,10 +74,15 @@ function init(args)
   end
   i = 0
   sent = 0
+  stop_when_done = args[3] == "stop"
 end
 function request()
   i = i + 1
-  if i > #reqs then i = 1 end
+  if i > #reqs then
+    -- every prepared request was sent: stop rather than fall into cheap repeats (409s)
+    if stop_when_done then wrk.thread:stop() end
+    i = 1
+  end
   sent = sent + 1
   return reqs[i]
 end
@@ -149,7 +163,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path) -> dict[str, Any]:
+def wrk(
+    url: str, lines: list[str], seconds: int, connections: int, folder: Path, stop: bool = True
+) -> dict[str, Any]:
+    """wrk sending ``lines`` (each thread its slice); with ``stop`` it ends once every line
+    was sent (a fixed-count run: no cheap repeats), else it cycles for ``seconds``."""
     script, data = folder / "bench.lua", folder / "requests.lua"
     script.write_text(LUA)
     data.write_text("\n".join(lines) + "\n")
@@ -173,6 +191,7 @@ def wrk(url: str, lines: list[str], seconds: int, connections: int, folder: Path
             "--",
             str(threads),
             str(data),
+            "stop" if stop else "cycle",
         ],
         capture_output=True,
         text=True,
@@ -217,54 +236,28 @@ def wrk_plain(url: str, seconds: int, connections: int) -> dict[str, Any]:
     }
 
 
-def prepare_redemptions(
-    env: dict[str, str], gsp: dict[str, str], shop: str, provider: dict[str, str], count: int
-) -> list[str]:
-    """Vouchers issued, activated and assigned in-process (the service layer, no HTTP)."""
-    from datetime import UTC, datetime
+def prepare(
+    env: dict[str, str],
+    gsp: dict[str, str],
+    shop: str,
+    providers: list[dict[str, str]],
+    args: argparse.Namespace,
+) -> dict[str, list[str]]:
+    """The measured requests, walked in-process to the step before (reward_requests.py)."""
+    import reward_requests as rr
 
-    from ascc_plugin.models import OrderEvent
-    from ascc_plugin.programs import Program
-    from center import create_app
-    from center.api.hub import current_hub
-    from center.infra.db import get_database
-    from center.parties.auth import Kind, Principal
-    from center.parties.services import get_gsp
-    from center.settings import HubSettings
-    from center.vouchers import services
-    from center.vouchers.ingest import ingest
+    def walked(stage: str, count: int) -> Any:
+        return rr.walked(env, gsp, shop, providers, count, order, stage, PROGRAMS)
 
-    settings = HubSettings(
-        database_url=env["ASCC_DATABASE_URL"], keys_dir=Path(env["ASCC_KEYS_DIR"])
-    )
-    app = create_app(settings)  # reads no environment: the settings are given
-    lines, programs = [], [Program.model_validate(p) for p in PROGRAMS]
-    with app.app_context():
-        hub, now = current_hub(), datetime.now(UTC)
-        for batch in range(0, count, 10):
-            body = json.loads(event_body(shop, f"r-{batch}", quantity=10))
-            event = OrderEvent.model_validate(body["event"])
-            with hub.database.transaction() as session:
-                issued = ingest(
-                    session, get_gsp(session, gsp["gsp_id"]), event, programs, hub.issuer, now
-                ).vouchers
-                for voucher in issued:
-                    holder = Principal(Kind.HOLDER, secret=voucher["holder_secret"])
-                    services.activate(session, voucher["id"], holder, now)
-                    services.assign(session, voucher["id"], holder, provider["provider_id"], now)
-                    lines.append(
-                        lua_request(
-                            "POST",
-                            f"/api/v1/vouchers/{voucher['id']}/redeem",
-                            {
-                                "Authorization": f"Bearer {provider['api_key']}",
-                                "Content-Type": "application/json",
-                            },
-                            json.dumps({"token": voucher["token"]}).encode(),
-                        )
-                    )
-    get_database(app).dispose()
-    return lines
+    return {
+        "redeem": rr.redemption_lines(lua_request, walked("assigned", args.redemptions)),
+        "assess": rr.assessment_lines(lua_request, walked("completed", args.assessments)),
+        "incentive": rr.incentive_lines(lua_request, walked("released", args.incentives)),
+    }
+
+
+def order(shop: str, order_id: str, quantity: int) -> bytes:
+    return event_body(shop, order_id, quantity)
 
 
 def postgres_database() -> tuple[str, str]:
@@ -308,17 +301,21 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
         "ASCC_KEYS_DIR": str(folder / "keys"),
         "ASCC_HUB_WEBHOOK_ALLOW_HTTP": "true",
         "ASCC_HUB_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
+        "ASCC_HUB_INCENTIVE_HOLD_HOURS": "0",  # incentives redeemable at once
+        "ASCC_HUB_INCENTIVE_PAIR_LIMIT": "1000000",  # one customer buys ten units per order
     }
     env.pop("ASCC_CONFIG", None)
     try:
         cli(env, "init-db")
         shop = "bench.example"
         gsp = cli(env, "add-gsp", "--name", "Bench", "--platform", "shopify", "--shop", shop)
-        provider = cli(
-            env, "add-provider", "--name", "P", "--categories", "repair", "--capacity", "100000"
-        )
-        redeem_lines = prepare_redemptions(env, gsp, shop, provider, args.redemptions)
-        measured = serve_and_measure(env, args, folder, gsp, shop, redeem_lines)
+        providers = [
+            cli(env, "add-provider", "--name", f"P{n}", "--categories", "repair",
+                "--capacity", "100000")
+            for n in range(PROVIDERS)
+        ]  # fmt: skip
+        prepared = prepare(env, gsp, shop, providers, args)
+        measured = serve_and_measure(env, args, folder, gsp, shop, prepared)
         measured["outbound"] = measure_outbound(env, args, url)
         measured["ceiling"] = measure_ceiling(env, args, folder)
         return measured
@@ -333,7 +330,7 @@ def serve_and_measure(
     folder: Path,
     gsp: dict[str, str],
     shop: str,
-    redeem_lines: list[str],
+    prepared: dict[str, list[str]],
 ) -> dict[str, Any]:
     port = free_port()
     server = subprocess.Popen(
@@ -365,7 +362,11 @@ def serve_and_measure(
             for n in range(args.events)
         ]
         ingest = wrk(base, events, args.seconds, args.connections, folder)
-        redeem = wrk(base, redeem_lines, args.seconds, args.connections, folder)
+        measure = partial(
+            wrk, base, seconds=args.seconds, connections=args.connections, folder=folder
+        )
+        rounds = interleaved(measure, prepared, args.repeats)
+        redeem, assess, incentive = (median_run(rounds, kind) for kind in KINDS)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -373,8 +374,11 @@ def serve_and_measure(
         "floor": floor,
         "ingest": ingest,
         "redeem": redeem,
+        "assess": assess,
+        "incentive": incentive,
+        "rounds": rounds,
         "events_prepared": args.events,
-        "redemptions_prepared": len(redeem_lines),
+        "prepared": {name: len(lines) for name, lines in prepared.items()},
     }
 
 
@@ -501,7 +505,7 @@ def measure_ceiling(env: dict[str, str], args: argparse.Namespace, folder: Path)
         wrk_plain(base + "/healthz", 1, args.connections)  # warm-up
         floor = wrk_plain(base + "/healthz", args.seconds, args.connections)
         line = lua_request("POST", "/insert", {"Content-Type": "text/plain"}, b"x" * 100)
-        insert = wrk(base, [line] * 4, args.seconds, args.connections, folder)
+        insert = wrk(base, [line] * 4, args.seconds, args.connections, folder, stop=False)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -510,8 +514,15 @@ def measure_ceiling(env: dict[str, str], args: argparse.Namespace, folder: Path)
 
 def report(backend: str, r: dict[str, Any]) -> None:
     floor, ingest, redeem = r["floor"], r["ingest"], r["redeem"]
+    assess, incentive = r["assess"], r["incentive"]
     print(f"== {backend}")
-    for name, m in (("healthz floor", floor), ("signed events", ingest), ("redemptions", redeem)):
+    for name, m in (
+        ("healthz floor", floor),
+        ("signed events", ingest),
+        ("redemptions", redeem),
+        ("assessments", assess),
+        ("incentive redeems", incentive),
+    ):
         print(
             f"  {name:<14} {m['per_second']:8.0f}/s   p50 {m['p50_ms']:7.2f} ms   "
             f"p99 {m['p99_ms']:7.2f} ms   non-2xx {m['status_errors']}   "
@@ -522,6 +533,12 @@ def report(backend: str, r: dict[str, Any]) -> None:
         "   (goal on PostgreSQL: >= 0.40)"
     )
     print(f"  ratio redemptions/floor {redeem['per_second'] / floor['per_second']:.2f}")
+    for name, kind in (("assessments", "assess"), ("incentive redeems", "incentive")):
+        middle, low, high = ratio(r["rounds"], kind)
+        print(
+            f"  ratio {name}/redemptions {middle:.2f} (median of {len(r['rounds'])} rounds; "
+            f"{low:.2f}–{high:.2f})   (goal: >= 0.80)"
+        )
     out = r["outbound"]
     print(
         f"  webhooks out   {out['per_second']:8.0f}/s   (one worker, {out['delivered']} of "
@@ -537,16 +554,16 @@ def report(backend: str, r: dict[str, Any]) -> None:
         f"{insert['per_second']:.0f}/s (p50 {insert['p50_ms']:.2f} ms), "
         f"ratio {insert['per_second'] / bare['per_second']:.2f}"
     )
-    if ingest["sent"] > r["events_prepared"]:
+    if ingest["sent"] > r["events_prepared"] + SLACK:
         print(
             f"  note: {ingest['sent']} events sent > {r['events_prepared']} prepared: "
             "the rest were replays (raise --events)"
         )
-    if redeem["sent"] > r["redemptions_prepared"]:
-        print(
-            f"  note: {redeem['sent'] - r['redemptions_prepared']} redemptions were repeats "
-            "(409s, counted in non-2xx); raise --redemptions"
-        )
+    for measured in r["rounds"]:
+        for kind in KINDS:
+            extra = measured[kind]["sent"] - measured[kind]["prepared"]
+            if extra > SLACK:
+                print(f"  note: {extra} {kind} requests were repeats (409s); prepare more")
 
 
 def main() -> None:
@@ -559,14 +576,21 @@ def main() -> None:
         "--worker-class", default=serve.DEFAULT_WORKER_CLASS, choices=["gthread", "sync"]
     )
     parser.add_argument("--events", type=int, default=6000)
-    parser.add_argument("--redemptions", type=int, default=3000)
+    parser.add_argument("--redemptions", type=int, default=9000)
+    parser.add_argument("--assessments", type=int, default=6000)
+    parser.add_argument("--incentives", type=int, default=6000)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved rounds of the voucher actions"
+    )
+    parser.add_argument("--round-seconds", type=int, default=3, help="per voucher-action run")
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     print(
         f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
-        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run"
+        f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run, "
+        f"{args.repeats} round(s) of {args.round_seconds} s of the voucher actions"
     )
     os.environ["BENCH_RECEIVER_URL"] = f"http://127.0.0.1:{free_port()}/hook"
     for backend in args.backends.split(","):

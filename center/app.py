@@ -21,6 +21,7 @@ from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
 from center.handover import services as handover
 from center.infra import db, limits, problems
+from center.insurance import premiums
 from center.ops import logs, metrics
 from center.parties.keys import digest
 from center.settings import HubSettings
@@ -62,6 +63,7 @@ def create_app(
     handover.install(database, issuer.sealer, settings.delivery_channels)
     logs.init_app(app)
     metrics.init_app(app, database, clock)
+    premiums.subscribe(database)  # premiums accrue on issue and reverse on void (the feed)
     problems.init_app(app)
     limits.init_app(app, settings)
     for blueprint in api.blueprints():

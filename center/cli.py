@@ -152,8 +152,14 @@ def add_gsp(name: str, platform: str, shop: str, webhook_url: str | None) -> Non
     help="How many open cases at once.",
 )
 @click.option("--description", default="", help="A short public description.")
+@click.option("--email", default=None, help="The provider's contact e-mail (kept private).")
 def add_provider(
-    name: str, categories: str, region: str | None, capacity: int, description: str
+    name: str,
+    categories: str,
+    region: str | None,
+    capacity: int,
+    description: str,
+    email: str | None,
 ) -> None:
     """Register a provider; prints its id and API key (shown once)."""
     with hub_app():
@@ -167,6 +173,7 @@ def add_provider(
                     region=region,
                     capacity=capacity,
                     description=description,
+                    email=email,
                     now=now,
                 )
             )

@@ -194,6 +194,7 @@ def hub_settings(settings: Settings) -> HubSettings:
         webhook_allow_http=gsp.webhook_allow_http,
         webhook_allow_networks=gsp.webhook_allow_networks,
         delivery_channels=settings.section(DeliverySection).channels,
+        **gsp.reward_rules().model_dump(),
     )
 
 

@@ -17,11 +17,12 @@ from center.settings import GspSection, HubSettings
 def ascc_register_commands(cli: click.Group) -> None:
     from center.cli import center
     from center.demo import demo_seed
-    from center.operate import COMMANDS
+    from center.operate import COMMANDS as OPERATE
+    from center.rewards_cli import COMMANDS as REWARDS
     from center.serve import serve
     from center.worker.command import worker
 
-    for command in (serve, demo_seed, worker, *COMMANDS):
+    for command in (serve, demo_seed, worker, *OPERATE, *REWARDS):
         center.add_command(command)
     cli.add_command(center)
 

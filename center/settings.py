@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ascc_plugin.issuing import MAX_VOUCHERS_PER_EVENT
 from ascc_plugin.settings import Section
@@ -40,7 +40,25 @@ SHORT_FORMS = (
 )
 
 
-class HubSettings(Section):
+class RewardRules(BaseModel):
+    """The reward half's rules, the same keys in ``[hub]`` and in ``[gsp]``."""
+
+    incentive_hold_hours: int = Field(default=72, ge=0, le=24 * 365)
+    """An incentive is redeemable only this long after it was issued (chargebacks, disputes)."""
+    incentive_lapse_days: int = Field(default=30, ge=1, le=3650)
+    """An incentive not released to the provider within this many days lapses."""
+    incentive_pair_limit: int = Field(default=3, ge=1)
+    """At most this many incentives per (customer, provider) in ``incentive_pair_days``."""
+    incentive_pair_days: int = Field(default=30, ge=1)
+    rating_prior_weight: int = Field(default=5, ge=0, le=1000)
+    """Bayesian rating: how many marketplace-mean scores every provider starts with."""
+
+    def reward_rules(self) -> RewardRules:
+        """These rules alone (what the reward services take)."""
+        return RewardRules(**{key: getattr(self, key) for key in RewardRules.model_fields})
+
+
+class HubSettings(RewardRules, Section):
     """``[hub]``: the center hub's database, keys, links and limits."""
 
     ENV_ALIASES = MappingProxyType({f"ASCC_{key.upper()}": key for key in SHORT_FORMS})
@@ -139,7 +157,7 @@ class HubSettings(Section):
         return key
 
 
-class GspSection(Section):
+class GspSection(RewardRules, Section):
     """``[gsp]`` (``mode = "gsp"``): the store runs the center's service layer, for itself only."""
 
     database: Path = Path("ascc-gsp.sqlite")

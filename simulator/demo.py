@@ -2,8 +2,10 @@
 
 A center and two store services (Shopify, WooCommerce) run as real processes on loopback with
 SQLite in one folder; emulator-signed storefront orders go through the stores to the center; one
-voucher is walked through activate → assign → redeem → complete. The walk stops at the first
-step that does not hold, and every service is stopped at the end, whatever happened.
+voucher is walked through activate → assign → redeem → complete, then assessed: its incentive
+voucher is released to the provider and redeemed, and the voucher ends ``rewarded``. The walk
+stops at the first step that does not hold, and every service is stopped at the end, whatever
+happened.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("second redeem refused", walk.redeem_again),
     ("completed", walk.complete),
     ("final state and audit history", walk.final_state),
+    ("assessed, incentive issued", walk.assess),
+    ("incentive released to the provider", walk.release_incentive),
+    ("incentive redeemed", walk.redeem_incentive),
+    ("rewarded", walk.rewarded),
 )
 FAILURES = (StepFailed, ServiceError, requests.RequestException, SettingsError, KeyFolderError)
 

@@ -46,6 +46,7 @@ class Demo:
     deliveries: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     walked: dict[str, Any] = field(default_factory=dict, repr=False)
     provider: dict[str, Any] = field(default_factory=dict, repr=False)
+    incentive: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def center(self) -> str:

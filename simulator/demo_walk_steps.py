@@ -3,14 +3,17 @@
 The customer (holder secret from the delivery log) activates the voucher and assigns a provider
 found in the public directory; the provider verifies the signed token offline against the
 center's JWKS, redeems it once with the token the customer presents (the provider's own view of
-the voucher has no token; a second redeem is refused) and completes the service.
+the voucher has no token; a second redeem is refused) and completes the service. Then the
+reward half: the customer assesses the service and gets an incentive voucher, hands it to the
+provider, who redeems it (its token, of type ``ascc-incentive+jwt``, verified offline too), and
+the voucher ends ``rewarded`` with the provider's rating earned in the directory.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ascc_plugin.tokens import TokenError, Verifier
+from ascc_plugin.tokens import INCENTIVE_TYP, TokenError, Verifier
 from simulator.demo_context import Check, Demo, StepFailed, expect
 from simulator.demo_orders import TV_LINE
 from simulator.demo_world import PROVIDERS
@@ -151,4 +154,66 @@ def final_state(demo: Demo) -> Check:
     return Check(
         " → ".join(path) + f" ({len(record['history'])} audit events)",
         {"state": state, "history": record["history"]},
+    )
+
+
+def assess(demo: Demo) -> Check:
+    answer = holder_action_raw(demo, "assessment", {"score": 5, "comment": "Fast and tidy."})
+    incentive = answer["incentive"]
+    expect(incentive is not None, f"no incentive for a score of 5: {answer['reason']}")
+    expect(incentive["amount"] == "15.00", f"the incentive is {incentive['amount']}, not 15.00")
+    demo.incentive = dict(incentive)
+    return Check(
+        f"score 5 → incentive {incentive['id']} for {incentive['amount']} {incentive['currency']}",
+        {"incentive": incentive["id"], "amount": incentive["amount"]},
+    )
+
+
+def holder_action_raw(demo: Demo, action: str, body: Any) -> dict[str, Any]:
+    path = f"/api/v1/vouchers/{demo.walked['id']}/{action}"
+    return dict(demo.api("POST", path, demo.walked["holder_secret"], body).expect(200, action))
+
+
+def release_incentive(demo: Demo) -> Check:
+    path = f"/api/v1/incentives/{demo.incentive['id']}/release"
+    body = {"provider_id": demo.provider["provider_id"]}
+    answer = demo.api("POST", path, demo.walked["holder_secret"], body).expect(200, "release")
+    expect(answer["state"] == "released", f"release: the incentive is {answer['state']}")
+    return Check(f"handed to {demo.provider['name']}, who served", {"state": answer["state"]})
+
+
+def redeem_incentive(demo: Demo) -> Check:
+    jwks = demo.api("GET", "/.well-known/jwks.json").expect(200, "the JWKS")
+    try:
+        claims = Verifier(jwks).verify(demo.incentive["token"], typ=INCENTIVE_TYP)
+    except TokenError as exc:
+        raise StepFailed(f"the incentive's token does not verify: {exc}") from None
+    expect(claims["provider"] == demo.provider["provider_id"], "the token names another provider")
+    path = f"/api/v1/incentives/{demo.incentive['id']}/redeem"
+    body = {"token": demo.incentive["token"]}
+    answer = demo.api("POST", path, demo.provider["api_key"], body).expect(200, "incentive redeem")
+    expect(answer["state"] == "redeemed", f"redeem: the incentive is {answer['state']}")
+    again = demo.api("POST", path, demo.provider["api_key"], body)
+    expect(again.status == 409, f"a second incentive redeem got HTTP {again.status}")
+    return Check(
+        "token verified offline; redeemed once, a second time refused (409)",
+        {"state": answer["state"]},
+    )
+
+
+def rewarded(demo: Demo) -> Check:
+    voucher = demo.api("GET", f"/api/v1/vouchers/{demo.walked['id']}", demo.walked["holder_secret"])
+    state = voucher.expect(200, "the voucher")["state"]
+    expect(state == "rewarded", f"the holder sees {state}, not rewarded")
+    receivable = f"/api/v1/ledger/accounts/provider:{demo.provider['provider_id']}:receivable"
+    account = demo.api("GET", receivable, demo.provider["api_key"]).expect(200, "the ledger")
+    owed = account["balances"][0]["balance"] if account["balances"] else "0"
+    expect(owed == "15.00", f"the provider's receivable is {owed}, not 15.00")
+    listed = next(p for p in directory(demo) if p["id"] == demo.provider["provider_id"])
+    expect(listed["record"]["reviews"] == 1, "the directory does not count the assessment")
+    demo.walked["state"] = state
+    return Check(
+        f"rewarded; the provider is owed {owed} {demo.incentive['currency']} (ledger); rating "
+        f"{listed['record']['rating']} from {listed['record']['reviews']} assessment",
+        {"state": state, "receivable": owed, "record": listed["record"]},
     )

@@ -24,6 +24,7 @@ PROGRAMS = (
         "kind": "repair",
         "term_months": 12,
         "match": {"min_unit_price": "100.00"},
+        "incentive": {"5": "15.00", "4": "8.00", "3": "0.00"},
     },
     {
         "id": "install-1m",
@@ -100,6 +101,8 @@ class World:
 def new_world(folder: Path, center_port: int | None = None) -> World:
     """The demo's folder layout and an unstarted center (one worker: a demo, not a benchmark)."""
     center = center_service(folder / "center", center_port, workers=1)
+    # no hold on incentives: the walk redeems its incentive right after releasing it
+    center.env = {**center.env, "ASCC_HUB_INCENTIVE_HOLD_HOURS": "0"}
     world = World(folder, center)
     for platform, shop in STORES:
         site = folder / platform

@@ -16,16 +16,32 @@ def modules() -> list[ModuleType]:
     from center.api import (
         cases,
         directory,
+        insurance,
+        ledger,
         meta,
         metrics,
         privacy,
         records,
+        rewards,
         vouchers,
         webhooks,
         ws,
     )
 
-    return [meta, vouchers, privacy, directory, records, cases, ws, webhooks, metrics]
+    return [
+        meta,
+        vouchers,
+        privacy,
+        directory,
+        records,
+        rewards,
+        insurance,
+        ledger,
+        cases,
+        ws,
+        webhooks,
+        metrics,
+    ]
 
 
 def blueprints() -> list[Blueprint]:

@@ -27,6 +27,7 @@ def list_providers() -> dict[str, Any]:
             sort=text_arg("sort", 20, empty_ok=False) or "rating",
             cursor=text_arg("cursor", 100, empty_ok=False),
             limit=hub.page_size(),
+            prior_weight=hub.settings.rating_prior_weight,
         )
 
 

@@ -43,6 +43,8 @@ class EventsAnswer(Answer):
 
 class ProviderRecord(Answer):
     rating: Annotated[float, Field(ge=1, le=5)] | None
+    """Bayesian: the marketplace mean weighted as ``rating_prior_weight`` scores, plus own."""
+    mean_score: Annotated[float, Field(ge=1, le=5)] | None = None
     reviews: Annotated[int, Field(ge=0)]
     completed_services: Annotated[int, Field(ge=0)]
 

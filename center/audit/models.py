@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from center.infra.db import Base, UtcDateTime
@@ -14,6 +14,8 @@ class AuditEvent(Base):
     """A state change of one voucher; ``from_state`` is empty for the issue itself."""
 
     __tablename__ = "audit_events"
+    # reports find one action's events in a period (issue → redeem → complete times)
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     voucher_id: Mapped[str] = mapped_column(ForeignKey("vouchers.id"), index=True)

@@ -90,14 +90,32 @@ def feed(database: Database) -> ChangeFeed:
     return found
 
 
-def record(session: Session, changes: Sequence[Change]) -> None:
-    """Write the audit rows of ``changes`` and tell the feed, in the caller's transaction."""
-    if not changes:
+def record(
+    session: Session,
+    changes: Sequence[Change],
+    notes: Sequence[Change] = (),
+    notes_first: bool = False,
+) -> None:
+    """Write the audit rows of ``changes`` and tell the feed, in the caller's transaction.
+
+    ``notes`` (see :func:`note`) are written by the same statement (after ``changes``, or
+    before them with ``notes_first``) and not published.
+    """
+    if not changes and not notes:
         return
-    session.connection().execute(AUDIT.insert(), [change.row() for change in changes])
+    ordered = (*notes, *changes) if notes_first else (*changes, *notes)
+    rows = [change.row() for change in ordered]
+    session.connection().execute(AUDIT.insert(), rows)
     found = session.info.get(FEED_KEY)
     if isinstance(found, ChangeFeed):
         found.publish(session, changes)
+
+
+def note(session: Session, changes: Sequence[Change]) -> None:
+    """Audit rows for what happened to a voucher besides its state (its incentive, its
+    assessment's moderation): written like :func:`record`, not published to the feed."""
+    if changes:
+        session.connection().execute(AUDIT.insert(), [change.row() for change in changes])
 
 
 def after_commit(session: Session, work: Callable[[], None]) -> None:

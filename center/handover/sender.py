@@ -30,7 +30,7 @@ from center.handover.models import DELIVERED, PENDING, Handover
 from center.infra.db import Database
 from center.parties.models import Customer
 from center.vouchers.models import Voucher
-from center.vouchers.services import holder_url
+from center.vouchers.services import canonical
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -102,19 +102,7 @@ class HandoverSender:
         self, row: Handover, voucher: Voucher, customer: Customer | None, now: datetime
     ) -> Parcel:
         secret = self.sealer.open(row.sealed_secret, now, now).get(voucher.id)
-        made = VoucherJson(
-            id=voucher.id,
-            program=voucher.program,
-            kind=voucher.kind,
-            order_id=voucher.order_id,
-            line_id=voucher.line_id,
-            unit=voucher.unit,
-            state=voucher.state,
-            valid_until=voucher.valid_until,
-            token=voucher.token,
-            holder_secret=secret,
-            holder_url=holder_url(self.public_url, voucher.id, secret) if secret else None,
-        )
+        made = canonical(voucher, secret, self.public_url)
         return Parcel(row.seq, row.channel, row.attempts, made, customer_json(customer))
 
     def hand_over(self, parcel: Parcel) -> str | None:

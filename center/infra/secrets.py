@@ -7,7 +7,7 @@ A column of type :class:`EncryptedText` is sealed on write and opened on read wi
 ``secrets.key`` (made 0600 on first use). Stored values read ``enc:v1:<Fernet token>``; the
 database alone never shows a secret. ``ascc center rotate-key`` seals every value again under
 a new first key (:func:`reseal_column` over every sealed column), and migration
-``0003_hardening`` seals the rows written in plain text before it.
+``0005_hardening`` seals the rows written in plain text before it.
 """
 
 from __future__ import annotations

@@ -41,6 +41,9 @@ class Provider(Base):
     region: Mapped[str | None] = mapped_column(String(100), index=True)
     capacity: Mapped[int] = mapped_column(Integer, default=10)
     description: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    """The provider's contact e-mail (lower-cased): an incentive between a provider and a
+    customer of the same e-mail is refused and flagged."""
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)
     rating_total: Mapped[int] = mapped_column(Integer, default=0)
     reviews_count: Mapped[int] = mapped_column(Integer, default=0)

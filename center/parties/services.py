@@ -52,8 +52,10 @@ def add_provider(
     region: str | None = None,
     capacity: int = 10,
     description: str = "",
+    email: str | None = None,
 ) -> dict[str, str]:
-    """Register a provider; returns ``{"provider_id", "api_key"}``."""
+    """Register a provider; returns ``{"provider_id", "api_key"}``. ``email`` is its contact
+    address (kept lower-cased; the anti-collusion rule compares it with customers')."""
     clean = sorted({c.strip().lower() for c in categories if c.strip()})
     if not clean:
         raise InvalidInput("a provider serves at least one category (program kind)")
@@ -66,6 +68,7 @@ def add_provider(
         region=region or None,
         capacity=capacity,
         description=description,
+        email=email.strip().lower() if email and email.strip() else None,
         key_digest=keys.digest(api_key),
         created_at=now,
         rating_total=0,

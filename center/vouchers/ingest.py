@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -38,7 +39,8 @@ from ascc_plugin.issuing import (
 )
 from ascc_plugin.keys import KeyRing
 from ascc_plugin.models import Customer as CustomerJson
-from ascc_plugin.models import OrderEvent
+from ascc_plugin.models import Order, OrderEvent
+from ascc_plugin.money import minor_digits, to_minor
 from ascc_plugin.programs import Program
 from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher as VoucherJson
@@ -118,7 +120,7 @@ def ingest(
         raise InvalidInput("event.gsp: the event names another store than the signing one")
     save_programs(session, gsp.id, programs, now)
     customer_seq = save_customer(session, gsp.id, order.customer)
-    write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now)
+    write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now, order)
     void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
     reinstate_entitled(session, gsp, entitled, existing, now)
     session.flush()
@@ -211,9 +213,12 @@ def write_issued(
     issued: Sequence[VoucherJson],
     customer_seq: int | None,
     now: datetime,
+    order: Order | None = None,
 ) -> None:
     """Store the new vouchers (holder secrets as digests) and their ``issue`` audit events."""
-    rows.insert_vouchers(session, [voucher_row(v, gsp_id, customer_seq, now) for v in issued])
+    rows.insert_vouchers(
+        session, [voucher_row(v, gsp_id, customer_seq, now, order) for v in issued]
+    )
     actor = Actor("gsp", gsp_id)
     record(
         session,
@@ -238,9 +243,14 @@ LAPSED = {VoucherState.EXPIRED: "its term had ended when it was issued"}
 
 
 def voucher_row(
-    voucher: VoucherJson, gsp_id: str, customer_seq: int | None, now: datetime
+    voucher: VoucherJson,
+    gsp_id: str,
+    customer_seq: int | None,
+    now: datetime,
+    order: Order | None = None,
 ) -> dict[str, Any]:
     return {
+        **priced(voucher, order),
         "id": voucher.id,
         "gsp_id": gsp_id,
         "customer_seq": customer_seq,
@@ -258,6 +268,16 @@ def voucher_row(
         "created_at": now,
         "updated_at": now,
     }
+
+
+def priced(voucher: VoucherJson, order: Order | None) -> dict[str, Any]:
+    """The order's currency and the covered unit's price in minor units (rounded half up)."""
+    line = next((li for li in order.lines if li.id == voucher.line_id), None) if order else None
+    if order is None or line is None:
+        return {"currency": None, "unit_price": None}
+    step = Decimal(1).scaleb(-minor_digits(order.currency))
+    price = line.unit_price.quantize(step, rounding=ROUND_HALF_UP)
+    return {"currency": order.currency, "unit_price": to_minor(price, order.currency)}
 
 
 def void_unentitled(

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Enum,
     ForeignKey,
     Index,
@@ -48,6 +49,10 @@ class Voucher(Base):
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
     token: Mapped[str | None] = mapped_column(Text)
     holder_digest: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    """The order's currency (incentives and premiums are in it); ``None`` before 0003."""
+    unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    """The covered unit's price in minor units of ``currency`` (premium rates apply to it)."""
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

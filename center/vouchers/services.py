@@ -51,7 +51,17 @@ def voucher_json(
     proves that the holder presented it (link, QR code).
     """
     shows_token = viewer is None or viewer.kind != Kind.PROVIDER
-    data = VoucherJson(
+    data = canonical(voucher, holder_secret, public_url, shows_token).to_json()
+    data["provider_id"] = voucher.provider_id
+    return data
+
+
+def canonical(
+    voucher: Voucher, holder_secret: str | None, public_url: str, with_token: bool = True
+) -> VoucherJson:
+    """The stored voucher as the core's :class:`~ascc_plugin.vouchers.Voucher` (what channels
+    and hooks receive), with its holder secret and link when given."""
+    return VoucherJson(
         id=voucher.id,
         program=voucher.program,
         kind=voucher.kind,
@@ -60,12 +70,10 @@ def voucher_json(
         unit=voucher.unit,
         state=voucher.state,
         valid_until=voucher.valid_until,
-        token=voucher.token if shows_token else None,
+        token=voucher.token if with_token else None,
         holder_secret=holder_secret,
         holder_url=holder_url(public_url, voucher.id, holder_secret) if holder_secret else None,
-    ).to_json()
-    data["provider_id"] = voucher.provider_id
-    return data
+    )
 
 
 def holder_url(public_url: str, voucher_id: str, secret: str) -> str:
@@ -132,9 +140,28 @@ def transition(
     holder just gave to another provider finds no row). When no row matched, the voucher is
     read again: already in the target state by a repeat of a no-op action → ``False``.
     """
+    change = move(session, voucher, action, actor, now, detail, expect, **values)
+    if change is not None:
+        record(session, [change])
+    return change is not None
+
+
+def move(
+    session: Session,
+    voucher: Voucher,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    detail: str | None = None,
+    expect: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> Change | None:
+    """:func:`transition` without its audit row: the :class:`Change` for the caller to
+    :func:`~center.audit.trail.record` (with rows of its own, in one statement); ``None`` for
+    a no-op repeat."""
     step = plan(action, voucher.state)
     if step is None:
-        return False
+        return None
     if (
         voucher.valid_until <= now
         and action not in (Action.VOID, Action.EXPIRE)
@@ -154,26 +181,22 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        return raced(session, voucher, action)
-    record(
-        session,
-        [
-            Change(
-                voucher.id,
-                action.value,
-                voucher.state.value,
-                step.target.value,
-                actor,
-                now,
-                detail,
-                voucher.gsp_id,
-                values.get("provider_id", voucher.provider_id),
-            )
-        ],
+        raced(session, voucher, action)  # 409, unless a concurrent no-op repeat got there first
+        return None
+    change = Change(
+        voucher.id,
+        action.value,
+        voucher.state.value,
+        step.target.value,
+        actor,
+        now,
+        detail,
+        voucher.gsp_id,
+        values.get("provider_id", voucher.provider_id),
     )
     for name, value in {"state": step.target, "updated_at": now, **values}.items():
         set_committed_value(voucher, name, value)
-    return True
+    return change
 
 
 def raced(session: Session, voucher: Voucher, action: Action) -> bool:

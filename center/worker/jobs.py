@@ -1,7 +1,8 @@
 """Scheduled jobs of the worker: an open list of (name, interval, function(session, now)).
 
-:func:`default_jobs` is the hub's list — voucher expiry today; incentive holds and lapses are
-added here as one line each when those domains land. A job returns how many things it changed.
+:func:`default_jobs` is the hub's list — voucher expiry and incentive lapses (an incentive's
+hold needs no job: it is checked when the provider redeems). A job returns how many things it
+changed.
 Each run is one transaction that also records the run (:class:`center.ops.models.JobRun`, the
 source of the ``ascc_worker_job_age_seconds`` metric); on PostgreSQL a transaction-scoped
 advisory lock per job name lets one worker at a time run it (the others skip it this time), on
@@ -18,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from center.incentives.services import lapse_due
 from center.infra.db import Database, dialect_insert
 from center.ops.models import JobRun
 from center.settings import HubSettings
@@ -37,7 +39,10 @@ class Job:
 
 def default_jobs(settings: HubSettings) -> list[Job]:
     """The hub's scheduled jobs (add new ones here: name, interval, function)."""
-    return [Job("expire-vouchers", settings.expiry_interval_seconds, expire_due)]
+    return [
+        Job("expire-vouchers", settings.expiry_interval_seconds, expire_due),
+        Job("lapse-incentives", settings.expiry_interval_seconds, lapse_due),
+    ]
 
 
 @dataclass

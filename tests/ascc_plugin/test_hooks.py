@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from ascc_plugin.hooks import hookimpl
 from ascc_plugin.host import configure, get_plugin_manager, notify, process_event
 from ascc_plugin.models import OrderEvent
 from ascc_plugin.registry import PluginError
+from ascc_plugin.rewards import Assessment, Incentive
 from ascc_plugin.settings import Section, Settings, SettingsError, settings_from_mapping
 from ascc_plugin.vouchers import Issuance
 from simulator.services import run_command
@@ -54,6 +57,33 @@ def test_every_hook_is_implemented_by_a_test_plugin(name: str) -> None:
     pytest.fail(f"no test implements {name}: write one that proves the host calls it")
 
 
+AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+ASSESSMENT = Assessment(
+    voucher_id="V", gsp_id="g", provider_id="p", program="repair-12m", score=5, at=AT
+)
+INCENTIVE = Incentive(
+    id="I",
+    voucher_id="V",
+    gsp_id="g",
+    provider_id="p",
+    program="repair-12m",
+    amount=Decimal("10.00"),
+    currency="EUR",
+    state="issued",
+    issued_at=AT,
+    redeemable_at=AT,
+    lapses_at=AT,
+)
+
+
+def test_reward_hook_models_are_typed_and_money_is_a_string() -> None:
+    assert INCENTIVE.model_dump(mode="json")["amount"] == "10.00"
+    with pytest.raises(ValueError, match="score"):
+        Assessment.model_validate({**ASSESSMENT.model_dump(), "score": 6})
+    with pytest.raises(ValueError, match="float"):
+        Incentive.model_validate({**INCENTIVE.model_dump(), "amount": 10.0})
+
+
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, object]] = []
@@ -67,12 +97,12 @@ class Recorder:
         self.calls.append(("void", (tuple(line_ids), reason)))
 
     @hookimpl
-    def ascc_assessment_submitted(self, assessment: dict) -> None:
-        self.calls.append(("assessment", assessment["score"]))
+    def ascc_assessment_submitted(self, assessment: Assessment) -> None:
+        self.calls.append(("assessment", assessment.score))
 
     @hookimpl
-    def ascc_incentive_issued(self, incentive: dict) -> None:
-        self.calls.append(("incentive", incentive["amount"]))
+    def ascc_incentive_issued(self, incentive: Incentive) -> None:
+        self.calls.append(("incentive", str(incentive.amount)))
 
 
 class Broken:
@@ -81,7 +111,7 @@ class Broken:
         raise RuntimeError("boom")
 
     @hookimpl
-    def ascc_assessment_submitted(self, assessment: dict) -> None:
+    def ascc_assessment_submitted(self, assessment: Assessment) -> None:
         raise RuntimeError("boom")
 
 
@@ -125,8 +155,8 @@ def test_a_failing_observer_does_not_stop_the_others(
     configure(pm, _config())
     with caplog.at_level(logging.ERROR):
         assert process_event(pm, sample_event).count == 3
-        notify(pm, "ascc_assessment_submitted", assessment={"score": 5})
-        notify(pm, "ascc_incentive_issued", incentive={"amount": "10.00"})
+        notify(pm, "ascc_assessment_submitted", assessment=ASSESSMENT)
+        notify(pm, "ascc_incentive_issued", incentive=INCENTIVE)
     assert ("event", "sample-0001") in recorder.calls
     assert ("assessment", 5) in recorder.calls and ("incentive", "10.00") in recorder.calls
     failures = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]

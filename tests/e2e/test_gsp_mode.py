@@ -33,12 +33,16 @@ from tests.common.settings import store_config
 
 SHOP = "twin.myshopify.com"
 WEBHOOK_SECRET = "shpss_twin_secret"
+POLICY = ["--id", "twin-care", "--insurer", "Mutual", "--currency", "USD"]
+POLICY += ["--premium-rate", "0.02", "--coverage-limit", "200.00", "--deductible", "20.00"]
 PROGRAMS = [
     {
         "id": "repair-12m",
         "kind": "repair",
         "term_months": 12,
         "match": {"min_unit_price": "100.00"},
+        "incentive": {"5": "12.00", "4": "6.00"},
+        "insurance_policy": "twin-care",
     },
     {"id": "support-24m", "kind": "support", "term_months": 24},
 ]
@@ -79,7 +83,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
     generate_key(keys)
     center = center_service(root / "center")
     center.env["ASCC_KEYS_DIR"] = str(keys)
+    center.env["ASCC_HUB_INCENTIVE_HOLD_HOURS"] = "0"  # the walk redeems its incentive at once
     run_ascc(["center", "init-db"], center.env)
+    ascc_json(["center", "add-policy", *POLICY], center.env)
     gsp = ascc_json(
         ["center", "add-gsp", "--name", "Twin", "--platform", "shopify", "--shop", SHOP], center.env
     )
@@ -92,12 +98,15 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Site]]
         "retry_base_seconds": 0.1,
     }
     forwarding = store_toml(root / "forwarding", "center", center=center_table)
-    issuing = store_toml(root / "issuing", "gsp", keys={"dir": str(keys)})
+    issuing = store_toml(
+        root / "issuing", "gsp", keys={"dir": str(keys)}, gsp={"incentive_hold_hours": 0}
+    )
     gsp_env = {
         "ASCC_DATABASE_URL": f"sqlite:///{issuing.parent / 'ascc-gsp.sqlite'}",
         "ASCC_KEYS_DIR": str(keys),
     }
     services = [center.start(), store_service(forwarding).start(), store_service(issuing).start()]
+    ascc_json(["center", "add-policy", *POLICY], gsp_env)
     store_provider = ascc_json(
         ["center", "add-provider", "--name", "Fixit", "--categories", "repair,support"], gsp_env
     )
@@ -170,7 +179,37 @@ def walk(site: Site, voucher: dict[str, Any]) -> list[tuple[str, int, str | None
         answer = requests.request(method, base + path, headers=headers, json=body, timeout=10)
         state = requests.get(base, headers=holder, timeout=10).json().get("state")
         seen.append((name, answer.status_code, state))
-    return seen
+    return seen + reward_walk(site, voucher)
+
+
+def reward_walk(site: Site, voucher: dict[str, Any]) -> list[tuple[str, int, Any]]:
+    """assess → release → redeem → rewarded, and a cost claim: (step, status, what it said)."""
+    holder = {"Authorization": f"Bearer {voucher['holder_secret']}"}
+    provider = {"Authorization": f"Bearer {site.provider_key}"}
+    base = f"{site.url}/api/v1"
+
+    def call(path: str, headers: dict[str, str], body: Any) -> requests.Response:
+        return requests.post(base + path, headers=headers, json=body, timeout=10)
+
+    assessed = call(f"/vouchers/{voucher['id']}/assessment", holder, {"score": 5})
+    incentive = assessed.json()["incentive"]
+    path = f"/incentives/{incentive['id']}"
+    released = call(path + "/release", holder, {"provider_id": site.provider_id})
+    redeemed = call(path + "/redeem", provider, {"token": incentive["token"]})
+    again = call(path + "/redeem", provider, {"token": incentive["token"]})
+    claim = call(
+        f"/vouchers/{voucher['id']}/claims", provider, {"amount": "50.00", "description": "x"}
+    )
+    state = requests.get(f"{base}/vouchers/{voucher['id']}", headers=holder, timeout=10).json()
+    kept = ("id", "voucher_id", "amount", "currency", "state")
+    return [
+        ("assess", assessed.status_code, {k: incentive[k] for k in kept}),
+        ("release", released.status_code, released.json()["state"]),
+        ("redeem incentive", redeemed.status_code, redeemed.json()["state"]),
+        ("redeem incentive again", again.status_code, again.json()["status"]),
+        ("claim", claim.status_code, {k: claim.json()[k] for k in ("status", "paid", "currency")}),
+        ("rewarded", 200, state["state"]),
+    ]
 
 
 def test_gsp_and_center_mode_issue_the_same_ids_and_behave_alike(sites: dict[str, Any]) -> None:
@@ -186,12 +225,18 @@ def test_gsp_and_center_mode_issue_the_same_ids_and_behave_alike(sites: dict[str
     assert sorted(v["id"] for v in hub_vouchers) == sorted(v["id"] for v in store_vouchers)
     assert all(v["holder_url"].startswith(sites["gsp"].url) for v in store_vouchers)
 
-    first = sorted(hub_vouchers, key=lambda v: v["id"])[0]
+    repairs = [v for v in hub_vouchers if v["program"] == "repair-12m"]  # incentive + policy
+    first = sorted(repairs, key=lambda v: v["id"])[0]
     twin = next(v for v in store_vouchers if v["id"] == first["id"])
     hub_walk, store_walk = walk(sites["center"], first), walk(sites["gsp"], twin)
     assert hub_walk == store_walk
-    assert [status for _, status, _ in hub_walk] == [404, 200, 200, 200, 409, 200, 409, 200, 404]
-    assert hub_walk[-2][2] == "completed"
+    assert [status for _, status, _ in hub_walk] == [
+        *(404, 200, 200, 200, 409, 200, 409, 200, 404),
+        *(200, 200, 200, 409, 200, 200),
+    ]
+    assert hub_walk[7][2] == "completed"
+    assert hub_walk[-2][2] == {"status": "approved", "paid": "30.00", "currency": "USD"}
+    assert hub_walk[-1][2] == "rewarded"
     views = [provider_view(sites[mode], first) for mode in ("center", "gsp")]
     assert views[0] == views[1] and "token" not in views[0]  # the token is the customer's
 

@@ -42,8 +42,16 @@ def test_the_walked_voucher_ends_completed_and_is_redeemed_once(demo_run: Run) -
     assert [e["to"] for e in final["history"]][-3:] == ["assigned", "in_service", "completed"]
     assert step(report, "second redeem refused")["data"]["status"] == 409
     record = next(v for v in report["vouchers"] if v["voucher_id"] == walked)
-    assert record["state"] == "completed"
+    assert record["state"] == "rewarded"
     assert record["provider_id"] == step(report, "assigned")["data"]["provider_id"]
+
+
+def test_the_walk_goes_on_to_the_reward(demo_run: Run) -> None:
+    _, _, report = demo_run
+    assert step(report, "assessed, incentive issued")["data"]["amount"] == "15.00"
+    assert step(report, "rewarded")["data"]["state"] == "rewarded"
+    assert step(report, "rewarded")["data"]["receivable"] == "15.00"
+    assert step(report, "rewarded")["data"]["record"]["reviews"] == 1
 
 
 def test_the_duplicate_delivery_makes_no_extra_voucher(demo_run: Run) -> None:

@@ -1,6 +1,6 @@
 """outbound webhooks, handovers, worker job runs
 
-Revision ID: 0003_ops
+Revision ID: 0004_ops
 Revises: 0003_channel
 Create Date: 2026-11-30 18:34:50.529633
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import center.infra.db
 
-revision = "0003_ops"
+revision = "0004_ops"
 down_revision = "0003_channel"
 branch_labels = None
 depends_on = None

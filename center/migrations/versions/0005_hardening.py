@@ -5,8 +5,8 @@ The hub's Database installs its secrets seal on the engine's dialect
 plain text before. (Expired-at-issue vouchers and the ``reinstate`` action need no schema
 change: states are stored as text, audit actions too.)
 
-Revision ID: 0003_hardening
-Revises: 0003_ops
+Revision ID: 0005_hardening
+Revises: 0004_ops
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 
 from center.infra.secrets import PREFIX, WIDTH, installed, seal_text
 
-revision = "0003_hardening"
-down_revision = "0003_ops"
+revision = "0005_hardening"
+down_revision = "0004_ops"
 branch_labels = None
 depends_on = None
 
