@@ -70,17 +70,31 @@ Listener = Callable[[Session, Sequence[Change]], None]
 
 @dataclass
 class ChangeFeed:
-    """The listeners of one database's voucher changes, called inside the changing transaction."""
+    """The listeners of one database's voucher changes, called inside the changing transaction.
+
+    State changes go to :meth:`subscribe`'s listeners; notes (see :func:`note`: a voucher's
+    incentive, its assessment's moderation — no state of the voucher moves) only to
+    :meth:`subscribe_notes`'s, so a listener that acts on voucher states never sees them.
+    """
 
     listeners: list[Listener] = field(default_factory=list)
+    note_listeners: list[Listener] = field(default_factory=list)
 
     def subscribe(self, listener: Listener) -> None:
         if listener not in self.listeners:
             self.listeners.append(listener)
 
+    def subscribe_notes(self, listener: Listener) -> None:
+        if listener not in self.note_listeners:
+            self.note_listeners.append(listener)
+
     def publish(self, session: Session, changes: Sequence[Change]) -> None:
         for listener in self.listeners:
             listener(session, changes)
+
+    def publish_notes(self, session: Session, notes: Sequence[Change]) -> None:
+        for listener in self.note_listeners:
+            listener(session, notes)
 
 
 def feed(database: Database) -> ChangeFeed:
@@ -99,7 +113,7 @@ def record(
     """Write the audit rows of ``changes`` and tell the feed, in the caller's transaction.
 
     ``notes`` (see :func:`note`) are written by the same statement (after ``changes``, or
-    before them with ``notes_first``) and not published.
+    before them with ``notes_first``) and go to the feed's note listeners.
     """
     if not changes and not notes:
         return
@@ -107,15 +121,17 @@ def record(
     rows = [change.row() for change in ordered]
     session.connection().execute(AUDIT.insert(), rows)
     found = session.info.get(FEED_KEY)
-    if isinstance(found, ChangeFeed):
-        found.publish(session, changes)
+    if isinstance(found, ChangeFeed):  # told in the order the rows were written
+        told = [(found.publish, changes), (found.publish_notes, notes)]
+        for tell, what in reversed(told) if notes_first else told:
+            if what:
+                tell(session, what)
 
 
 def note(session: Session, changes: Sequence[Change]) -> None:
     """Audit rows for what happened to a voucher besides its state (its incentive, its
-    assessment's moderation): written like :func:`record`, not published to the feed."""
-    if changes:
-        session.connection().execute(AUDIT.insert(), [change.row() for change in changes])
+    assessment's moderation): written like :func:`record`, told to the note listeners only."""
+    record(session, [], changes)
 
 
 def after_commit(session: Session, work: Callable[[], None]) -> None:

@@ -1,8 +1,9 @@
 """The event types subscribers may ask for: an open catalog every domain declares into.
 
 The voucher domain's transitions are declared here (one type per audit action, e.g.
-``voucher.redeemed``); assessments, incentives, claims and the channel declare theirs with
-:func:`declare` when they land, and enqueue with :func:`center.webhooks.outbox.enqueue`. The
+``voucher.redeemed``), and the incentive's life (``incentive.issued`` … ``incentive.lapsed``,
+audit notes on the service voucher); other domains declare theirs with :func:`declare` and
+enqueue with :func:`center.webhooks.outbox.enqueue`. The
 endpoint lifecycle has its own type, sent to the owner's other endpoints when one is disabled.
 """
 
@@ -35,6 +36,21 @@ VOUCHER_EVENTS = {
     "assess": EventType("voucher.assessed", "the holder assessed the service"),
     "reward": EventType("voucher.rewarded", "the incentive of the assessment was redeemed"),
 }
+INCENTIVE_EVENTS = {
+    "incentive.issue": EventType(
+        "incentive.issued", "the holder's assessment earned an incentive voucher for the provider"
+    ),
+    "incentive.release": EventType(
+        "incentive.released", "the holder handed the incentive to the provider who served"
+    ),
+    "incentive.redeem": EventType("incentive.redeemed", "the provider redeemed the incentive"),
+    "incentive.lapse": EventType(
+        "incentive.lapsed", "the incentive was not released in time and lapsed"
+    ),
+    "incentive.cancel": EventType("incentive.cancelled", "the operator cancelled the incentive"),
+}
+"""Incentive events: audit notes on the service voucher (``incentive.<action>``), told to the
+voucher's store and provider like its state changes."""
 ENDPOINT_DISABLED = EventType(
     "webhook.endpoint_disabled",
     "one of your endpoints was disabled after its messages failed for the retry period",
@@ -70,7 +86,7 @@ class Catalog:
         return chosen
 
 
-CATALOG = Catalog([*VOUCHER_EVENTS.values(), ENDPOINT_DISABLED])
+CATALOG = Catalog([*VOUCHER_EVENTS.values(), *INCENTIVE_EVENTS.values(), ENDPOINT_DISABLED])
 """The hub's catalog: a value made once with the declared types, never a connection or a
 session. Other domains call :func:`declare` from their ``install`` functions."""
 
@@ -84,6 +100,12 @@ def voucher_event(action: str) -> str:
     """The event type of a voucher change's audit action (``voucher.<action>`` if undeclared)."""
     known = VOUCHER_EVENTS.get(action)
     return known.name if known else f"voucher.{action}"
+
+
+def note_event(action: str) -> str | None:
+    """The event type of an audit note's action; ``None`` for notes nobody subscribes to."""
+    known = INCENTIVE_EVENTS.get(action)
+    return known.name if known else None
 
 
 def wants(subscribed: Iterable[str], event_type: str) -> bool:

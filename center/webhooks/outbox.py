@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from center.audit.trail import Change, feed
 from center.infra.db import Database
-from center.webhooks.events import voucher_event, wants
+from center.webhooks.events import note_event, voucher_event, wants
 from center.webhooks.models import ACTIVE, PENDING, WebhookEndpoint, WebhookMessage
 
 MESSAGES: Table = WebhookMessage.__table__  # type: ignore[assignment]
@@ -50,8 +50,9 @@ def payload(event: Event) -> str:
     return json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-def change_event(change: Change) -> Event:
-    """A voucher change as an event for its store and its provider (never a secret)."""
+def change_event(change: Change, event_type: str | None = None) -> Event:
+    """A voucher change (or an audit note, as ``event_type``) as an event for its store and its
+    provider (never a secret)."""
     owners = [(GSP, change.gsp_id)] if change.gsp_id else []
     if change.provider_id:
         owners.append((PROVIDER, change.provider_id))
@@ -66,12 +67,19 @@ def change_event(change: Change) -> Event:
         "gsp_id": change.gsp_id,
         "provider_id": change.provider_id,
     }
-    return Event(voucher_event(change.action), data, change.at, tuple(owners), change.voucher_id)
+    kind = event_type or voucher_event(change.action)
+    return Event(kind, data, change.at, tuple(owners), change.voucher_id)
 
 
 def on_changes(session: Session, changes: Sequence[Change]) -> None:
     """The audit feed's listener: the changes' messages, in the changing transaction."""
     enqueue(session, [change_event(change) for change in changes])
+
+
+def on_notes(session: Session, notes: Sequence[Change]) -> None:
+    """The feed's note listener: messages for the notes that are events (the incentive's)."""
+    typed = [(note, note_event(note.action)) for note in notes]
+    enqueue(session, [change_event(note, kind) for note, kind in typed if kind is not None])
 
 
 @dataclass(frozen=True)
@@ -144,5 +152,7 @@ def message_row(endpoint_id: str, event: Event) -> dict[str, Any]:
 
 
 def install(database: Database) -> None:
-    """Write outbox messages for every voucher change made on ``database`` (idempotent)."""
+    """Write outbox messages for every voucher change and incentive note made on ``database``
+    (idempotent)."""
     feed(database).subscribe(on_changes)
+    feed(database).subscribe_notes(on_notes)
