@@ -68,10 +68,12 @@ class Relay:
         self.lock = threading.Lock()
         self.sockets: set[Closable] = set()
         feed(database).subscribe(self.on_changes)
+        feed(database).subscribe_notes(self.on_changes)  # the incentive's life
         LIVE.add(self)
 
     def on_changes(self, session: Session, changes: Sequence[Change]) -> None:
-        """The audit feed's listener: ``system`` frames now, the doorbell after the commit."""
+        """The audit feed's listener (changes and notes): ``system`` frames now, the doorbell
+        after the commit."""
         for change in changes:
             appended = system_frame(session, change)
             if appended is not None:

@@ -1,10 +1,11 @@
-"""``system`` frames: the voucher's state changes, written into its case's log.
+"""``system`` frames: the voucher's state changes and its incentive's life, in its case's log.
 
 The relay subscribes :func:`system_frame` to the audit trail's change feed
-(:func:`center.audit.trail.feed`), so each frame is stored in the very transaction that changes
-the voucher, and the sockets are rung only after it commits. The first assignment opens the
-case. To add frames for another domain's changes (the incentives issue: ``incentive issued``,
-``released``, ``redeemed``), add its audit actions to :data:`SYSTEM_EVENTS`, or call
+(:func:`center.audit.trail.feed`: state changes and notes), so each frame is stored in the very
+transaction that changes the voucher, and the sockets are rung only after it commits. The first
+assignment opens the case. An incentive's frame says ``incentive_state`` (its own state) where
+the voucher's frames say ``state``, and names the incentive in ``detail``. To add frames for
+another domain's changes, add its audit actions to :data:`SYSTEM_EVENTS`, or call
 :func:`center.channel.services.append` with :data:`SYSTEM_PARTY` from that domain's listener.
 """
 
@@ -25,8 +26,13 @@ SYSTEM_EVENTS: dict[str, str] = {
     "expire": "expired",
     "assess": "assessed",
     "reward": "rewarded",
-    # incentive frames: the incentives domain adds its actions here when it lands
+    "incentive.issue": "incentive issued",
+    "incentive.release": "incentive released",
+    "incentive.redeem": "incentive redeemed",
+    "incentive.lapse": "incentive lapsed",
+    "incentive.cancel": "incentive cancelled",
 }
+INCENTIVE = "incentive."
 
 
 def system_frame(session: Session, change: Change) -> Appended | None:
@@ -35,7 +41,8 @@ def system_frame(session: Session, change: Change) -> Appended | None:
     if event is None or change.provider_id is None:
         return None
     open_case(session, change.voucher_id, change.at)
-    body = {"event": event, "state": change.to_state, "provider_id": change.provider_id}
+    state = "incentive_state" if change.action.startswith(INCENTIVE) else "state"
+    body = {"event": event, state: change.to_state, "provider_id": change.provider_id}
     if change.detail and change.action not in ("assign",):
         body["detail"] = change.detail
     return append(session, change.voucher_id, SYSTEM_PARTY, "system", body, change.at)

@@ -1,17 +1,19 @@
-"""The incentive's life reaches subscribers: ``incentive.issued``, ``incentive.released`` and
+"""The incentive's life reaches the parties: ``incentive.issued``, ``incentive.released`` and
 ``incentive.redeemed`` — audit notes on the service voucher — go to the store's and the serving
-provider's endpoints, signed, in order, beside the voucher's own ``voucher.assessed`` and
-``voucher.rewarded``; a subscriber of voucher events only gets none of them."""
+provider's webhook endpoints, signed, in order, beside the voucher's own ``voucher.assessed``
+and ``voucher.rewarded`` (a subscriber of voucher events only gets none of them), and into the
+case's conversation as ``system`` frames."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from center.worker.runner import Worker
-from tests.common.hub import LiveHub
+from tests.common.hub import LiveHub, Party
 from tests.common.ops import OPS, subscribe
 from tests.common.rewards import MovableClock, assess, completed, rewards_hub
 from tests.common.subscriber import Subscriber
@@ -75,3 +77,40 @@ def test_subscribers_hear_the_incentive_life(
     finally:
         provider_side.down()
         states_only.down()
+
+
+def rewarded(hub: LiveHub) -> tuple[dict[str, Any], dict[str, Any], Party]:
+    """A voucher walked to ``rewarded``: (voucher, its incentive, the provider)."""
+    gsp, provider = hub.new_gsp(), hub.new_provider()
+    voucher = completed(hub, gsp, provider)
+    incentive = assess(hub, voucher, 5).json()["incentive"]
+    path = f"/api/v1/incentives/{incentive['id']}"
+    release = {"provider_id": provider.id}
+    assert hub.call("POST", path + "/release", voucher["holder_secret"], json=release).ok
+    assert hub.call("POST", path + "/redeem", provider.key, json={"token": incentive["token"]}).ok
+    return voucher, incentive, provider
+
+
+def test_the_conversation_shows_the_incentive_life(hub: LiveHub) -> None:
+    voucher, incentive, provider = rewarded(hub)
+    frames = hub.call("GET", f"/api/v1/cases/{voucher['id']}/frames", voucher["holder_secret"])
+    assert frames.status_code == 200, frames.text
+    system = [f["body"] for f in frames.json()["items"] if f["type"] == "system"]
+    assert [body["event"] for body in system] == [
+        "assigned",
+        "redeemed",
+        "completed",
+        "assessed",
+        "incentive issued",
+        "incentive released",
+        "incentive redeemed",
+        "rewarded",
+    ]
+    incentive_frames = [body for body in system if body["event"].startswith("incentive")]
+    assert [body["incentive_state"] for body in incentive_frames] == [
+        "issued",
+        "released",
+        "redeemed",
+    ]
+    assert all(incentive["id"] in body["detail"] for body in incentive_frames)
+    assert {body["provider_id"] for body in system} == {provider.id}
