@@ -56,7 +56,7 @@
     text("program", v.program);
     text("kind", v.kind);
     var price = p.unit_price ? " · " + p.unit_price + " " + (p.currency || "") : "";
-    text("product", "Order " + p.order_id + ", line " + p.line_id + ", unit " + p.unit + price);
+    text("product", "Order " + p.order_id + ", line " + p.line_id + ", item " + (p.unit + 1) + price);
     text("valid-until", when(v.valid_until));
     text("provider-name", view.provider
       ? view.provider.name + (view.provider.region ? " (" + view.provider.region + ")" : "")
