@@ -22,6 +22,15 @@
     issued: "Ready to release", released: "Released to the provider",
     redeemed: "Redeemed by the provider", lapsed: "Lapsed", cancelled: "Cancelled"
   };
+  var ACTION_LABELS = {
+    issue: "Issued", activate: "Activated", assign: "Provider chosen",
+    arrange: "Appointment agreed", redeem: "Service started", complete: "Service completed",
+    assess: "Assessed", reward: "Rewarded", void: "Voided", expire: "Expired",
+    reinstate: "Reinstated", "incentive.issue": "Thank-you issued",
+    "incentive.release": "Thank-you released to the provider",
+    "incentive.redeem": "Thank-you redeemed by the provider",
+    "incentive.lapse": "Thank-you lapsed", "incentive.cancel": "Thank-you cancelled"
+  };
   var view = null;
   var chat = { frames: [], lastSeq: 0, pending: {}, socket: null, retry: 0, timer: null, closed: false };
 
@@ -100,8 +109,8 @@
     list.textContent = "";
     (view.history || []).forEach(function (event, index, all) {
       var item = ascc.el("li", {}, [
-        ascc.el("span", { text: label(event.to || event.action) }),
-        ascc.el("span", { "class": "who", text: when(event.at) + " · " + event.action })
+        ascc.el("span", { text: ACTION_LABELS[event.action] || label(event.to || event.action) }),
+        ascc.el("span", { "class": "who", text: when(event.at) })
       ]);
       if (index === all.length - 1) item.className = "current";
       list.appendChild(item);
@@ -241,7 +250,10 @@
       return "Appointment proposed: " + when(w.start) + " – " + when(w.end) +
         (where ? ", " + where : "") + (body.note ? ". " + body.note : "");
     }
-    if (frame.type === "system") return body.detail || ("Voucher " + label(body.state || body.event));
+    if (frame.type === "system" && body.incentive_state) {
+      return "Thank-you: " + (INCENTIVE_LABELS[body.incentive_state] || body.incentive_state);
+    }
+    if (frame.type === "system") return "Voucher: " + label(body.state || body.event);
     return frame.type;
   }
 
