@@ -74,7 +74,7 @@ def test_the_journey_against_ascc_center_serve(
     tmp_path: Path, phone: BrowserContext, shots: Shots, stopping: list[Service]
 ) -> None:
     center = center_service(tmp_path / "center", workers=1)
-    center.env["ASCC_HUB_INCENTIVE_HOLD_HOURS"] = "0"
+    center.env = {**center.env, "ASCC_HUB_INCENTIVE_HOLD_HOURS": "0"}  # redeem at once
     run_ascc(["center", "init-db"], center.env)
     gsp = ascc_json(
         ["center", "add-gsp", "--name", "Shop", "--platform", "shopify", "--shop", SHOP],
