@@ -1,9 +1,10 @@
 """The customer page over plain HTTP: the shell carries no secret and looks nothing up, the
 holder's ``/v/<id>/state`` answers the holder only, and every other caller gets the voucher
-API's one 404 or 401 (no existence oracle)."""
+API's one 404 or 401 (no existence oracle) — on SQLite and on PostgreSQL alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,18 +12,28 @@ from flask.testing import FlaskClient
 
 from ascc_plugin.identity import format_id
 from tests.common.hub import LiveHub
-from tests.pages.live import issue_voucher
+from tests.pages.live import issue_voucher, serve_pages_hub
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHub]:
+    folder = tmp_path_factory.mktemp(f"state-{request.param}")
+    url = request.getfixturevalue("pg_database") if request.param == "postgres" else None
+    with serve_pages_hub(folder, url) as live:
+        yield live
 
 
 @pytest.fixture
-def client(page_hub: LiveHub) -> FlaskClient:
-    made: FlaskClient = page_hub.app.test_client()
+def client(hub: LiveHub) -> FlaskClient:
+    made: FlaskClient = hub.app.test_client()
     return made
 
 
 @pytest.fixture(scope="module")
-def voucher(page_hub: LiveHub) -> dict[str, Any]:
-    return issue_voucher(page_hub)
+def voucher(hub: LiveHub) -> dict[str, Any]:
+    return issue_voucher(hub)
 
 
 def state(client: FlaskClient, voucher_id: str, key: str | None) -> Any:
@@ -82,10 +93,10 @@ def test_a_malformed_id_is_the_html_404(client: FlaskClient, bad: str) -> None:
 
 
 def test_only_the_holder_reads_the_state(
-    page_hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
+    hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
 ) -> None:
-    other = issue_voucher(page_hub)
-    provider = page_hub.new_provider()
+    other = issue_voucher(hub)
+    provider = hub.new_provider()
     assert state(client, voucher["id"], None).status_code == 401
     refused = [
         state(client, voucher["id"], other["holder_secret"]),  # another voucher's holder
