@@ -117,3 +117,15 @@ def test_the_service_worker_is_served_for_the_v_scope(client: FlaskClient) -> No
     assert answer.headers["Service-Worker-Allowed"] == "/v/"
     assert answer.headers["Cache-Control"] == "no-cache"
     assert b"caches" in answer.data
+
+
+def test_guessing_holder_secrets_on_the_page_state_is_rate_limited(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("limited")
+    with serve_pages_hub(folder, rate_limits=True, auth_failures_per_address="3/minute") as live:
+        voucher = issue_voucher(live)
+        client = live.app.test_client()
+        guesses = [state(client, voucher["id"], f"hld_{n:027d}").status_code for n in range(5)]
+        assert guesses[:3] == [404, 404, 404] and guesses[3:] == [429, 429]
+        assert state(client, voucher["id"], voucher["holder_secret"]).status_code == 429

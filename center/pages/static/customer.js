@@ -132,6 +132,8 @@
       if (error.status === 404 || error.status === 401) {
         view = null;
         problem("This voucher was not found. Check that you opened the whole link you were sent.");
+      } else if (error.status === 429) {
+        problem("Too many attempts from this device: try again in a minute.");
       } else if (view) {
         status("You are offline: this is your voucher as it was last seen.");
       } else {
