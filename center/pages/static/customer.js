@@ -75,6 +75,7 @@
     show("directory-card", v.state === "activated");
     show("conversation-card", LIVE_STATES.indexOf(v.state) >= 0);
     show("assess-card", v.state === "completed");
+    show("send-voucher", v.state === "assigned");  // presented once, before the service starts
     renderIncentive();
     renderTimeline();
     if (v.state === "activated" && !$("directory").children.length) loadDirectory();
