@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from ascc_plugin.identity import format_id
 from tests.common.hub import LiveHub
@@ -129,3 +130,25 @@ def test_guessing_holder_secrets_on_the_page_state_is_rate_limited(
         guesses = [state(client, voucher["id"], f"hld_{n:027d}").status_code for n in range(5)]
         assert guesses[:3] == [404, 404, 404] and guesses[3:] == [429, 429]
         assert state(client, voucher["id"], voucher["holder_secret"]).status_code == 429
+
+
+def test_the_state_is_a_handful_of_reads_and_the_shell_none(
+    hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
+) -> None:
+    """Server-side rendering stays cheap: the shell touches no database, the state reads the
+    voucher, its history, its incentive and its provider (no query per history row)."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(hub.database.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/v/{voucher['id']}").status_code == 200
+        shell = len(statements)
+        assert state(client, voucher["id"], voucher["holder_secret"]).status_code == 200
+    finally:
+        event.remove(hub.database.engine, "before_cursor_execute", count)
+    assert shell == 0
+    assert len(statements) <= 4, statements
