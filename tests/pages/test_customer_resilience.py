@@ -53,7 +53,10 @@ def test_the_page_reads_offline_after_one_visit_and_resumes_the_conversation(
     expect(page.locator("#connection")).to_have_text("Connected.", timeout=WAIT_MS)
 
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+    kept = "async () => !!(await caches.match(location.pathname))"
+    assert page.evaluate(kept)  # the shell is in the service worker's cache
     phone.set_offline(True)
+    expect(page.locator("#status")).to_contain_text("offline", timeout=WAIT_MS)  # it noticed
     page.reload()
     assert page.evaluate("() => navigator.serviceWorker.controller !== null")  # served by it
     expect(page.locator("#state")).to_have_attribute("data-state", "assigned", timeout=WAIT_MS)
