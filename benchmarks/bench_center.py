@@ -641,9 +641,9 @@ def main() -> None:
     parser.add_argument(
         "--events", type=int, default=4000, help="vouchers per ingest run (events x per event)"
     )
-    parser.add_argument("--redemptions", type=int, default=9000)
-    parser.add_argument("--assessments", type=int, default=6000)
-    parser.add_argument("--incentives", type=int, default=6000)
+    parser.add_argument("--redemptions", type=int, default=3000)
+    parser.add_argument("--assessments", type=int, default=1500)
+    parser.add_argument("--incentives", type=int, default=1500)
     parser.add_argument(
         "--repeats", type=int, default=3, help="interleaved rounds of the voucher actions"
     )

@@ -28,7 +28,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.identity import new_holder_secret
@@ -115,12 +115,7 @@ def ingest(
             tell(session, minting.changes)
             session.flush()
             return minting.result
-    existing = {
-        v.id: v
-        for v in session.scalars(
-            select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id)
-        )
-    }
+    existing = rows.order_vouchers(session, gsp.id, order.id)  # detached: no unit of work
     result = answer(entitled, existing, issuer, now, order.customer)
     if webhook_id is not None:
         stored = {"vouchers": [strip_secret(v) for v in result.vouchers]}
@@ -133,10 +128,28 @@ def ingest(
     save_programs(session, gsp.id, programs, now)
     customer_seq = save_customer(session, gsp.id, order.customer)
     write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now, order)
-    void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
-    reinstate_entitled(session, gsp, entitled, existing, now)
+    if changes_state(entitled, existing, now):  # a refund, a cancellation, a reinstatement
+        existing = {v.id: v for v in session.scalars(order_entities(gsp.id, order.id))}
+        void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
+        reinstate_entitled(session, gsp, entitled, existing, now)
     session.flush()
     return result
+
+
+def order_entities(gsp_id: str, order_id: str) -> Select[Voucher]:
+    """The order's vouchers as session entities (state transitions write through them)."""
+    return select(Voucher).where(Voucher.gsp_id == gsp_id, Voucher.order_id == order_id)
+
+
+def changes_state(
+    entitled: Sequence[VoucherJson], existing: dict[str, Voucher], now: datetime
+) -> bool:
+    """Whether a stored voucher is to be voided (no longer entitled, not yet in service) or
+    reinstated (entitled again): only then are the order's vouchers loaded as entities."""
+    wanted = {v.id for v in entitled}
+    if any(v.id not in wanted and v.state in BEFORE_SERVICE for v in existing.values()):
+        return True
+    return any(reinstates(existing[i], now) for i in wanted if i in existing)
 
 
 def names_store(event: OrderEvent, gsp: Gsp) -> bool:

@@ -6,7 +6,8 @@ builds each statement once (:class:`center.infra.db.PerDialect`):
 
 * :func:`upsert_customer` — ``INSERT … ON CONFLICT DO UPDATE … RETURNING seq``;
 * :func:`insert_vouchers` — one ``executemany`` (audit rows: :func:`center.audit.trail.record`);
-* :func:`order_known` — whether the hub holds any voucher of an order.
+* :func:`order_known` — whether the hub holds any voucher of an order;
+* :func:`order_vouchers` — an order's vouchers, read without the ORM.
 
 On PostgreSQL a first delivery of a new order writes all of them in one statement instead
 (:mod:`center.vouchers.fresh`).
@@ -73,6 +74,18 @@ def insert_rows(session: Session, statement: Insert, rows: Sequence[dict[str, An
 
 def insert_vouchers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert_rows(session, INSERT_VOUCHERS, rows)
+
+
+ORDER_VOUCHERS = select(VOUCHERS).where(
+    VOUCHERS.c.gsp_id == bindparam("gsp_id"), VOUCHERS.c.order_id == bindparam("order_id")
+)
+
+
+def order_vouchers(session: Session, gsp_id: str, order_id: str) -> dict[str, Voucher]:
+    """The order's vouchers by id, read with one Core statement into detached objects (never
+    added to the session: reading them costs no unit of work, changing them writes nothing)."""
+    found = session.connection().execute(ORDER_VOUCHERS, {"gsp_id": gsp_id, "order_id": order_id})
+    return {row.id: Voucher(**row._mapping) for row in found}
 
 
 def order_known(session: Session, gsp_id: str, order_id: str) -> bool:

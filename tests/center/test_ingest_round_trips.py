@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from center.vouchers.models import Voucher
 from tests.common.hub import LiveHub, event_body
 
 ROUND_TRIPS_AROUND = 2  # BEGIN and COMMIT: sent by the driver, not seen as statements
@@ -76,3 +77,29 @@ def test_a_replay_and_a_known_order_still_read_no_entities(live: LiveHub) -> Non
         again = live.post_event(gsp, body, webhook_id="msg_first")
     assert again.json() == first.json()
     assert seen["orm"] == []
+
+
+def test_a_known_order_is_reconciled_without_entities(live: LiveHub) -> None:
+    gsp = live.new_gsp()
+    first = live.post_event(gsp, event_body(gsp, order_id="o-grows", quantity=1)).json()
+    with watched(live) as seen:
+        grown = live.post_event(gsp, event_body(gsp, order_id="o-grows", quantity=2))
+    assert grown.status_code == 200, grown.text
+    vouchers = grown.json()["vouchers"]
+    kept = {v["id"] for v in first["vouchers"]}
+    assert kept < {v["id"] for v in vouchers} and len(vouchers) == 4
+    assert all("holder_secret" not in v for v in vouchers if v["id"] in kept)
+    assert all("holder_secret" in v for v in vouchers if v["id"] not in kept)
+    assert seen["orm"] == []
+
+
+def test_a_refund_still_voids_through_the_state_machine(live: LiveHub) -> None:
+    gsp = live.new_gsp()
+    live.post_event(gsp, event_body(gsp, order_id="o-refund", quantity=2))
+    refunded = live.post_event(gsp, event_body(gsp, order_id="o-refund", quantity=2, refunded=1))
+    assert refunded.status_code == 200, refunded.text
+    states = sorted(v["state"] for v in refunded.json()["vouchers"])
+    assert len(states) == 2 and states == ["issued", "issued"]  # only the entitled ones answer
+    with live.database.transaction(write=False) as session:
+        stored = session.scalars(select(Voucher.state).where(Voucher.order_id == "o-refund"))
+        assert sorted(s.value for s in stored) == ["issued", "issued", "voided", "voided"]
