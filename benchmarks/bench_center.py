@@ -546,9 +546,12 @@ def drained(url: str) -> tuple[float, int] | None:
 
 
 def gunicorn_args(args: argparse.Namespace, port: int) -> list[str]:
-    """The floors run sync workers: a gthread worker pins a keep-alive connection, so a floor
-    measured once can halve (wrk's connections land unevenly)."""
-    return ["--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+    """The floors run sync workers, as many as the hub has threads (workers x threads): a
+    gthread worker pins a keep-alive connection, so a floor measured once can halve, while a
+    sync worker serves one connection at a time — and the floor app overlaps as many database
+    waits as the hub can."""
+    workers = str(args.workers * args.threads)
+    return ["--bind", f"127.0.0.1:{port}", "--workers", workers,
             "--worker-class", "sync", "--keep-alive", "5"]  # fmt: skip
 
 
@@ -654,7 +657,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     print(
         f"hub: gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads; "
-        f"floors: {args.workers} sync workers; "
+        f"floors: {args.workers * args.threads} sync workers; "
         f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run, "
         f"{args.repeats} round(s) of {args.round_seconds} s of the voucher actions"
     )
