@@ -17,6 +17,7 @@ Rules (README "Connecting a store"):
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,15 +32,22 @@ class PayloadError(ValueError):
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON document in ``body``, numbers with a fraction as ``Decimal``."""
+    """The JSON document in ``body``, numbers with a fraction as ``Decimal``.
+
+    What ``json.loads(body, parse_float=Decimal, …)`` does, with the decoder made once instead
+    of per call (``json.loads`` builds a new decoder whenever it is given a hook).
+    """
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        return DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PayloadError(f"the body is not valid JSON ({exc})") from None
 
 
 def _refuse_constant(name: str) -> Any:
     raise PayloadError(f"the body holds {name}, which is not a JSON number")
+
+
+DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def obj(value: Any, where: str) -> Mapping[str, Any]:
@@ -55,11 +63,16 @@ def items(value: Any, where: str) -> list[Mapping[str, Any]]:
         return []
     if not isinstance(value, list):
         raise PayloadError(f"{where} is not a JSON array")
-    return [obj(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    for index, item in enumerate(value):
+        if type(item) is not dict and not isinstance(item, Mapping):  # JSON objects are dicts
+            raise PayloadError(f"{where}[{index}] is not a JSON object")
+    return value
 
 
 def id_str(value: Any, where: str) -> str:
     """A storefront id as a string: a whole JSON number or a non-empty string."""
+    if type(value) is int and value >= 0:  # the common case first (bool is not int's type)
+        return str(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     if isinstance(value, str) and value.strip():
@@ -78,11 +91,15 @@ def opt_id(value: Any) -> str | None:
 
 def opt_text(value: Any) -> str | None:
     """A non-empty string, else ``None``."""
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
 
 
 def exact_amount(value: Any, where: str) -> Decimal:
     """A money amount exactly as sent (string or JSON number), as a finite ``Decimal``."""
+    if type(value) is Decimal and value.is_finite():  # a JSON number with a fraction
+        return value
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise PayloadError(f"{where} is missing or not an amount")
     try:
@@ -99,11 +116,19 @@ def number_amount(value: Any, currency: str, where: str) -> Decimal:
     amount = exact_amount(value, where)
     if isinstance(value, str):
         return amount
-    return amount.quantize(Decimal(1).scaleb(-minor_digits(currency)), rounding=ROUND_HALF_UP)
+    return amount.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
+
+
+@functools.cache
+def minor_step(currency: str) -> Decimal:
+    """The currency's minor unit as a ``Decimal`` exponent (``0.01`` for EUR), made once."""
+    return Decimal(1).scaleb(-minor_digits(currency))
 
 
 def whole_units(value: Any, where: str) -> int:
     """A quantity as whole units: floored, never below zero."""
+    if type(value) is int and value <= MAX_UNITS:  # the common case (bool is not int's type)
+        return max(0, value)
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise PayloadError(f"{where} is missing or not a quantity")
     try:

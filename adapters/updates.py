@@ -76,9 +76,9 @@ def version_of(order: Order, modified: datetime, digest: str) -> str:
     by how far the order has gone (cancelled, fulfilled, paid, units refunded), then by the body
     digest, so the newest state wins whatever order the deliveries arrive in.
     """
-    stamp = modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    stamp = modified.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     progress = f"{order.cancelled:d}{order.fulfilled:d}{order.paid:d}"
-    refunded = sum(order.refunded_units().values())
+    refunded = sum(order.refunded_units().values()) if order.refunds else 0
     return f"{stamp}|{progress}|{refunded:09d}|{digest}"
 
 

@@ -27,6 +27,8 @@ def parse_amount(value: Any) -> Decimal:
     Floats are refused: a binary float cannot hold most cent amounts exactly, so accepting one
     would silently change what the store charged.
     """
+    if type(value) is Decimal:  # the common case first: adapters hand over Decimals
+        return bounded(value)
     if isinstance(value, bool):
         raise ValueError("an amount must be a decimal string such as '19.99', not a boolean")
     if isinstance(value, float):
@@ -45,7 +47,7 @@ def parse_amount(value: Any) -> Decimal:
 def bounded(value: int | Decimal) -> Decimal:
     """``value`` as a ``Decimal`` if it is finite and within the digit bounds; else ValueError."""
     try:
-        amount = Decimal(value)
+        amount = value if type(value) is Decimal else Decimal(value)
     except (InvalidOperation, ValueError):
         raise ValueError("not a decimal amount") from None
     if not amount.is_finite():

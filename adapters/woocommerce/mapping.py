@@ -33,7 +33,7 @@ from adapters.payload import (
     exact_amount,
     id_str,
     items,
-    minor_digits,
+    minor_step,
     number_amount,
     obj,
     opt_id,
@@ -50,7 +50,7 @@ from adapters.updates import (
     version_of,
 )
 from adapters.woocommerce import products
-from ascc_plugin.models import Customer, EventKind, Line, Order, Refund, RefundLine
+from ascc_plugin.models import EventKind, Order, Refund, RefundLine
 
 ORDER_TOPICS: dict[str, EventKind] = {
     "order.created": "order.created",
@@ -124,13 +124,13 @@ def map_order(body: Mapping[str, Any]) -> Order:
         for i, item in enumerate(items(body.get("line_items"), "line_items"))
     ]
     modified = modified_at(body)
-    refunds = [
-        Refund(id=id_str(item.get("id"), f"refunds[{i}].id"), created_at=modified)
+    refunds: list[dict[str, Any]] = [
+        {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
         for i, item in enumerate(items(body.get("refunds"), "refunds"))
     ]
     if status == "refunded":
-        units = tuple(RefundLine(line_id=line.id, quantity=line.quantity) for line in lines)
-        refunds.append(Refund(id=FULL_REFUND_ID, created_at=modified, lines=units))
+        units = [{"line_id": line["id"], "quantity": line["quantity"]} for line in lines]
+        refunds.append({"id": FULL_REFUND_ID, "created_at": modified, "lines": units})
     placed = body.get("date_created_gmt") or body.get("date_created")
     fields = {
         "id": id_str(body.get("id"), "id"),
@@ -148,16 +148,17 @@ def map_order(body: Mapping[str, Any]) -> Order:
     return build_order(fields, "the order")
 
 
-def map_line(item: Mapping[str, Any], currency: str, where: str) -> Line:
-    quantity = whole_units(item.get("quantity"), f"{where}.quantity")
-    return Line(
-        id=id_str(item.get("id"), f"{where}.id"),
-        sku=opt_text(item.get("sku")),
-        product_id=opt_id(item.get("product_id")),
-        title=html.unescape(opt_text(item.get("name")) or ""),
-        quantity=quantity,
-        unit_price=unit_price(item, currency, where),
-    )
+def map_line(item: Mapping[str, Any], currency: str, where: str) -> dict[str, Any]:
+    """A line's fields (validated with the order's, in one pass: :func:`build_order`)."""
+    name = opt_text(item.get("name"))
+    return {
+        "id": id_str(item.get("id"), f"{where}.id"),
+        "sku": opt_text(item.get("sku")),
+        "product_id": opt_id(item.get("product_id")),
+        "title": html.unescape(name) if name and "&" in name else (name or ""),
+        "quantity": whole_units(item.get("quantity"), f"{where}.quantity"),
+        "unit_price": unit_price(item, currency, where),
+    }
 
 
 def unit_price(item: Mapping[str, Any], currency: str, where: str) -> Decimal:
@@ -167,20 +168,21 @@ def unit_price(item: Mapping[str, Any], currency: str, where: str) -> Decimal:
     total = exact_amount(item.get("total"), f"{where}.total")
     count = exact_amount(item.get("quantity"), f"{where}.quantity")
     each = total / count if count > 0 else Decimal(0)
-    return each.quantize(Decimal(1).scaleb(-minor_digits(currency)), rounding=ROUND_HALF_UP)
+    return each.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
 
 
-def map_customer(body: Mapping[str, Any]) -> Customer | None:
+def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The buyer's fields (validated with the order's), ``None`` when none is given."""
     raw = body.get("billing")
     billing = raw if isinstance(raw, Mapping) else {}
     names = [opt_text(billing.get("first_name")), opt_text(billing.get("last_name"))]
-    customer = Customer(
-        id=opt_id(body.get("customer_id")),
-        email=opt_text(billing.get("email")),
-        phone=opt_text(billing.get("phone")),
-        name=" ".join(name for name in names if name) or None,
-    )
-    return customer if any(customer.model_dump().values()) else None
+    customer = {
+        "id": opt_id(body.get("customer_id")),
+        "email": opt_text(billing.get("email")),
+        "phone": opt_text(billing.get("phone")),
+        "name": " ".join(name for name in names if name) or None,
+    }
+    return customer if any(customer.values()) else None
 
 
 def refund_update(payload: Any) -> OrderUpdate:

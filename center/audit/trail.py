@@ -22,6 +22,7 @@ from center.audit.models import AuditEvent
 from center.infra.db import Database
 
 AUDIT: Table = AuditEvent.__table__  # type: ignore[assignment]
+INSERT_AUDIT = AUDIT.insert()
 FEED_KEY = "ascc_change_feed"
 SYSTEM = "system"
 
@@ -119,13 +120,24 @@ def record(
         return
     ordered = (*notes, *changes) if notes_first else (*changes, *notes)
     rows = [change.row() for change in ordered]
-    session.connection().execute(AUDIT.insert(), rows)
+    session.connection().execute(INSERT_AUDIT, rows)
+    tell(session, changes, notes, notes_first)
+
+
+def tell(
+    session: Session,
+    changes: Sequence[Change],
+    notes: Sequence[Change] = (),
+    notes_first: bool = False,
+) -> None:
+    """Tell the session's feed of changes whose audit rows are written (by :func:`record`, or
+    by a statement that wrote them together with the vouchers: :mod:`center.vouchers.fresh`)."""
     found = session.info.get(FEED_KEY)
     if isinstance(found, ChangeFeed):  # told in the order the rows were written
         told = [(found.publish, changes), (found.publish_notes, notes)]
-        for tell, what in reversed(told) if notes_first else told:
+        for publish, what in reversed(told) if notes_first else told:
             if what:
-                tell(session, what)
+                publish(session, what)
 
 
 def note(session: Session, changes: Sequence[Change]) -> None:

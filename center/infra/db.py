@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import (
@@ -43,6 +43,7 @@ from center.infra.secrets import install, seal_for
 from center.settings import HubSettings
 
 T = TypeVar("T")
+S = TypeVar("S")
 EXTENSION_KEY = "ascc_database"
 
 NAMING = {
@@ -206,9 +207,33 @@ class WriterLock:
 
 def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
     """The dialect's ``INSERT`` that knows ``ON CONFLICT`` (PostgreSQL or SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return on_conflict_insert(session.get_bind().dialect, table)
+
+
+def on_conflict_insert(dialect: Dialect, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """``dialect``'s ``INSERT`` that knows ``ON CONFLICT`` (PostgreSQL or SQLite)."""
+    if dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+class PerDialect(Generic[S]):
+    """A statement built once per dialect, on first use, then executed with parameters.
+
+    Hot paths keep their statements here instead of building them per call: SQLAlchemy then
+    finds the compiled form in its cache without generating a new statement's cache key (and
+    an upsert's ``excluded`` alias is made once, not per request).
+    """
+
+    def __init__(self, build: Callable[[Dialect], S]) -> None:
+        self.build = build
+        self.built: dict[str, S] = {}
+
+    def of(self, dialect: Dialect) -> S:
+        found = self.built.get(dialect.name)
+        if found is None:
+            found = self.built.setdefault(dialect.name, self.build(dialect))
+        return found
 
 
 def init_app(app: Flask, settings: HubSettings) -> Database:

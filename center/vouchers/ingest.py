@@ -8,14 +8,16 @@ delivery id gets the stored answer back with the first answer's holder secrets (
 only digests; the secrets are kept sealed beside the delivery record for a retention period,
 :mod:`center.deliveries.sealing`), so a lost reply loses no secret.
 
-The hot path is a handful of round trips (:mod:`center.vouchers.rows`): the order's vouchers
-are read, the answer is computed, then the delivery is claimed with ``INSERT … ON CONFLICT DO
-NOTHING`` — a parallel replay waits on the unique index and is answered from the winner's row
-— and the customer, vouchers and audit rows follow with one statement each. The programs are
-written only when they differ from what this process last committed for the store (a digest,
-re-checked against the database every :data:`PROGRAMS_TTL` seconds). Run it through
-``Database.run`` so a lost race on voucher ids (two deliveries of one order) is retried and then
-answered from the winner's rows.
+The hot path: an order's first delivery (most events) is claimed and written by
+:mod:`center.vouchers.fresh` — one statement on PostgreSQL, prepared Core statements on SQLite,
+no ORM, no read of the order's vouchers first. Any other delivery (the order has vouchers:
+reconcile, void, reinstate) reads the order's vouchers, computes the answer, then claims the
+delivery with ``INSERT … ON CONFLICT DO NOTHING`` — a parallel replay waits on the unique index
+and is answered from the winner's row — and the customer, vouchers and audit rows follow with
+one statement each (:mod:`center.vouchers.rows`). The programs are written only when they
+differ from what this process last committed for the store (a digest, re-checked against the
+database every :data:`PROGRAMS_TTL` seconds). Run it through ``Database.run`` so a lost race on
+voucher ids (two deliveries of one order) is retried and then answered from the winner's rows.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ascc_plugin.identity import new_holder_secret
@@ -45,15 +47,15 @@ from ascc_plugin.programs import Program
 from ascc_plugin.tokens import Signer
 from ascc_plugin.vouchers import Voucher as VoucherJson
 from ascc_plugin.vouchers import VoucherState
-from center.audit.trail import Actor, Change, record
-from center.deliveries.claims import claim_delivery, same_body
-from center.deliveries.models import ProcessedEvent
+from center.audit.trail import Actor, Change, record, tell
+from center.deliveries.claims import StoredClaim, claim_delivery, same_body
 from center.deliveries.sealing import Sealer
 from center.infra.problems import InvalidInput
 from center.parties import keys
 from center.parties.models import Gsp
 from center.vouchers import rows
 from center.vouchers.catalog import PROGRAMS_TTL, save_programs  # noqa: F401 (re-exported)
+from center.vouchers.fresh import WRITTEN, FirstDelivery, write_first
 from center.vouchers.models import Voucher
 from center.vouchers.services import holder_url, transition, voucher_json
 from center.vouchers.states import BEFORE_SERVICE, Action
@@ -103,12 +105,17 @@ def ingest(
     except TooManyVouchers as exc:
         raise InvalidInput(f"event.order: {exc}", field="event.order") from None
     entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
-    existing = {
-        v.id: v
-        for v in session.scalars(
-            select(Voucher).where(Voucher.gsp_id == gsp.id, Voucher.order_id == order.id)
-        )
-    }
+    if webhook_id is not None and names_store(event, gsp):
+        minting = Minting(gsp.id, order, entitled, issuer, now, webhook_id, digest)
+        outcome = write_first(session, gsp.id, order.id, webhook_id, minting)
+        if isinstance(outcome, StoredClaim):
+            return replay(outcome, digest, issuer, now)
+        if outcome == WRITTEN and minting.result is not None:
+            save_programs(session, gsp.id, programs, now)
+            tell(session, minting.changes)
+            session.flush()
+            return minting.result
+    existing = rows.order_vouchers(session, gsp.id, order.id)  # detached: no unit of work
     result = answer(entitled, existing, issuer, now, order.customer)
     if webhook_id is not None:
         stored = {"vouchers": [strip_secret(v) for v in result.vouchers]}
@@ -116,18 +123,75 @@ def ingest(
         done = claim_delivery(session, gsp.id, webhook_id, digest, stored, sealed, now)
         if done is not None:
             return replay(done, digest, issuer, now)
-    if (event.gsp.platform, event.gsp.shop) != (gsp.platform, gsp.shop):
+    if not names_store(event, gsp):
         raise InvalidInput("event.gsp: the event names another store than the signing one")
     save_programs(session, gsp.id, programs, now)
     customer_seq = save_customer(session, gsp.id, order.customer)
     write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now, order)
-    void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
-    reinstate_entitled(session, gsp, entitled, existing, now)
+    if changes_state(entitled, existing, now):  # a refund, a cancellation, a reinstatement
+        existing = {v.id: v for v in session.scalars(order_entities(gsp.id, order.id))}
+        void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
+        reinstate_entitled(session, gsp, entitled, existing, now)
     session.flush()
     return result
 
 
-def replay(done: ProcessedEvent, digest: str, issuer: Issuer, now: datetime) -> IngestResult:
+def order_entities(gsp_id: str, order_id: str) -> Select[Voucher]:
+    """The order's vouchers as session entities (state transitions write through them)."""
+    return select(Voucher).where(Voucher.gsp_id == gsp_id, Voucher.order_id == order_id)
+
+
+def changes_state(
+    entitled: Sequence[VoucherJson], existing: dict[str, Voucher], now: datetime
+) -> bool:
+    """Whether a stored voucher is to be voided (no longer entitled, not yet in service) or
+    reinstated (entitled again): only then are the order's vouchers loaded as entities."""
+    wanted = {v.id for v in entitled}
+    if any(v.id not in wanted and v.state in BEFORE_SERVICE for v in existing.values()):
+        return True
+    return any(reinstates(existing[i], now) for i in wanted if i in existing)
+
+
+def names_store(event: OrderEvent, gsp: Gsp) -> bool:
+    """Whether the event names the store that signed it."""
+    return (event.gsp.platform, event.gsp.shop) == (gsp.platform, gsp.shop)
+
+
+@dataclass
+class Minting:
+    """Makes a first delivery's rows (:mod:`center.vouchers.fresh`) and keeps its answer."""
+
+    gsp_id: str
+    order: Order
+    entitled: Sequence[VoucherJson]
+    issuer: Issuer
+    now: datetime
+    webhook_id: str
+    digest: str
+    result: IngestResult | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    def __call__(self) -> FirstDelivery:
+        """The answer for an order without vouchers, and the rows that give it."""
+        issuer, now, order = self.issuer, self.now, self.order
+        result = answer(self.entitled, {}, issuer, now, order.customer)
+        issued = [*result.issued, *result.lapsed]
+        self.result, self.changes = result, issue_changes(self.gsp_id, issued, now)
+        return FirstDelivery(
+            gsp_id=self.gsp_id,
+            order_id=order.id,
+            webhook_id=self.webhook_id,
+            digest=self.digest,
+            answer={"vouchers": [strip_secret(v) for v in result.vouchers]},
+            sealed=seal_secrets(issuer, result.vouchers),
+            now=now,
+            customer=customer_fields(order.customer),
+            vouchers=[voucher_row(v, self.gsp_id, None, now, order) for v in issued],
+            changes=self.changes,
+        )
+
+
+def replay(done: StoredClaim, digest: str, issuer: Issuer, now: datetime) -> IngestResult:
     """The first answer again, with its holder secrets while they are retained."""
     same_body(done, digest)
     secrets = (
@@ -135,7 +199,7 @@ def replay(done: ProcessedEvent, digest: str, issuer: Issuer, now: datetime) -> 
     )
     vouchers = [
         with_secret(voucher, secrets.get(voucher["id"]), issuer.public_url)
-        for voucher in done.response["vouchers"]  # type: ignore[attr-defined]
+        for voucher in done.response["vouchers"]
     ]
     return IngestResult(vouchers=vouchers, replayed=True)
 
@@ -219,24 +283,26 @@ def write_issued(
     rows.insert_vouchers(
         session, [voucher_row(v, gsp_id, customer_seq, now, order) for v in issued]
     )
+    record(session, issue_changes(gsp_id, issued, now))
+
+
+def issue_changes(gsp_id: str, issued: Sequence[VoucherJson], now: datetime) -> list[Change]:
+    """The ``issue`` audit changes of new vouchers (holder secrets for the feed only)."""
     actor = Actor("gsp", gsp_id)
-    record(
-        session,
-        [
-            Change(
-                v.id,
-                "issue",
-                None,
-                v.state.value,
-                actor,
-                now,
-                LAPSED.get(v.state),
-                gsp_id,
-                holder_secret=v.holder_secret,
-            )
-            for v in issued
-        ],
-    )
+    return [
+        Change(
+            v.id,
+            "issue",
+            None,
+            v.state.value,
+            actor,
+            now,
+            LAPSED.get(v.state),
+            gsp_id,
+            holder_secret=v.holder_secret,
+        )
+        for v in issued
+    ]
 
 
 LAPSED = {VoucherState.EXPIRED: "its term had ended when it was issued"}
@@ -320,11 +386,21 @@ def reinstate_entitled(
 
 def save_customer(session: Session, gsp_id: str, given: CustomerJson | None) -> int | None:
     """The store's customer row (its ``seq``), made or refreshed; ``None`` for a guest."""
+    fields = customer_fields(given)
+    if fields is None:
+        return None
+    return rows.upsert_customer(
+        session, gsp_id, fields["customer_key"], fields["email"], fields["name"], fields["phone"]
+    )
+
+
+def customer_fields(given: CustomerJson | None) -> dict[str, Any] | None:
+    """The customer row's fields (but the store), or ``None`` for a guest."""
     key = customer_key(given)
     if given is None or key is None:
         return None
     email = given.email.strip().lower() if given.email else None
-    return rows.upsert_customer(session, gsp_id, key, email, given.name, given.phone)
+    return {"customer_key": key, "email": email, "name": given.name, "phone": given.phone}
 
 
 def customer_key(given: CustomerJson | None) -> str | None:
