@@ -101,5 +101,7 @@ def test_a_refund_still_voids_through_the_state_machine(live: LiveHub) -> None:
     states = sorted(v["state"] for v in refunded.json()["vouchers"])
     assert len(states) == 2 and states == ["issued", "issued"]  # only the entitled ones answer
     with live.database.transaction(write=False) as session:
-        stored = session.scalars(select(Voucher.state).where(Voucher.order_id == "o-refund"))
+        stored = session.scalars(
+            select(Voucher.state).where(Voucher.gsp_id == gsp.id, Voucher.order_id == "o-refund")
+        )  # the hub is shared by the module's tests: another store may have an "o-refund" too
         assert sorted(s.value for s in stored) == ["issued", "issued", "voided", "voided"]
