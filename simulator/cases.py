@@ -81,6 +81,8 @@ def case_flow(
     area = rep.scenario.choice.area_km
     place = (rng.uniform(0, area), rng.uniform(0, area)) if area else (0.0, 0.0)
     unit = choose(rep, units, rng, place)
+    if rep.observer is not None:
+        rep.observer.case_started(rec, unit)
     yield from channel(env, rep, rec, unit)
     served = yield from queue_and_serve(env, rep, rec, unit, place)
     if served is None:
@@ -104,6 +106,8 @@ def assess(
     c.score_sum += score
     c.score_count += 1
     rec.served = True
+    if rep.observer is not None:
+        rep.observer.served(rec, unit, score)
     reward(env, rep, rec, unit, score)
     claim(rep, rec, rng)
     if rep.records is not None:

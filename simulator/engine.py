@@ -28,6 +28,7 @@ from simulator.deferred import Deferred
 from simulator.identities import IdentityPool
 from simulator.ledger import Ledger
 from simulator.links import Links
+from simulator.observer import Observer
 from simulator.recording import Stats
 from simulator.satisfaction import scorer
 from simulator.scenario import Scenario
@@ -58,6 +59,7 @@ class Replication:
         self._behaviour(scenario, streams)
         self.identities = IdentityPool(scenario.customers.identity_pool, seed * 1000 + replication)
         self.records: Callable[[list[Any]], None] | None = None
+        self.observer: Observer | None = None  # the e2e mode's bridge (None: model mode)
         self.end = scenario.warmup_hours + scenario.horizon_hours
         self.pending_deliveries = 0
 
@@ -140,8 +142,12 @@ def order_flow(
     region = rng.choices(rep.region_ids, rep.region_weights)[0] if len(rep.regions) > 1 else 0
     order, info = store.make_order(number, env.now, customer, rng)
     c.orders += 1
+    if rep.observer is not None:
+        rep.observer.order_placed(store.index, order, info, customer)
     yield from rep.net.transmit(*links.store_hop(store.index), rep.links.center, *links.event)
     recs = issue(rep, store, order, info, customer, region)
+    if rep.observer is not None:
+        rep.observer.vouchers_issued(store.index, order, recs)
     cell = links.customer_cell(customer)
     rep.pending_deliveries += len(recs)  # issued, not yet in the customer's hands
     for rec in recs:
@@ -233,6 +239,8 @@ def refund_flow(
             lines=(RefundLine(line_id=line.id, quantity=1),),
         )
         changed = order.model_copy(update={"refunds": (refund,)})
+    if rep.observer is not None:
+        rep.observer.order_changed(store.index, order, changed, cancel)
     yield from rep.net.transmit(
         *rep.links.store_hop(store.index), rep.links.center, *rep.links.event
     )
@@ -246,5 +254,7 @@ def refund_flow(
         if rec.id not in kept and not rec.voided:
             rec.voided = True
             rep.counters.vouchers_voided += 1
+            if rep.observer is not None:
+                rep.observer.voided(rec)
             if not rec.served and rec.premium:
                 rep.ledger.reverse_premium(rec.premium)

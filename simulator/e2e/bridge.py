@@ -1,0 +1,136 @@
+"""The observer that turns the model's decisions into real traffic (see :mod:`simulator.observer`).
+
+Orders and their changes become signed storefront webhooks posted to the store service at the
+model's moment; activations and services become the parties' steps (:mod:`simulator.e2e.parties`).
+It records, per voucher the model issued, the model's events in order (``activate``, ``void``,
+``serve``): :mod:`simulator.e2e.crosscheck` replays them through the hub's transition rules to
+say which state the hub must show. It draws nothing from the model's random streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.emulation import OrderSpec, ProductSpec
+from ascc_plugin.models import Order
+from simulator.e2e.hub import Registered
+from simulator.e2e.orders import Storefront, changed_spec, line_id, order_spec
+from simulator.e2e.parties import Parties, Step
+from simulator.e2e.store import UnitKey
+from simulator.e2e.transport import Link
+from simulator.world import ProviderUnit, VoucherRec
+
+
+@dataclass
+class Expected:
+    """One voucher the model issued: its store and the model's events for it, in order."""
+
+    store: int
+    events: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tallies:
+    """What the model asked of the real side (whole run, warm-up included)."""
+
+    orders: int = 0
+    changes: int = 0
+    activations: int = 0
+    services: int = 0
+    voided: int = 0
+
+
+class Bridge:
+    """Implements :class:`simulator.observer.Observer` for one e2e replication."""
+
+    def __init__(
+        self,
+        storefronts: list[Storefront],
+        parties: Parties,
+        providers: dict[int, Registered],
+        party_link: Callable[[str, int], Link],
+        moment: Callable[[], datetime],
+    ) -> None:
+        self.storefronts, self.parties, self.providers = storefronts, parties, providers
+        self.party_link, self.moment = party_link, moment
+        self.specs: dict[tuple[int, str], OrderSpec] = {}
+        self.expected: dict[UnitKey, Expected] = {}
+        self.keys: dict[str, UnitKey] = {}
+        self.tallies = Tallies()
+        self.closed = False
+        self.post: Callable[[int, object], None] = lambda store, request: None
+
+    def announce_catalog(self, store: int, products: list[ProductSpec]) -> None:
+        for product in products:
+            self._post(store, self.storefronts[store].product(product))
+
+    def order_placed(
+        self, store: int, order: Order, info: list[tuple[int, int]], customer: int
+    ) -> None:
+        if self.closed:
+            return
+        spec = order_spec(order, info, customer)
+        self.specs[(store, order.id)] = spec
+        self.tallies.orders += 1
+        self._post(store, self.storefronts[store].paid(spec))
+
+    def vouchers_issued(self, store: int, order: Order, recs: list[VoucherRec]) -> None:
+        if self.closed:
+            return
+        for rec in recs:
+            key = (order.id, line_id(order.id, rec.line), rec.unit, rec.program.program.id)
+            self.keys[rec.id] = key
+            self.expected[key] = Expected(store)
+
+    def order_changed(self, store: int, order: Order, changed: Order, cancel: bool) -> None:
+        spec = self.specs.get((store, order.id))
+        if self.closed or spec is None:
+            return
+        spec, refund = changed_spec(spec, changed, cancel, self.moment())
+        self.specs[(store, order.id)] = spec
+        self.tallies.changes += 1
+        front = self.storefronts[store]
+        self._post(store, front.cancelled(spec) if refund is None else front.refunded(spec, refund))
+
+    def _post(self, store: int, request: object) -> None:
+        self.post(store, request)
+
+    def _event(self, rec: VoucherRec, event: str) -> UnitKey | None:
+        key = self.keys.get(rec.id)
+        if self.closed or key is None:
+            return None
+        self.expected[key].events.append(event)
+        return key
+
+    def voided(self, rec: VoucherRec) -> None:
+        if self._event(rec, "void") is not None:
+            self.tallies.voided += 1
+
+    def case_started(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        key = self._event(rec, "activate")
+        if key is None:
+            return
+        self.tallies.activations += 1
+        link = self.party_link("customer", rec.customer)
+        provider = self.providers[unit.uid].id
+        self.parties.plan(
+            key,
+            Step("activate", "holder", link),
+            Step("assign", "holder", link, lambda voucher: {"provider_id": provider}),
+        )
+
+    def served(self, rec: VoucherRec, unit: ProviderUnit, score: int) -> None:
+        key = self._event(rec, "serve")
+        if key is None:
+            return
+        self.tallies.services += 1
+        customer = self.party_link("customer", rec.customer)
+        link, api_key = self.party_link("provider", unit.uid), self.providers[unit.uid].key
+        self.parties.plan(
+            key,
+            Step("redeem", api_key, link, lambda voucher: {"token": voucher.token}),
+            Step("complete", api_key, link, lambda voucher: {"notes": "served"}),
+            Step("assessment", "holder", customer, lambda voucher: {"score": score}),
+        )

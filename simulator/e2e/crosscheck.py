@@ -1,0 +1,136 @@
+"""The end of an e2e run: the hub's records against the model's expectation for the same seed.
+
+For every voucher the model issued, its events (``activate``, ``void``, ``serve``) are replayed
+through the hub's own transition table (:data:`center.vouchers.states.TRANSITIONS`, an action
+the table refuses changes nothing, as the hub answers 409): that is the state the hub must
+show. Then, by what a voucher covers (order, line, unit, program):
+
+- ``lost``: expected but not in the hub, or never delivered to the customer's wallet;
+- ``duplicated``: a record listed twice, or a voucher delivered to the wallet twice;
+- ``unexpected``: in the hub but not in the model;
+- ``mismatched``: in both, in different states.
+
+Any of them fails the run; :meth:`Check.diff` is the readable difference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ascc_plugin.vouchers import VoucherState as S
+from center.vouchers.states import TRANSITIONS, Action
+from simulator.e2e.bridge import Expected
+from simulator.e2e.store import UnitKey
+
+EVENT_ACTIONS: dict[str, tuple[Action, ...]] = {
+    "activate": (Action.ACTIVATE, Action.ASSIGN),
+    "void": (Action.VOID,),
+    "serve": (Action.REDEEM, Action.COMPLETE, Action.ASSESS),
+}
+SHOWN = 20
+
+
+def expected_state(events: Iterable[str]) -> str:
+    """The state the hub reaches from ``issued`` through the model's events."""
+    state = S.ISSUED
+    for event in events:
+        for action in EVENT_ACTIONS[event]:
+            sources, target = TRANSITIONS[action]
+            if state in sources:
+                state = target
+    return state.value
+
+
+def unit_key(record: Mapping[str, Any]) -> UnitKey:
+    return (
+        str(record["order_id"]),
+        str(record["line_id"]),
+        int(record["unit"]),
+        str(record["program"]),
+    )
+
+
+@dataclass
+class Check:
+    """The outcome of the cross-check; ``ok`` when nothing differs."""
+
+    expected: int = 0
+    found: int = 0
+    lost: list[UnitKey] = field(default_factory=list)
+    duplicated: list[UnitKey] = field(default_factory=list)
+    unexpected: list[UnitKey] = field(default_factory=list)
+    mismatched: list[tuple[UnitKey, str, str]] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+    ledger: str = "not offered by the hub"
+
+    @property
+    def ok(self) -> bool:
+        problems = self.lost or self.duplicated or self.unexpected or self.mismatched
+        return not problems and self.ledger != "unbalanced"
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "expected": self.expected,
+            "found": self.found,
+            "lost": len(self.lost),
+            "duplicated": len(self.duplicated),
+            "unexpected": len(self.unexpected),
+            "mismatched": len(self.mismatched),
+            "states": dict(sorted(self.states.items())),
+            "ledger": self.ledger,
+            "ok": self.ok,
+        }
+
+    def diff(self) -> str:
+        """One line per difference (the first :data:`SHOWN` of each kind)."""
+        lines = [f"cross-check: {self.expected} vouchers expected, {self.found} found at the hub"]
+        for label, items in (
+            ("lost (expected, not at the hub or never delivered)", self.lost),
+            ("duplicated", self.duplicated),
+            ("unexpected (at the hub, not in the model)", self.unexpected),
+        ):
+            lines += _listed(label, [_name(key) for key in items])
+        shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.mismatched]
+        lines += _listed("mismatched states", shown)
+        if self.ledger == "unbalanced":
+            lines.append("  ledger: debits and credits differ")
+        return "\n".join(lines)
+
+
+def _name(key: UnitKey) -> str:
+    order, line, unit, program = key
+    return f"order {order} line {line} unit {unit} {program}"
+
+
+def _listed(label: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    more = f" (first {SHOWN})" if len(items) > SHOWN else ""
+    return [f"  {label}: {len(items)}{more}"] + [f"    {item}" for item in items[:SHOWN]]
+
+
+def cross_check(
+    expected: Mapping[UnitKey, Expected],
+    records: list[dict[str, Any]],
+    delivered: set[UnitKey],
+    delivered_twice: int,
+) -> Check:
+    """Compare the hub's ``records`` and the wallets with the model's ``expected``."""
+    found = Counter(unit_key(record) for record in records)
+    states = {unit_key(record): str(record["state"]) for record in records}
+    check = Check(expected=len(expected), found=len(records))
+    check.states = dict(Counter(states.values()))
+    check.duplicated = sorted(key for key, n in found.items() if n > 1)
+    check.duplicated += [("(wallet)", "-", n, "-") for n in range(delivered_twice)]
+    check.unexpected = sorted(key for key in found if key not in expected)
+    for key in sorted(expected):
+        if key not in found or key not in delivered:
+            check.lost.append(key)
+            continue
+        want = expected_state(expected[key].events)
+        if states[key] != want:
+            check.mismatched.append((key, want, states[key]))
+    return check

@@ -1,0 +1,141 @@
+"""The real hub in this process: ``center.create_app`` at the simulation's clock.
+
+:class:`SimHub` builds the app on a fresh database (SQLite in the run's folder, or a URL such as
+PostgreSQL's), migrates it, registers every simulated store, provider and insurance policy
+through the hub's own services, and answers parties' requests through werkzeug's test client
+(no socket). :meth:`SimHub.records` reads every voucher record with the operator's key.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.test import Client
+
+from center import create_app, migrate
+from center.infra.db import get_database
+from center.insurance.services import add_policy
+from center.parties import keys
+from center.parties import services as parties
+from center.settings import HubSettings
+from simulator.scenario import Scenario
+
+BASE_URL = "http://hub.sim"
+"""Where the simulated stores find the hub (never resolved: the transport is in process)."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A party the hub registered: its id, API key and (stores) signing secret."""
+
+    id: str
+    key: str
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+class SimHub:
+    """The hub app on ``database_url`` with ``clock``; parties made from the scenario."""
+
+    def __init__(
+        self, folder: Path, database_url: str, scenario: Scenario, clock: Callable[[], datetime]
+    ) -> None:
+        self.clock = clock
+        self.admin_key = keys.new_key(keys.ADMIN)
+        incentives = scenario.incentives
+        settings = HubSettings(
+            database_url=database_url,
+            keys_dir=folder / "hub-keys",
+            admin_key=self.admin_key,
+            public_url=BASE_URL,
+            rate_limits=False,
+            incentive_hold_hours=round(incentives.hold_hours),
+            incentive_lapse_days=round(incentives.lapse_days),
+            incentive_pair_limit=incentives.pair_limit,
+            incentive_pair_days=round(incentives.pair_window_days),
+        )
+        self.app: Flask = create_app(settings, clock=clock)
+        self.database = get_database(self.app)
+        migrate.upgrade(self.database)
+        self.client = Client(self.app)
+        self._policies(scenario)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.app.app_context(), self.database.transaction() as session:
+            yield session
+
+    def _policies(self, scenario: Scenario) -> None:
+        currency = scenario.stores[0].currency
+        with self.session() as session:
+            for name, policy in scenario.insurance.items():
+                add_policy(
+                    session,
+                    policy_id=name,
+                    insurer="Simulated mutual",
+                    currency=currency,
+                    coverage_limit=policy.limit,
+                    deductible=policy.deductible,
+                    now=self.clock(),
+                    premium_fixed=policy.premium,
+                    premium_rate=None
+                    if policy.premium_rate is None
+                    else Decimal(str(policy.premium_rate)),
+                )
+
+    def add_store(self, platform: str, shop: str) -> Registered:
+        with self.session() as session:
+            made = parties.add_gsp(
+                session, name=shop, platform=platform, shop=shop, now=self.clock()
+            )
+        return Registered(made["gsp_id"], made["api_key"], made["signing_secret"])
+
+    def add_provider(self, name: str, categories: tuple[str, ...], capacity: int) -> Registered:
+        with self.session() as session:
+            made = parties.add_provider(
+                session,
+                name=name,
+                categories=categories,
+                capacity=capacity,
+                now=self.clock(),
+                email=f"{name}-{secrets.token_hex(3)}@providers.sim",
+            )
+        return Registered(made["provider_id"], made["api_key"])
+
+    def call(self, method: str, path: str, key: str, body: Any = None) -> Answer:
+        """One party's request; the JSON answer (or ``None``)."""
+        answer = self.client.open(
+            path, method=method, headers={"Authorization": f"Bearer {key}"}, json=body
+        )
+        return Answer(answer.status_code, answer.get_json(silent=True))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every voucher record the hub holds (the operator's view, all pages)."""
+        items: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            path = "/api/v1/records?limit=200" + (f"&cursor={cursor}" if cursor else "")
+            page = self.call("GET", path, self.admin_key)
+            if page.status != 200:
+                raise RuntimeError(f"the hub refused its records: {page.status} {page.body}")
+            items.extend(page.body["items"])
+            cursor = page.body.get("next_cursor") or ""
+            if not cursor:
+                return items
+
+    def close(self) -> None:
+        self.database.dispose()
