@@ -24,6 +24,7 @@ from werkzeug.test import Client
 from center import create_app, migrate
 from center.infra.db import get_database
 from center.insurance.services import add_policy
+from center.ledger import services as ledger
 from center.parties import keys
 from center.parties import services as parties
 from center.settings import HubSettings
@@ -136,6 +137,19 @@ class SimHub:
             cursor = page.body.get("next_cursor") or ""
             if not cursor:
                 return items
+
+    def ledger(self) -> str:
+        """``balanced`` when every currency's debits equal its credits over all accounts (and
+        the hub has entries), ``unbalanced`` otherwise, ``empty`` when nothing was posted."""
+        totals: dict[str, int] = {}
+        with self.session() as session:
+            names = ledger.account_names(session)
+            for name in names:
+                for currency, amount in ledger.balances(session, name).items():
+                    totals[currency] = totals.get(currency, 0) + amount
+        if not names:
+            return "empty"
+        return "balanced" if not any(totals.values()) else "unbalanced"
 
     def close(self) -> None:
         self.database.dispose()

@@ -17,6 +17,7 @@ from typing import Any
 import simpy
 
 from adapters.emulation import SignedRequest
+from ascc_plugin.backoff import Backoff
 from simulator.cells import HOUR_S, Cell, LinkStats, outages
 from simulator.e2e.hub import Registered, SimHub
 from simulator.e2e.orders import Storefront
@@ -37,10 +38,10 @@ OPEN_CASES = 100_000
 class Market:
     """Everything real in one e2e replication, driven by ``rep.env``."""
 
-    def __init__(self, rep: Replication, folder: Path, database_url: str, seed: int) -> None:
+    def __init__(self, rep: Replication, hub: SimHub, folder: Path, seed: int) -> None:
         self.rep, self.env, self.folder, self.seed = rep, rep.env, folder, seed
         self.scenario = scenario = rep.scenario
-        self.hub = SimHub(folder, database_url, scenario, self.moment)
+        self.hub = hub
         self.link_stats: dict[str, LinkStats] = {}
         self.cells = {party: self._cells(party) for party in PARTIES}
         self.timeout_ms = scenario.wireless.timeout_seconds * 1000.0
@@ -53,7 +54,15 @@ class Market:
         self.retries: dict[int, list[SignedRequest]] = {}
         self.wakes = [self.env.event() for _ in self.stores]
         self.providers = self._providers()
-        self.parties = Parties(self.hub, self.wallets)
+        wireless = scenario.wireless
+        self.backoff = Backoff(wireless.backoff_base_seconds, wireless.backoff_cap_seconds)
+        self.backoff_rng = rep.streams["e2e.backoff"]
+        self.parties = Parties(self.hub, self.wallets, self.later, self.pause)
+
+    @staticmethod
+    def clock_of(env: simpy.Environment) -> Callable[[], datetime]:
+        """The hub's clock for ``env``."""
+        return lambda: EPOCH + timedelta(hours=env.now)
 
     def seconds(self) -> float:
         """The stores' clock: seconds since the epoch, at the simulation's time."""
@@ -113,6 +122,15 @@ class Market:
             for unit in cls.units:
                 made[unit.uid] = self.hub.add_provider(unit.name, spec.categories, OPEN_CASES)
         return made
+
+    def later(self, hours: float, call: Callable[[], None]) -> None:
+        """Call ``call`` after ``hours`` of virtual time."""
+        self.env.timeout(hours).callbacks.append(lambda event: call())
+
+    def pause(self, attempts: int) -> float:
+        """A party's wait before its next attempt: the ack timeout and the backoff, in hours."""
+        delay = self.backoff.delay(attempts, self.backoff_rng)
+        return (self.timeout_ms / 1000.0 + delay) / HOUR_S
 
     def post(self, store: int, request: object) -> None:
         """A storefront webhook; kept for the storefront's retry while the store is down."""

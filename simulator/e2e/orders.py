@@ -13,8 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from adapters.emulation import CustomerSpec, LineSpec, OrderSpec, ProductSpec, RefundSpec
-from adapters.emulation import SignedRequest
+from adapters.emulation import (
+    CustomerSpec,
+    LineSpec,
+    OrderSpec,
+    ProductSpec,
+    RefundSpec,
+    SignedRequest,
+)
 from adapters.shopify.emulator import ShopifyEmulator
 from adapters.woocommerce.emulator import WooCommerceEmulator
 from ascc_plugin.models import Order

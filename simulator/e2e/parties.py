@@ -44,12 +44,24 @@ class Tally:
 
 
 class Parties:
-    """The step queues of every voucher, run against ``hub`` as wallets fill."""
+    """The step queues of every voucher, run against ``hub`` as wallets fill.
 
-    def __init__(self, hub: SimHub, wallets: list[Wallet]) -> None:
-        self.hub = hub
-        self.wallets = wallets
+    ``later(hours, fn)`` calls ``fn`` after ``hours`` of virtual time: a step whose request
+    was lost is tried again after the sender's timeout and a backoff (the phone's retry).
+    """
+
+    def __init__(
+        self,
+        hub: SimHub,
+        wallets: list[Wallet],
+        later: Callable[[float, Callable[[], None]], None],
+        pause: Callable[[int], float],
+    ) -> None:
+        self.hub, self.wallets, self.later, self.pause = hub, wallets, later, pause
         self.queues: dict[UnitKey, deque[Step]] = {}
+        self.waiting_retry: set[UnitKey] = set()
+        self.lost_answers: set[UnitKey] = set()
+        self.attempts: dict[UnitKey, int] = {}
         self.tally = Tally()
         for wallet in wallets:
             wallet.on_arrival = self.pump
@@ -69,40 +81,57 @@ class Parties:
         return sum(len(queue) for queue in self.queues.values())
 
     def pump(self, key: UnitKey) -> None:
+        """Run the voucher's due steps in order (unless a retry of one is scheduled)."""
         queue = self.queues.get(key)
         voucher = self.voucher(key)
-        while queue and voucher is not None:
-            step = queue.popleft()
-            if not self.perform(step, voucher):
+        while queue and voucher is not None and key not in self.waiting_retry:
+            verdict = self.perform(key, queue[0], voucher)
+            if verdict == "retry":
+                self.retry(key)
+                return
+            queue.popleft()
+            self.lost_answers.discard(key)
+            self.attempts.pop(key, None)
+            if verdict == "refused":
                 queue.clear()
         if queue is not None and not queue:
             del self.queues[key]
 
-    def perform(self, step: Step, voucher: Any) -> bool:
-        """Send the step until it gets through; whether the hub took it."""
-        key = voucher.holder_secret if step.who == "holder" else step.who
+    def retry(self, key: UnitKey) -> None:
+        attempts = self.attempts[key] = self.attempts.get(key, 0) + 1
+        self.tally.resent += 1
+        self.waiting_retry.add(key)
+
+        def again() -> None:
+            self.waiting_retry.discard(key)
+            self.pump(key)
+
+        self.later(self.pause(attempts), again)
+
+    def perform(self, key: UnitKey, step: Step, voucher: Any) -> str:
+        """One attempt of ``step``: ``done``, ``refused`` or ``retry`` (lost on the air)."""
+        if self.attempts.get(key, 0) >= MAX_TRIES:
+            self.refuse(voucher.id, step.action, 0, f"no answer in {MAX_TRIES} tries")
+            return "refused"
+        try:
+            step.link.outbound()
+        except requests.RequestException:
+            return "retry"
+        who = voucher.holder_secret if step.who == "holder" else step.who
         path = f"/api/v1/vouchers/{voucher.id}/{step.action}"
-        lost_answer = False
-        for _ in range(MAX_TRIES):
-            try:
-                step.link.outbound()
-            except requests.RequestException:
-                self.tally.resent += 1
-                continue
-            answer = self.hub.call("POST", path, key, step.body(voucher))
-            try:
-                step.link.inbound()
-            except requests.RequestException:
-                self.tally.resent += 1
-                lost_answer = True
-                continue
-            if answer.status == 200 or (answer.status == 409 and lost_answer):
-                self.tally.done += 1
-                return True
-            self.tally.refused += 1
-            detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
-            self.tally.refusals.append(f"{voucher.id} {step.action}: {answer.status} {detail}")
-            return False
+        answer = self.hub.call("POST", path, who, step.body(voucher))
+        try:
+            step.link.inbound()
+        except requests.RequestException:
+            self.lost_answers.add(key)
+            return "retry"
+        if answer.status == 200 or (answer.status == 409 and key in self.lost_answers):
+            self.tally.done += 1
+            return "done"
+        detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
+        self.refuse(voucher.id, step.action, answer.status, str(detail))
+        return "refused"
+
+    def refuse(self, voucher_id: str, action: str, status: int, detail: str) -> None:
         self.tally.refused += 1
-        self.tally.refusals.append(f"{voucher.id} {step.action}: no answer in {MAX_TRIES} tries")
-        return False
+        self.tally.refusals.append(f"{voucher_id} {action}: {status} {detail}")

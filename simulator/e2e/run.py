@@ -20,11 +20,12 @@ from typing import Any
 from simulator.e2e import features
 from simulator.e2e.bridge import Bridge
 from simulator.e2e.crosscheck import Check, cross_check
+from simulator.e2e.hub import SimHub
 from simulator.e2e.market import Market
 from simulator.e2e.orders import products_of
 from simulator.engine import Replication
 from simulator.metrics import replication_metrics
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, ScenarioError
 
 SETTLE_STEP_HOURS = 1.0
 MODEL_COUNTS = ("orders", "vouchers", "vouchers_voided", "activations", "services")
@@ -63,9 +64,15 @@ def _run(
 ) -> E2eResult:
     started = time.perf_counter()
     rep = Replication(scenario, seed, 0)
-    market = Market(rep, folder, database_url or f"sqlite:///{folder / 'hub.sqlite'}", seed)
+    url = database_url or f"sqlite:///{folder / 'hub.sqlite'}"
+    hub = SimHub(folder, url, scenario, Market.clock_of(rep.env))
     try:
-        used = features.require(scenario, features.offered(market.hub.app))
+        used = features.require(scenario, features.offered(hub.app))
+    except ScenarioError:
+        hub.close()
+        raise
+    market = Market(rep, hub, folder, seed)
+    try:
         bridge = Bridge(
             market.storefronts, market.parties, market.providers, market.link, market.moment
         )
@@ -83,6 +90,8 @@ def _run(
         wallets = {key for wallet in market.wallets for key in wallet.vouchers}
         twice = sum(wallet.twice for wallet in market.wallets)
         check = cross_check(bridge.expected, market.hub.records(), wallets, twice)
+        if "ledger" in used["offered"]:
+            check.ledger = market.hub.ledger()
         timing = {"setup_s": built - started, "run_s": ran - built}
         summary = summarize(scenario, seed, model, bridge, market, check, used, settled, timing)
     finally:

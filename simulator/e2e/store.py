@@ -106,7 +106,7 @@ class SimStore:
                 settings,
                 session=session_for(hub_app, BASE_URL, link),
                 clock=seconds,
-                rand=random.Random(f"{seed}:sender:{index}:{restarts}"),
+                rand=random.Random(f"{seed}:sender:{index}:{restarts}"),  # noqa: S311 (jitter)
             )
             return self.handler
 
