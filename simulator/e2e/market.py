@@ -38,8 +38,16 @@ OPEN_CASES = 100_000
 class Market:
     """Everything real in one e2e replication, driven by ``rep.env``."""
 
-    def __init__(self, rep: Replication, hub: SimHub, folder: Path, seed: int) -> None:
+    def __init__(
+        self,
+        rep: Replication,
+        hub: SimHub,
+        folder: Path,
+        seed: int,
+        channels: tuple[str, ...] = (),
+    ) -> None:
         self.rep, self.env, self.folder, self.seed = rep, rep.env, folder, seed
+        self.channels = channels
         self.scenario = scenario = rep.scenario
         self.hub = hub
         self.link_stats: dict[str, LinkStats] = {}
@@ -113,6 +121,7 @@ class Market:
             (self.seconds, self.moment),
             self.seed,
             self.wallets[index],
+            self.channels,
         )
 
     def _providers(self) -> dict[int, Registered]:

@@ -91,6 +91,7 @@ class SimStore:
         clocks: tuple[Callable[[], float], Callable[[], datetime]],
         seed: int,
         wallet: Wallet,
+        channels: tuple[str, ...] = (),
     ) -> None:
         self.index, self.store, self.link = index, store, link
         self.folder = folder / f"store-{index}"
@@ -99,6 +100,7 @@ class SimStore:
         seconds, moment = clocks
         restarts = len(list(self.folder.glob("restart-*")))
         self.wallet = wallet
+        self.channels = (CHANNEL, *channels)
         self.handler: CenterHandler | None = None
 
         def make_handler(settings: Settings) -> object:
@@ -136,7 +138,7 @@ class SimStore:
                 "retry_base_seconds": wireless.backoff_base_seconds,
                 "retry_cap_seconds": wireless.backoff_cap_seconds,
             },
-            "delivery": {"channels": [CHANNEL]},
+            "delivery": {"channels": list(self.channels)},
             "programs": [p.model_dump(mode="json", exclude_none=True) for p in scenario.programs],
         }
 
