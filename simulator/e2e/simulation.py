@@ -23,7 +23,7 @@ from simulator.e2e.orders import products_of
 from simulator.e2e.summary import summarize
 from simulator.engine import Replication, order_flow, order_source
 from simulator.metrics import replication_metrics
-from simulator.scenario import Scenario, ScenarioError
+from simulator.scenario import Scenario
 
 SETTLE_STEP_HOURS = 1.0
 MANUAL_ORDERS = 1_000_000_000
@@ -43,16 +43,17 @@ class Simulation:
         channels: Sequence[str] = (),
     ) -> None:
         self.started = time.perf_counter()
+        folder.mkdir(parents=True, exist_ok=True)
         self.scenario, self.seed = scenario, seed
         self.rep = rep = Replication(scenario, seed, 0)
         url = database_url or f"sqlite:///{folder / 'hub.sqlite'}"
         hub = SimHub(folder, url, scenario, Market.clock_of(rep.env))
         try:
             self.features = features.require(scenario, features.offered(hub.app))
-        except ScenarioError:
+            self.market = market = Market(rep, hub, folder, seed, tuple(channels))
+        except Exception:
             hub.close()
             raise
-        self.market = market = Market(rep, hub, folder, seed, tuple(channels))
         self.bridge = bridge = Bridge(
             market.storefronts, market.parties, market.providers, market.link, market.moment
         )
