@@ -62,8 +62,8 @@ class Simulation:
             bridge.announce_catalog(index, products_of(store, scenario))
         rep.observer = bridge
         market.start()
-        for store in rep.stores:
-            rep.env.process(order_source(rep.env, rep, store))
+        for model in rep.stores:
+            rep.env.process(order_source(rep.env, rep, model))
         rep.stats.start(rep.env, rep)
         self.manual = 0
         self.result: E2eResult | None = None

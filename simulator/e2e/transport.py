@@ -100,7 +100,7 @@ class WsgiAdapter(BaseAdapter):
         )
         if self.link is not None:
             self.link.inbound()
-        return as_response(request, answer.status_code, answer.headers, answer.get_data())
+        return as_response(request, answer.status_code, dict(answer.headers), answer.get_data())
 
     def close(self) -> None:
         """Nothing to release: no socket was opened."""
