@@ -115,3 +115,16 @@ def test_the_command_writes_the_summary_and_fails_on_usage(tmp_path: Path) -> No
     assert json.loads((out / "summary.json").read_text())["mode"] == "e2e"
     refused = CliRunner().invoke(cli, [*args, "--replications", "2"])
     assert refused.exit_code == 2 and "one replication" in refused.output
+
+
+def test_a_store_killed_and_restarted_and_rural_links_lose_nothing(tmp_path: Path) -> None:
+    faults = [
+        {"kind": "store_restart", "store": 0, "start_hours": 10.0, "end_hours": 13.0},
+        {"kind": "link_profile", "party": "customer", "profile": "rural_edge", "start_hours": 1},
+        {"kind": "link_profile", "party": "store", "profile": "rural_edge", "start_hours": 1},
+    ]
+    result = run_e2e(day_of_small(faults=faults), seed=3, folder=tmp_path)
+    assert result.ok, result.check.diff()
+    assert result.summary["lost"] == 0 and result.summary["duplicated"] == 0
+    assert len(list((tmp_path / "store-0").glob("restart-*"))) == 1  # it was rebuilt once
+    assert result.summary["links"]["lost"] > 0  # rural links lost attempts, retried through
