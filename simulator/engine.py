@@ -48,9 +48,17 @@ Progress = Callable[[float], None]
 class Replication:
     """The state of one replication: environment, world, links, ledger, statistics."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        replication: int,
+        env: simpy.Environment | None = None,
+    ) -> None:
+        """``env``: the SimPy environment (default a new one; the e2e ``--live`` mode gives a
+        real-time one)."""
         self.scenario, self.seed, self.index = scenario, seed, replication
-        self.env = env = simpy.Environment()
+        self.env = env = env if env is not None else simpy.Environment()
         self.streams = streams = Streams(seed, replication)
         self.rng_orders, self.rng_cases = streams["orders"], streams["cases"]
         self.id_key = scenario.run.id_key.encode()

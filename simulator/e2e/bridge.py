@@ -71,7 +71,7 @@ class Bridge:
     ) -> None:
         if self.closed:
             return
-        spec = order_spec(order, info, customer)
+        spec = order_spec(order, info, customer, self.moment())
         self.specs[(store, order.id)] = spec
         self.tallies.orders += 1
         self._post(store, self.storefronts[store].paid(spec))

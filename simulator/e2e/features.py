@@ -30,6 +30,15 @@ def offered(app: Any, redis: bool = False) -> set[str]:
     return found | ({"redis"} if redis else set())
 
 
+def offered_paths(paths: set[str]) -> set[str]:
+    """The features a hub documents in its OpenAPI ``paths`` (``{name}`` placeholders)."""
+    found = set()
+    for name, route in ROUTES.items():
+        if route.replace("<", "{").replace(">", "}") in paths:
+            found.add(name)
+    return found
+
+
 def wanted(scenario: Scenario) -> dict[str, str]:
     """Feature → what in the scenario asks for it."""
     wants = {"vouchers": "[[stores]]", "assessments": "[satisfaction] (customers score services)"}

@@ -48,6 +48,7 @@ class Market:
     ) -> None:
         self.rep, self.env, self.folder, self.seed = rep, rep.env, folder, seed
         self.channels = channels
+        self.features: dict[str, list[str]] = {}
         self.scenario = scenario = rep.scenario
         self.hub = hub
         self.link_stats: dict[str, LinkStats] = {}

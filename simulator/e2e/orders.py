@@ -51,7 +51,11 @@ def products_of(store: Store, scenario: Scenario) -> list[ProductSpec]:
     return list(made.values())
 
 
-def order_spec(order: Order, info: list[tuple[int, int]], customer: int) -> OrderSpec:
+def order_spec(
+    order: Order, info: list[tuple[int, int]], customer: int, placed_at: datetime
+) -> OrderSpec:
+    """The storefront's order; ``placed_at`` is the storefront's clock (the model's in virtual
+    time, the wall clock in ``--live`` mode)."""
     lines = tuple(
         LineSpec(
             id=int(line_id(order.id, i)),
@@ -71,8 +75,8 @@ def order_spec(order: Order, info: list[tuple[int, int]], customer: int) -> Orde
         paid=True,
         fulfilled=True,
         customer=CustomerSpec(id=customer + 1, email=f"customer{customer}@customers.sim"),
-        created_at=order.placed_at,
-        updated_at=order.placed_at,
+        created_at=placed_at,
+        updated_at=placed_at,
     )
 
 

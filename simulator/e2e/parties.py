@@ -14,15 +14,19 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from simulator.e2e.hub import SimHub
+from simulator.e2e.hub import Answer
 from simulator.e2e.store import UnitKey, Wallet
 from simulator.e2e.transport import Link
 
 MAX_TRIES = 50
+
+
+class HubCalls(Protocol):
+    def call(self, method: str, path: str, key: str, body: Any = None) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Parties:
 
     def __init__(
         self,
-        hub: SimHub,
+        hub: HubCalls,
         wallets: list[Wallet],
         later: Callable[[float, Callable[[], None]], None],
         pause: Callable[[int], float],
@@ -119,7 +123,11 @@ class Parties:
             return "retry"
         who = voucher.holder_secret if step.who == "holder" else step.who
         path = f"/api/v1/vouchers/{voucher.id}/{step.action}"
-        answer = self.hub.call("POST", path, who, step.body(voucher))
+        try:
+            answer = self.hub.call("POST", path, who, step.body(voucher))
+        except requests.RequestException:  # live: the proxy dropped the connection
+            self.lost_answers.add(key)
+            return "retry"
         try:
             step.link.inbound()
         except requests.RequestException:

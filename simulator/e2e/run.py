@@ -29,16 +29,18 @@ def run_e2e(
     folder: Path | None = None,
     settle_days: float = 14.0,
     channels: Sequence[str] = (),
+    live: float | None = None,
 ) -> E2eResult:
     """Run ``scenario`` once in e2e mode; ``database_url`` is the hub's (default: SQLite);
-    ``channels`` are further delivery channels (plugins) the stores hand vouchers to."""
+    ``channels`` are further delivery channels (plugins) the stores hand vouchers to; ``live``
+    runs real processes at that many simulated seconds per wall second."""
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
     if folder is None:
         with tempfile.TemporaryDirectory(prefix="ascc-e2e-", dir=scratch()) as tmp:
-            return _run(scenario, seed, database_url, Path(tmp), settle_days, channels)
+            return _run(scenario, seed, database_url, Path(tmp), settle_days, channels, live)
     folder.mkdir(parents=True, exist_ok=True)
-    return _run(scenario, seed, database_url, folder, settle_days, channels)
+    return _run(scenario, seed, database_url, folder, settle_days, channels, live)
 
 
 def _run(
@@ -48,9 +50,15 @@ def _run(
     folder: Path,
     settle_days: float,
     channels: Sequence[str],
+    live: float | None,
 ) -> E2eResult:
     sim = Simulation(
-        scenario, seed=seed, folder=folder, database_url=database_url, channels=channels
+        scenario,
+        seed=seed,
+        folder=folder,
+        database_url=database_url,
+        channels=channels,
+        live=live,
     )
     try:
         sim.advance(sim.end)

@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import simpy
+import simpy.rt
+
+from simulator.cells import HOUR_S
 from simulator.e2e import features
 from simulator.e2e.bridge import Bridge
 from simulator.e2e.crosscheck import Check, cross_check
@@ -41,19 +45,22 @@ class Simulation:
         folder: Path,
         database_url: str | None = None,
         channels: Sequence[str] = (),
+        live: float | None = None,
     ) -> None:
+        """``live``: run against real processes at this many simulated seconds per wall
+        second (:mod:`simulator.e2e.live`); ``None``: in process, in virtual time."""
         self.started = time.perf_counter()
         folder.mkdir(parents=True, exist_ok=True)
         self.scenario, self.seed = scenario, seed
-        self.rep = rep = Replication(scenario, seed, 0)
-        url = database_url or f"sqlite:///{folder / 'hub.sqlite'}"
-        hub = SimHub(folder, url, scenario, Market.clock_of(rep.env))
-        try:
-            self.features = features.require(scenario, features.offered(hub.app))
-            self.market = market = Market(rep, hub, folder, seed, tuple(channels))
-        except Exception:
-            hub.close()
-            raise
+        self.market: Any
+        if live is None:
+            self.rep = rep = Replication(scenario, seed, 0)
+            self.market = market = in_process(rep, folder, seed, database_url, channels)
+        else:
+            environment = simpy.rt.RealtimeEnvironment(factor=HOUR_S / live, strict=False)
+            self.rep = rep = Replication(scenario, seed, 0, environment)
+            self.market = market = live_market(rep, folder, seed, database_url, channels)
+        self.features = market.features
         self.bridge = bridge = Bridge(
             market.storefronts, market.parties, market.providers, market.link, market.moment
         )
@@ -68,6 +75,8 @@ class Simulation:
         self.manual = 0
         self.result: E2eResult | None = None
         self.built = time.perf_counter()
+        if live is not None:
+            rep.env.sync()  # wall-clock time starts now, not when the environment was made
 
     @property
     def now(self) -> float:
@@ -134,6 +143,38 @@ class Simulation:
         """Release the stores' files and the hub's engine (also without :meth:`finish`)."""
         if self.result is None:
             self.market.close()
+
+
+def in_process(
+    rep: Replication, folder: Path, seed: int, url: str | None, channels: Sequence[str]
+) -> Market:
+    """The in-process hub and stores; a scenario wanting what the hub lacks is refused first."""
+    hub = SimHub(
+        folder, url or f"sqlite:///{folder / 'hub.sqlite'}", rep.scenario, Market.clock_of(rep.env)
+    )
+    try:
+        used = features.require(rep.scenario, features.offered(hub.app))
+        market = Market(rep, hub, folder, seed, tuple(channels))
+    except Exception:
+        hub.close()
+        raise
+    market.features = used
+    return market
+
+
+def live_market(
+    rep: Replication, folder: Path, seed: int, url: str | None, channels: Sequence[str]
+) -> Any:
+    """Real processes over loopback (refused like :func:`in_process` when a feature lacks)."""
+    from simulator.e2e.live import LiveMarket
+
+    market = LiveMarket(rep, folder, seed, url, tuple(channels))
+    try:
+        market.features = features.require(rep.scenario, features.offered_paths(market.hub.paths()))
+    except Exception:
+        market.close()
+        raise
+    return market
 
 
 class E2eResult:
