@@ -47,11 +47,14 @@ def friendly_errors() -> Iterator[None]:
     """Turn the library's input errors into click errors (message, exit 1)."""
     from simulator.executors import ExecutorError
     from simulator.scenario import ScenarioError
+    from simulator.services import ServiceError
 
     try:
         yield
     except (ScenarioError, ExecutorError) as exc:
         raise click.ClickException(str(exc)) from None
+    except ServiceError as exc:
+        raise click.ClickException(f"a service did not start: {exc}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot write the outputs: {exc}") from None
 
@@ -113,6 +116,19 @@ def with_common(function: Any) -> Any:
     default=None,
     help="e2e: the hub's database URL (default: SQLite in a temporary folder).",
 )
+@click.option(
+    "--live",
+    is_flag=True,
+    help="e2e: real `ascc center serve` and `ascc store serve` processes over loopback, in "
+    "wall-clock time scaled by --speed, through a loss/delay proxy.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=1.0, min_open=False),
+    default=3600.0,
+    show_default=True,
+    help="--live: simulated seconds per wall-clock second.",
+)
 def run_command(
     scenario_spec: str,
     seed: int,
@@ -124,6 +140,8 @@ def run_command(
     records: bool,
     mode: str,
     database_url: str | None,
+    live: bool,
+    speed: float,
 ) -> None:
     """Simulate a scenario: summary.json, timeseries.csv, plots and a table."""
     from simulator.report import console_table
@@ -135,8 +153,10 @@ def run_command(
                 "--mode e2e runs one replication here: no --replications, "
                 "--jobs, --scheduler or --records"
             )
-        e2e_command(scenario_spec, seed, out, database_url, quiet)
+        e2e_command(scenario_spec, seed, out, database_url, quiet, speed if live else None)
         return
+    if live:
+        raise click.UsageError("--live runs the e2e mode: add --mode e2e")
     with friendly_errors():
         scenario = load(scenario_spec)
         if records and scheduler:
@@ -163,7 +183,12 @@ def run_command(
 
 
 def e2e_command(
-    scenario_spec: str, seed: int, out: Path, database_url: str | None, quiet: bool
+    scenario_spec: str,
+    seed: int,
+    out: Path,
+    database_url: str | None,
+    quiet: bool,
+    live: float | None,
 ) -> None:
     """One e2e replication: ``out/summary.json``; exit 1 when the cross-check fails."""
     import json
@@ -172,7 +197,7 @@ def e2e_command(
 
     with friendly_errors():
         scenario = load(scenario_spec)
-        result = run_e2e(scenario, seed=seed, database_url=database_url)
+        result = run_e2e(scenario, seed=seed, database_url=database_url, live=live)
         out.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result.summary, indent=2, sort_keys=True)
         (out / "summary.json").write_text(text + "\n", encoding="utf-8")

@@ -132,7 +132,9 @@ class LiveMarket:
         self.read = [0 for _ in self.services]
         self.down: set[int] = set()
         self.retries: dict[int, list[SignedRequest]] = {}
-        self.parties = Parties(self.hub, self.wallets, self.later, lambda attempts: 0.01)
+        self.parties = Parties(
+            self.hub, self.wallets, self.later, lambda attempts: 0.01, lambda: float(self.env.now)
+        )
 
     def moment(self) -> datetime:
         return datetime.now(UTC)

@@ -66,7 +66,9 @@ class Market:
         wireless = scenario.wireless
         self.backoff = Backoff(wireless.backoff_base_seconds, wireless.backoff_cap_seconds)
         self.backoff_rng = rep.streams["e2e.backoff"]
-        self.parties = Parties(self.hub, self.wallets, self.later, self.pause)
+        self.parties = Parties(
+            self.hub, self.wallets, self.later, self.pause, lambda: float(self.env.now)
+        )
 
     @staticmethod
     def clock_of(env: simpy.Environment) -> Callable[[], datetime]:

@@ -22,7 +22,8 @@ from simulator.e2e.hub import Answer
 from simulator.e2e.store import UnitKey, Wallet
 from simulator.e2e.transport import Link
 
-MAX_TRIES = 50
+GIVE_UP_HOURS = 7 * 24.0
+"""A party stops resending a step after a week (the hub down that long is a lost case)."""
 
 
 class HubCalls(Protocol):
@@ -51,7 +52,8 @@ class Parties:
     """The step queues of every voucher, run against ``hub`` as wallets fill.
 
     ``later(hours, fn)`` calls ``fn`` after ``hours`` of virtual time: a step whose request
-    was lost is tried again after the sender's timeout and a backoff (the phone's retry).
+    was lost is tried again after the sender's timeout and a backoff (the phone's retry), for
+    at most :data:`GIVE_UP_HOURS`; ``now()`` is the virtual time in hours.
     """
 
     def __init__(
@@ -60,8 +62,10 @@ class Parties:
         wallets: list[Wallet],
         later: Callable[[float, Callable[[], None]], None],
         pause: Callable[[int], float],
+        now: Callable[[], float],
     ) -> None:
-        self.hub, self.wallets, self.later, self.pause = hub, wallets, later, pause
+        self.hub, self.wallets, self.later, self.pause, self.now = hub, wallets, later, pause, now
+        self.first_try: dict[UnitKey, float] = {}
         self.queues: dict[UnitKey, deque[Step]] = {}
         self.waiting_retry: set[UnitKey] = set()
         self.lost_answers: set[UnitKey] = set()
@@ -96,6 +100,7 @@ class Parties:
             queue.popleft()
             self.lost_answers.discard(key)
             self.attempts.pop(key, None)
+            self.first_try.pop(key, None)
             if verdict == "refused":
                 queue.clear()
         if queue is not None and not queue:
@@ -114,8 +119,9 @@ class Parties:
 
     def perform(self, key: UnitKey, step: Step, voucher: Any) -> str:
         """One attempt of ``step``: ``done``, ``refused`` or ``retry`` (lost on the air)."""
-        if self.attempts.get(key, 0) >= MAX_TRIES:
-            self.refuse(voucher.id, step.action, 0, f"no answer in {MAX_TRIES} tries")
+        first = self.first_try.setdefault(key, self.now())
+        if self.now() - first > GIVE_UP_HOURS:
+            self.refuse(key, step.action, 0, f"no answer in {GIVE_UP_HOURS:g} hours")
             return "refused"
         try:
             step.link.outbound()
@@ -137,9 +143,13 @@ class Parties:
             self.tally.done += 1
             return "done"
         detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
-        self.refuse(voucher.id, step.action, answer.status, str(detail))
+        detail = str(detail).replace(voucher.id, "<voucher>")
+        self.refuse(key, step.action, answer.status, detail)
         return "refused"
 
-    def refuse(self, voucher_id: str, action: str, status: int, detail: str) -> None:
+    def refuse(self, key: UnitKey, action: str, status: int, detail: str) -> None:
+        """Count a refusal, named by what the voucher covers (ids differ between runs)."""
+        order, line, unit, program = key
         self.tally.refused += 1
-        self.tally.refusals.append(f"{voucher_id} {action}: {status} {detail}")
+        where = f"order {order} line {line} unit {unit} {program}"
+        self.tally.refusals.append(f"{where} {action}: {status} {detail}")
