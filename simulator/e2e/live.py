@@ -104,6 +104,7 @@ class LiveMarket:
     ) -> None:
         self.rep, self.env, self.folder, self.seed = rep, rep.env, folder, seed
         self.scenario = rep.scenario
+        self.features: dict[str, list[str]] = {}
         self.link_stats: dict[str, LinkStats] = {}
         self.links: dict[tuple[str, int], Link] = {}
         self.quiet = Link(None, self.scenario.wireless.timeout_seconds * 1000.0)

@@ -75,7 +75,7 @@ class Simulation:
         self.manual = 0
         self.result: E2eResult | None = None
         self.built = time.perf_counter()
-        if live is not None:
+        if isinstance(rep.env, simpy.rt.RealtimeEnvironment):
             rep.env.sync()  # wall-clock time starts now, not when the environment was made
 
     @property
