@@ -59,6 +59,8 @@ def one(label: str, scenario: Scenario, seed: int, url: str | None) -> dict[str,
         f"   lost {s['lost']}, duplicated {s['duplicated']}, ledger "
         f"{s['cross_check']['ledger']}, cross-check {'ok' if result.ok else 'FAILED'}"
     )
+    for refusal in s["refusals"]:
+        print(f"   refused (the model's order of events, the hub's rules): {refusal}")
     if not result.ok:
         print(result.check.diff())
     return {k: v for k, v in s.items() if k != "timing"} | {"ok": result.ok}
