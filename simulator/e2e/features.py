@@ -55,13 +55,26 @@ def wanted(scenario: Scenario) -> dict[str, str]:
     return wants
 
 
+def untold(scenario: Scenario) -> list[str]:
+    """What a scenario asks that a platform's webhooks cannot tell the store (e2e only)."""
+    if scenario.refunds.refund_probability == 0:
+        return []
+    return [
+        f"{scenario.source}: stores[{i}]: WooCommerce's order webhooks do not say which line a "
+        "refund took back; set refunds.refund_probability = 0 for the e2e mode"
+        for i, store in enumerate(scenario.stores)
+        if store.platform == "woocommerce"
+    ]
+
+
 def require(scenario: Scenario, available: set[str]) -> dict[str, list[str]]:
     """Refuse (ScenarioError) a scenario that asks for a feature the hub lacks; else say which
     features the run drives for real and which stay modelled."""
     wants = wanted(scenario)
     lacking = sorted(name for name in wants if name not in available)
-    if lacking:
-        lines = [
+    lines = untold(scenario)
+    if lacking or lines:
+        lines += [
             f"{scenario.source}: the hub lacks {name!r}, asked by {wants[name]}" for name in lacking
         ]
         raise ScenarioError("\n".join(lines))

@@ -27,7 +27,7 @@ from ascc_plugin.vouchers import Voucher
 from simulator.cells import Cell, LinkStats, outages
 from simulator.e2e.hub import Answer, Registered, SimHub
 from simulator.e2e.market import OPEN_CASES
-from simulator.e2e.orders import Storefront
+from simulator.e2e.orders import Storefront, store_programs
 from simulator.e2e.parties import Parties
 from simulator.e2e.proxy import LossyProxy
 from simulator.e2e.store import Wallet
@@ -188,9 +188,7 @@ class LiveMarket:
                     "retry_cap_seconds": min(5.0, wireless.backoff_cap_seconds),
                 },
                 "delivery": {"channels": ["log", *channels], "log_file": "deliveries.jsonl"},
-                "programs": [
-                    p.model_dump(mode="json", exclude_none=True) for p in self.scenario.programs
-                ],
+                "programs": store_programs(store, self.scenario),
             },
         )
         return store_service(config, workers=1)

@@ -5,13 +5,16 @@ model's order number; line ``i`` of order ``n`` is ``n·1000 + i``; each line na
 product of its product type) and is posted as the platform posts it: Shopify ``orders/paid``,
 ``orders/cancelled``, ``refunds/create``; WooCommerce ``order.updated`` with the whole state.
 Each store's catalog is first announced with product webhooks, because a storefront's order
-lines carry no product type: the store service learns it from its catalog, as in production.
+lines carry no product type: the store service learns it from its catalog, as in production
+(WooCommerce has none at all: there the product types become categories, see
+:func:`store_programs`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from adapters.emulation import (
     CustomerSpec,
@@ -47,8 +50,23 @@ def products_of(store: Store, scenario: Scenario) -> list[ProductSpec]:
                 product_type=item.product_type,
                 vendor=item.vendor or "",
                 tags=tuple(item.tags),
+                categories=(item.product_type,) if store.platform == "woocommerce" else (),
             )
     return list(made.values())
+
+
+def store_programs(store: Store, scenario: Scenario) -> list[dict[str, Any]]:
+    """The store's ``[[programs]]``. WooCommerce has no product type: there the scenario's
+    product types are the products' categories, and a program matching ``product_type`` matches
+    the same values as ``category`` (the vouchers are the same)."""
+    programs = [p.model_dump(mode="json", exclude_none=True) for p in scenario.programs]
+    if store.platform != "woocommerce":
+        return programs
+    for program in programs:
+        match = program.get("match", {})
+        if "product_type" in match:
+            match["category"] = match.pop("product_type")
+    return programs
 
 
 def order_spec(

@@ -30,6 +30,7 @@ from ascc_plugin.models import Customer
 from ascc_plugin.settings import Settings, settings_from_mapping
 from ascc_plugin.vouchers import Voucher
 from simulator.e2e.hub import BASE_URL, Registered
+from simulator.e2e.orders import store_programs
 from simulator.e2e.transport import Link, session_for
 from simulator.scenario import Scenario
 from simulator.scenario_sections import Store
@@ -139,7 +140,7 @@ class SimStore:
                 "retry_cap_seconds": wireless.backoff_cap_seconds,
             },
             "delivery": {"channels": list(self.channels)},
-            "programs": [p.model_dump(mode="json", exclude_none=True) for p in scenario.programs],
+            "programs": store_programs(self.store, scenario),
         }
 
     @property

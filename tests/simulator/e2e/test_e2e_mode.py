@@ -128,3 +128,22 @@ def test_a_store_killed_and_restarted_and_rural_links_lose_nothing(tmp_path: Pat
     assert result.summary["lost"] == 0 and result.summary["duplicated"] == 0
     assert len(list((tmp_path / "store-0").glob("restart-*"))) == 1  # it was rebuilt once
     assert result.summary["links"]["lost"] > 0  # rural links lost attempts, retried through
+
+
+def woocommerce_store(refunds: float) -> Scenario:
+    raw = day_of_small(hours=12).to_mapping()
+    raw["stores"][0].update(platform="woocommerce", shop="shop.example.com")
+    raw["refunds"].update(cancel_probability=0.2, refund_probability=refunds)
+    raw["refunds"]["delay_days"] = {"dist": "constant", "value": 0.1}
+    return Scenario.from_mapping(raw, "woo.toml")
+
+
+def test_a_woocommerce_store_with_cancellations_ends_cross_checked(tmp_path: Path) -> None:
+    result = run_e2e(woocommerce_store(0.0), seed=4, folder=tmp_path)
+    assert result.ok, result.check.diff()
+    assert result.summary["cross_check"]["states"].get("voided", 0) > 0
+
+
+def test_woocommerce_refunds_of_one_unit_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"stores\[0\]: WooCommerce's order webhooks"):
+        run_e2e(woocommerce_store(0.1), seed=4, folder=tmp_path)
