@@ -1,0 +1,69 @@
+"""The cross-check alone: the model's events replayed through the hub's transition table, and
+every kind of difference named in the diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simulator.e2e.bridge import Expected
+from simulator.e2e.crosscheck import cross_check, expected_state
+
+
+@pytest.mark.parametrize(
+    ("events", "state"),
+    [
+        ([], "issued"),
+        (["activate"], "assigned"),
+        (["activate", "serve"], "assessed"),
+        (["void"], "voided"),
+        (["activate", "void", "serve"], "voided"),  # the hub refuses to redeem a voided one
+        (["activate", "serve", "void"], "assessed"),  # a served voucher is not voided
+        (["serve"], "issued"),  # never activated: nothing to redeem
+    ],
+)
+def test_the_expected_state_follows_the_hubs_rules(events: list[str], state: str) -> None:
+    assert expected_state(events) == state
+
+
+def record(order: str, state: str, unit: int = 0) -> dict[str, Any]:
+    return {
+        "order_id": order,
+        "line_id": f"{order}000",
+        "unit": unit,
+        "program": "p",
+        "state": state,
+    }
+
+
+def test_every_difference_is_named() -> None:
+    expected = {
+        ("1", "1000", 0, "p"): Expected(0, ["activate"]),
+        ("2", "2000", 0, "p"): Expected(0, []),
+        ("3", "3000", 0, "p"): Expected(0, ["void"]),
+    }
+    records = [
+        record("1", "issued"),
+        record("3", "voided"),
+        record("3", "voided"),
+        record("9", "issued"),
+    ]
+    delivered = {("1", "1000", 0, "p"), ("3", "3000", 0, "p")}
+    check = cross_check(expected, records, delivered, delivered_twice=1)
+    assert not check.ok
+    counts = check.counts()
+    assert (counts["lost"], counts["unexpected"], counts["mismatched"]) == (1, 1, 1)
+    assert counts["duplicated"] == 2  # a record listed twice, a voucher delivered twice
+    diff = check.diff()
+    assert "lost (expected, not at the hub or never delivered): 1" in diff
+    assert "order 2 line 2000 unit 0 p" in diff
+    assert "order 1 line 1000 unit 0 p: model assigned, hub issued" in diff
+    assert "unexpected (at the hub, not in the model): 1" in diff
+
+
+def test_an_unbalanced_ledger_fails_the_check() -> None:
+    check = cross_check({}, [], set(), 0)
+    assert check.ok
+    check.ledger = "unbalanced"
+    assert not check.ok and "ledger: debits and credits differ" in check.diff()
