@@ -11,8 +11,10 @@ plugins installed in the environment are loaded into the store as in production.
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -115,7 +117,8 @@ class SimStore:
 
         self.pm = plugin_manager(SimParts(self.wallet, make_handler))
         settings = settings_from_mapping(self.tables(scenario, registration), self.pm)
-        self.app: Flask = create_app(settings, pm=self.pm, clock=moment)
+        with catalog_announced_next():
+            self.app: Flask = create_app(settings, pm=self.pm, clock=moment)
         self.client = Client(self.app)
         assert handler_of(self.app) is self.handler
 
@@ -165,6 +168,19 @@ class SimStore:
 
     def close(self) -> None:
         self.center.close(timeout=1.0)
+
+
+@contextmanager
+def catalog_announced_next() -> Iterator[None]:
+    """Quiet the store's "empty catalog" warning at start: the run sends the catalog's product
+    webhooks right after (a restarted store has it already)."""
+    logger = logging.getLogger("adapters.store.catalog_warnings")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def plugin_manager(parts: SimParts) -> pluggy.PluginManager:
