@@ -36,7 +36,7 @@ def summarize(
         "scenario": sim.scenario.name,
         "seed": sim.seed,
         "features": sim.features,
-        "model": {key: model[key] for key in MODEL_COUNTS if key in model},
+        "model": {key: int(model[key]) for key in MODEL_COUNTS if key in model},
         "requested": vars(sim.bridge.tallies).copy(),
         "hub": {"vouchers": check.found, "states": counts["states"]},
         "links": links,
