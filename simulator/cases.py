@@ -192,31 +192,41 @@ def reward(
         env.now, rec.program.index, rec.customer, unit.uid, cents
     ):
         return
+    if rep.observer is not None:
+        rep.observer.incentive_issued(rec, unit)
     rng, rules = rep.rng_rewards, rep.scenario.incentives
     delay = rep.release_delay(rng)
     if rng.random() < rep.scenario.customers.release_propensity and delay <= rules.lapse_days * 24:
-        rep.deferred.call(env.now + delay, release, rep, unit, cents)
+        rep.deferred.call(env.now + delay, release, rep, rec, unit, cents)
     else:
-        rep.deferred.call(env.now + rules.lapse_days * 24, lapse, rep)
+        rep.deferred.call(env.now + rules.lapse_days * 24, lapse, rep, rec)
 
 
-def lapse(env: simpy.Environment, rep: Replication) -> None:
+def lapse(env: simpy.Environment, rep: Replication, rec: VoucherRec) -> None:
     """An incentive not released within ``lapse_days`` lapses."""
     rep.counters.incentives_lapsed += 1
+    if rep.observer is not None:
+        rep.observer.incentive_lapsed(rec)
 
 
-def release(env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int) -> None:
+def release(
+    env: simpy.Environment, rep: Replication, rec: VoucherRec, unit: ProviderUnit, cents: int
+) -> None:
     """The customer releases the incentive to the provider, who redeems it after the hold."""
     rep.counters.incentives_released += 1
+    if rep.observer is not None:
+        rep.observer.incentive_released(rec, unit)
     rules = rep.scenario.incentives
     due = env.now + rules.hold_hours + rep.redeem_delay(rep.rng_rewards)
-    rep.deferred.at(due, redeem_flow, rep, unit, cents)
+    rep.deferred.at(due, redeem_flow, rep, rec, unit, cents)
 
 
 def redeem_flow(
-    env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int
+    env: simpy.Environment, rep: Replication, rec: VoucherRec, unit: ProviderUnit, cents: int
 ) -> Generator[Any, Any, None]:
     """Process: the provider's redeem request crosses its link to the center."""
+    if rep.observer is not None:
+        rep.observer.incentive_redeemed(rec, unit)
     links = rep.links
     yield from rep.net.transmit(links.provider_cell(unit.uid), True, links.center, *links.redeem)
     rep.counters.incentives_redeemed += 1

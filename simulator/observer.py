@@ -37,3 +37,15 @@ class Observer(Protocol):
 
     def served(self, rec: VoucherRec, unit: ProviderUnit, score: int) -> None:
         """``unit`` served ``rec`` and the customer gave ``score``."""
+
+    def incentive_issued(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        """The model issued an incentive for ``rec``'s service by ``unit``."""
+
+    def incentive_released(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        """The customer handed ``rec``'s incentive to ``unit``, who served."""
+
+    def incentive_redeemed(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        """``unit`` redeems ``rec``'s incentive (after the hold)."""
+
+    def incentive_lapsed(self, rec: VoucherRec) -> None:
+        """``rec``'s incentive was not released in time."""

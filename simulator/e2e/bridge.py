@@ -3,8 +3,11 @@
 Orders and their changes become signed storefront webhooks posted to the store service at the
 model's moment; activations and services become the parties' steps (:mod:`simulator.e2e.parties`).
 It records, per voucher the model issued, the model's events in order (``activate``, ``void``,
-``serve``): :mod:`simulator.e2e.crosscheck` replays them through the hub's transition rules to
-say which state the hub must show. It draws nothing from the model's random streams.
+``serve``, and once its incentive is redeemed ``reward``) and its incentive's (``issue``,
+``release``, ``redeem``, ``lapse``): :mod:`simulator.e2e.crosscheck` replays them through the
+hub's transition rules to say which states the hub must show. With ``rewards`` (the in-process
+hub) the incentive's release and redeem are the parties' steps; without, they stay modelled and
+are not recorded. It draws nothing from the model's random streams.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from simulator.e2e.store import UnitKey
 from simulator.e2e.transport import Link
 from simulator.world import ProviderUnit, VoucherRec
 
+INCENTIVE = "incentive"
+"""A step's target: the voucher's incentive (:class:`simulator.e2e.parties.Step`)."""
+
 
 @dataclass
 class Expected:
@@ -29,6 +35,7 @@ class Expected:
 
     store: int
     events: list[str] = field(default_factory=list)
+    incentive: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -40,6 +47,8 @@ class Tallies:
     activations: int = 0
     services: int = 0
     voided: int = 0
+    releases: int = 0
+    rewards: int = 0
 
 
 class Bridge:
@@ -60,6 +69,7 @@ class Bridge:
         self.keys: dict[str, UnitKey] = {}
         self.tallies = Tallies()
         self.closed = False
+        self.rewards = False
         self.post: Callable[[int, object], None] = lambda store, request: None
 
     def announce_catalog(self, store: int, products: list[ProductSpec]) -> None:
@@ -134,3 +144,42 @@ class Bridge:
             Step("complete", api_key, link, lambda voucher: {"notes": "served"}),
             Step("assessment", "holder", customer, lambda voucher: {"score": score}),
         )
+
+    def _incentive(self, rec: VoucherRec, event: str) -> UnitKey | None:
+        key = self.keys.get(rec.id)
+        if self.closed or key is None or not self.rewards:
+            return None
+        self.expected[key].incentive.append(event)
+        return key
+
+    def incentive_issued(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        self._incentive(rec, "issue")
+
+    def incentive_released(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        key = self._incentive(rec, "release")
+        if key is None:
+            return
+        self.tallies.releases += 1
+        provider = self.providers[unit.uid].id
+        link = self.party_link("customer", rec.customer)
+        self.parties.plan(
+            key,
+            Step("release", "holder", link, lambda _: {"provider_id": provider}, INCENTIVE),
+        )
+
+    def incentive_redeemed(self, rec: VoucherRec, unit: ProviderUnit) -> None:
+        key = self._incentive(rec, "redeem")
+        if key is None:
+            return
+        self.expected[key].events.append("reward")
+        self.tallies.rewards += 1
+        link, api_key = self.party_link("provider", unit.uid), self.providers[unit.uid].key
+        self.parties.plan(
+            key,
+            Step(
+                "redeem", api_key, link, lambda incentive: {"token": incentive.token}, "incentive"
+            ),
+        )
+
+    def incentive_lapsed(self, rec: VoucherRec) -> None:
+        self._incentive(rec, "lapse")

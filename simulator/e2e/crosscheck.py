@@ -8,7 +8,10 @@ show. Then, by what a voucher covers (order, line, unit, program):
 - ``lost``: expected but not in the hub, or never delivered to the customer's wallet;
 - ``duplicated``: a record listed twice, or a voucher delivered to the wallet twice;
 - ``unexpected``: in the hub but not in the model;
-- ``mismatched``: in both, in different states.
+- ``mismatched``: in both, in different states;
+- ``incentives``: the voucher's incentive (replayed from the model's ``issue``, ``release``,
+  ``redeem``, ``lapse`` through :data:`center.incentives.states.TRANSITIONS`) is not in the
+  state the hub shows (``none`` on either side: no incentive).
 
 Any of them fails the run; :meth:`Check.diff` is the readable difference.
 """
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ascc_plugin.vouchers import VoucherState as S
+from center.incentives.states import TRANSITIONS as INCENTIVE_TRANSITIONS
+from center.incentives.states import IncentiveAction
 from center.vouchers.states import TRANSITIONS, Action
 from simulator.e2e.bridge import Expected
 from simulator.e2e.store import UnitKey
@@ -29,7 +34,9 @@ EVENT_ACTIONS: dict[str, tuple[Action, ...]] = {
     "activate": (Action.ACTIVATE, Action.ASSIGN),
     "void": (Action.VOID,),
     "serve": (Action.REDEEM, Action.COMPLETE, Action.ASSESS),
+    "reward": (Action.REWARD,),
 }
+NO_INCENTIVE = "none"
 SHOWN = 20
 
 
@@ -42,6 +49,19 @@ def expected_state(events: Iterable[str]) -> str:
             if state in sources:
                 state = target
     return state.value
+
+
+def expected_incentive(events: Iterable[str]) -> str:
+    """The incentive's state at the hub after the model's events (``none``: never issued)."""
+    state: str = NO_INCENTIVE
+    for event in events:
+        if event == "issue":
+            state = state if state != NO_INCENTIVE else "issued"
+            continue
+        sources, target = INCENTIVE_TRANSITIONS[IncentiveAction(event)]
+        if state in sources:
+            state = target.value
+    return state
 
 
 def unit_key(record: Mapping[str, Any]) -> UnitKey:
@@ -63,12 +83,15 @@ class Check:
     duplicated: list[UnitKey] = field(default_factory=list)
     unexpected: list[UnitKey] = field(default_factory=list)
     mismatched: list[tuple[UnitKey, str, str]] = field(default_factory=list)
+    incentives: list[tuple[UnitKey, str, str]] = field(default_factory=list)
+    incentive_states: dict[str, int] | None = None
     states: dict[str, int] = field(default_factory=dict)
     ledger: str = "not offered by the hub"
 
     @property
     def ok(self) -> bool:
         problems = self.lost or self.duplicated or self.unexpected or self.mismatched
+        problems = problems or self.incentives
         return not problems and self.ledger != "unbalanced"
 
     def counts(self) -> dict[str, Any]:
@@ -80,6 +103,14 @@ class Check:
             "unexpected": len(self.unexpected),
             "mismatched": len(self.mismatched),
             "states": dict(sorted(self.states.items())),
+            **(
+                {}
+                if self.incentive_states is None
+                else {
+                    "incentives": dict(sorted(self.incentive_states.items())),
+                    "incentives_mismatched": len(self.incentives),
+                }
+            ),
             "ledger": self.ledger,
             "ok": self.ok,
         }
@@ -95,6 +126,8 @@ class Check:
             lines += _listed(label, [_name(key) for key in items])
         shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.mismatched]
         lines += _listed("mismatched states", shown)
+        shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.incentives]
+        lines += _listed("mismatched incentives", shown)
         if self.ledger == "unbalanced":
             lines.append("  ledger: debits and credits differ")
         return "\n".join(lines)
@@ -117,8 +150,10 @@ def cross_check(
     records: list[dict[str, Any]],
     delivered: set[UnitKey],
     delivered_twice: int,
+    incentives: Mapping[str, str] | None = None,
 ) -> Check:
-    """Compare the hub's ``records`` and the wallets with the model's ``expected``."""
+    """Compare the hub's ``records`` and the wallets with the model's ``expected``; with
+    ``incentives`` (voucher id → its incentive's state at the hub), the incentives too."""
     found = Counter(unit_key(record) for record in records)
     states = {unit_key(record): str(record["state"]) for record in records}
     check = Check(expected=len(expected), found=len(records))
@@ -133,4 +168,27 @@ def cross_check(
         want = expected_state(expected[key].events)
         if states[key] != want:
             check.mismatched.append((key, want, states[key]))
+    if incentives is not None:
+        compare_incentives(check, expected, records, incentives)
     return check
+
+
+def compare_incentives(
+    check: Check,
+    expected: Mapping[UnitKey, Expected],
+    records: list[dict[str, Any]],
+    incentives: Mapping[str, str],
+) -> None:
+    """Each voucher's incentive: the model's replayed state against the hub's."""
+    ids = {unit_key(record): str(record["voucher_id"]) for record in records}
+    shown: Counter[str] = Counter()
+    for key in sorted(expected):
+        if key not in ids:
+            continue  # lost: named above
+        got = incentives.get(ids[key], NO_INCENTIVE)
+        want = expected_incentive(expected[key].incentive)
+        if got != NO_INCENTIVE:
+            shown[got] += 1
+        if got != want:
+            check.incentives.append((key, want, got))
+    check.incentive_states = dict(shown)

@@ -19,8 +19,12 @@ ROUTES = {
     "channel": "/ws/cases/<voucher_id>",
     "ledger": "/api/v1/ledger/accounts/<name>",
 }
-EXERCISED = ("vouchers", "assessments")
-"""Features the e2e mode drives through the real API; the others the scenario uses stay modelled."""
+EXERCISED = ("vouchers", "assessments", "incentives")
+"""Features the e2e mode drives through the real API in process; the others the scenario uses
+stay modelled."""
+EXERCISED_LIVE = ("vouchers", "assessments")
+"""``--live``: the incentives stay modelled (their tokens reach the customer through a hook of
+the hub's process)."""
 
 
 def offered(app: Any, redis: bool = False) -> set[str]:
@@ -67,7 +71,9 @@ def untold(scenario: Scenario) -> list[str]:
     ]
 
 
-def require(scenario: Scenario, available: set[str]) -> dict[str, list[str]]:
+def require(
+    scenario: Scenario, available: set[str], exercised: tuple[str, ...] = EXERCISED
+) -> dict[str, list[str]]:
     """Refuse (ScenarioError) a scenario that asks for a feature the hub lacks; else say which
     features the run drives for real and which stay modelled."""
     wants = wanted(scenario)
@@ -79,7 +85,7 @@ def require(scenario: Scenario, available: set[str]) -> dict[str, list[str]]:
         ]
         raise ScenarioError("\n".join(lines))
     return {
-        "exercised": [name for name in EXERCISED if name in wants],
-        "modelled": sorted(name for name in wants if name not in EXERCISED),
+        "exercised": [name for name in exercised if name in wants],
+        "modelled": sorted(name for name in wants if name not in exercised),
         "offered": sorted(available),
     }

@@ -4,6 +4,8 @@
 PostgreSQL's), migrates it, registers every simulated store, provider and insurance policy
 through the hub's own services, and answers parties' requests through werkzeug's test client
 (no socket). :meth:`SimHub.records` reads every voucher record with the operator's key.
+The hub's plugin manager carries :class:`Mailbox`: the ``ascc_incentive_issued`` hook is how
+an incentive (and its token) reaches the customer, as a delivery plugin does in production.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pluggy
 from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.test import Client
 
+from ascc_plugin import hooks
+from ascc_plugin.hooks import hookimpl
+from ascc_plugin.rewards import Incentive
 from center import create_app, migrate
+from center.incentives.services import lapse_due
 from center.infra.db import get_database
 from center.insurance.services import add_policy
 from center.ledger import services as ledger
@@ -49,6 +56,26 @@ class Answer:
     body: Any
 
 
+class Mailbox:
+    """The incentives the hub issued, by service voucher id (its ``ascc_incentive_issued``)."""
+
+    def __init__(self) -> None:
+        self.incentives: dict[str, Incentive] = {}
+
+    @hookimpl
+    def ascc_incentive_issued(self, incentive: Incentive) -> None:
+        self.incentives[incentive.voucher_id] = incentive
+
+
+def hub_plugins(mailbox: Mailbox) -> pluggy.PluginManager:
+    """The hub's hooks: the mailbox alone (the hub delivers no voucher itself: the stores do;
+    no entry points: the hub of a run is the same whatever is installed)."""
+    pm = pluggy.PluginManager(hooks.PROJECT_NAME)
+    pm.add_hookspecs(hooks)
+    pm.register(mailbox, name="simulator-e2e-mailbox")
+    return pm
+
+
 class SimHub:
     """The hub app on ``database_url`` with ``clock``; parties made from the scenario."""
 
@@ -69,7 +96,8 @@ class SimHub:
             incentive_pair_limit=incentives.pair_limit,
             incentive_pair_days=round(incentives.pair_window_days),
         )
-        self.app: Flask = create_app(settings, clock=clock)
+        self.mailbox = Mailbox()
+        self.app: Flask = create_app(settings, pm=hub_plugins(self.mailbox), clock=clock)
         self.database = get_database(self.app)
         migrate.upgrade(self.database)
         self.client = Client(self.app)
@@ -137,6 +165,22 @@ class SimHub:
             cursor = page.body.get("next_cursor") or ""
             if not cursor:
                 return items
+
+    def incentive_states(self) -> dict[str, str]:
+        """Service voucher id → the state of its incentive, read by the operator through the
+        API, for every incentive the hub issued."""
+        states = {}
+        for voucher_id, incentive in self.mailbox.incentives.items():
+            answer = self.call("GET", f"/api/v1/incentives/{incentive.id}", self.admin_key)
+            if answer.status != 200:
+                raise RuntimeError(f"the hub refused an incentive: {answer.status} {answer.body}")
+            states[voucher_id] = str(answer.body["state"])
+        return states
+
+    def lapse_due(self) -> int:
+        """The worker's scheduled work: lapse the incentives due now; how many."""
+        with self.session() as session:
+            return lapse_due(session, self.clock())
 
     def ledger(self) -> str:
         """``balanced`` when every currency's debits equal its credits over all accounts (and

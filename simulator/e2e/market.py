@@ -29,6 +29,7 @@ from simulator.scenario_faults import Fault
 from simulator.world import EPOCH
 
 PARTIES = ("store", "customer", "provider")
+LAPSE_EVERY_HOURS = 1.0
 EPOCH_S = EPOCH.timestamp()
 OPEN_CASES = 100_000
 """The hub's provider capacity (open cases): the model's queue decides who waits, not the hub
@@ -67,7 +68,13 @@ class Market:
         self.backoff = Backoff(wireless.backoff_base_seconds, wireless.backoff_cap_seconds)
         self.backoff_rng = rep.streams["e2e.backoff"]
         self.parties = Parties(
-            self.hub, self.wallets, self.later, self.pause, lambda: float(self.env.now)
+            self.hub,
+            self.wallets,
+            self.later,
+            self.pause,
+            lambda: float(self.env.now),
+            self.hub.mailbox.incentives.get,
+            lambda moment: (moment - EPOCH).total_seconds() / HOUR_S,
         )
 
     @staticmethod
@@ -162,6 +169,13 @@ class Market:
             self.env.process(self.sender(index))
         for fault in self.scenario.faults:
             self.env.process(self.fault(fault))
+        self.env.process(self.worker())
+
+    def worker(self) -> Generator[Any, Any, None]:
+        """Process: the hub's worker lapses the incentives due, every virtual hour."""
+        while True:
+            yield self.env.timeout(LAPSE_EVERY_HOURS)
+            self.hub.lapse_due()
 
     def sender(self, index: int) -> Generator[Any, Any, None]:
         """Process: drain store ``index``'s outbox whenever an entry is due."""

@@ -7,6 +7,11 @@ thinks: the hub can be down) and the steps before it ran. Each request crosses t
 wireless cell: a request lost on the air is sent again; when only the answer was lost, the
 repeat's 409 means the first one took effect. A refusal the model did not foresee (the hub
 answers 409 because the voucher was voided first) ends the voucher's queue and is counted.
+
+After the assessment come the incentive's steps (``target = "incentive"``): the customer's
+``release`` and the provider's ``redeem`` act on the incentive the hub issued (it reached the
+customer through the hub's ``ascc_incentive_issued`` hook, token included: ``incentive_of``);
+a redeem due before the hold ends waits for it (the provider knows ``redeemable_at``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import requests
@@ -38,6 +44,8 @@ class Step:
     who: str
     link: Link
     body: Callable[[Any], dict[str, Any] | None] = lambda voucher: None
+    """The request's body from the voucher (or, for ``target = "incentive"``, the incentive)."""
+    target: str = "voucher"
 
 
 @dataclass
@@ -63,8 +71,14 @@ class Parties:
         later: Callable[[float, Callable[[], None]], None],
         pause: Callable[[int], float],
         now: Callable[[], float],
+        incentive_of: Callable[[str], Any] = lambda voucher_id: None,
+        hours_of: Callable[[datetime], float] = lambda moment: 0.0,
     ) -> None:
+        """``incentive_of(voucher id)``: the incentive the customer received (or ``None``);
+        ``hours_of(moment)``: a hub time as virtual hours."""
         self.hub, self.wallets, self.later, self.pause, self.now = hub, wallets, later, pause, now
+        self.incentive_of, self.hours_of = incentive_of, hours_of
+        self.holds: dict[UnitKey, float] = {}
         self.first_try: dict[UnitKey, float] = {}
         self.queues: dict[UnitKey, deque[Step]] = {}
         self.waiting_retry: set[UnitKey] = set()
@@ -97,6 +111,9 @@ class Parties:
             if verdict == "retry":
                 self.retry(key)
                 return
+            if verdict == "hold":
+                self.wait(key, self.holds.pop(key))
+                return
             queue.popleft()
             self.lost_answers.discard(key)
             self.attempts.pop(key, None)
@@ -117,8 +134,38 @@ class Parties:
 
         self.later(self.pause(attempts), again)
 
+    def wait(self, key: UnitKey, hours: float) -> None:
+        """Pump ``key`` again in ``hours`` (not a resend: the step was not tried)."""
+        self.waiting_retry.add(key)
+
+        def again() -> None:
+            self.waiting_retry.discard(key)
+            self.pump(key)
+
+        self.later(hours, again)
+
+    def target(self, key: UnitKey, step: Step, voucher: Any) -> tuple[str, Any] | str:
+        """The step's path and what its body is made from; or ``refused``, or ``hold``."""
+        if step.target == "voucher":
+            return f"/api/v1/vouchers/{voucher.id}/{step.action}", voucher
+        incentive = self.incentive_of(voucher.id)
+        if incentive is None:
+            self.refuse(key, step.action, 0, "the hub issued no incentive")
+            return "refused"
+        if step.action == "redeem":
+            early = self.hours_of(incentive.redeemable_at) - self.now()
+            if early > 0:
+                self.holds[key] = early
+                return "hold"
+        return f"/api/v1/incentives/{incentive.id}/{step.action}", incentive
+
     def perform(self, key: UnitKey, step: Step, voucher: Any) -> str:
-        """One attempt of ``step``: ``done``, ``refused`` or ``retry`` (lost on the air)."""
+        """One attempt of ``step``: ``done``, ``refused``, ``hold`` (a redeem before the hold
+        ends) or ``retry`` (lost on the air)."""
+        aim = self.target(key, step, voucher)
+        if isinstance(aim, str):
+            return aim
+        path, subject = aim
         first = self.first_try.setdefault(key, self.now())
         if self.now() - first > GIVE_UP_HOURS:
             self.refuse(key, step.action, 0, f"no answer in {GIVE_UP_HOURS:g} hours")
@@ -128,9 +175,8 @@ class Parties:
         except requests.RequestException:
             return "retry"
         who = voucher.holder_secret if step.who == "holder" else step.who
-        path = f"/api/v1/vouchers/{voucher.id}/{step.action}"
         try:
-            answer = self.hub.call("POST", path, who, step.body(voucher))
+            answer = self.hub.call("POST", path, who, step.body(subject))
         except requests.RequestException:  # live: the proxy dropped the connection
             self.lost_answers.add(key)
             return "retry"
@@ -143,7 +189,7 @@ class Parties:
             self.tally.done += 1
             return "done"
         detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
-        detail = str(detail).replace(voucher.id, "<voucher>")
+        detail = str(detail).replace(voucher.id, "<voucher>").replace(subject.id, "<incentive>")
         self.refuse(key, step.action, answer.status, detail)
         return "refused"
 

@@ -64,6 +64,7 @@ class Simulation:
         self.bridge = bridge = Bridge(
             market.storefronts, market.parties, market.providers, market.link, market.moment
         )
+        bridge.rewards = "incentives" in self.features["exercised"]
         bridge.post = market.post
         for index, store in enumerate(scenario.stores):
             bridge.announce_catalog(index, products_of(store, scenario))
@@ -134,7 +135,9 @@ class Simulation:
         market = self.market
         wallets = {key for wallet in market.wallets for key in wallet.vouchers}
         twice = sum(wallet.twice for wallet in market.wallets)
-        check = cross_check(self.bridge.expected, market.hub.records(), wallets, twice)
+        hub = market.hub
+        incentives = hub.incentive_states() if self.bridge.rewards else None
+        check = cross_check(self.bridge.expected, hub.records(), wallets, twice, incentives)
         if "ledger" in self.features["offered"]:
             check.ledger = market.hub.ledger()
         return check
@@ -170,7 +173,9 @@ def live_market(
 
     market = LiveMarket(rep, folder, seed, url, tuple(channels))
     try:
-        market.features = features.require(rep.scenario, features.offered_paths(market.hub.paths()))
+        market.features = features.require(
+            rep.scenario, features.offered_paths(market.hub.paths()), features.EXERCISED_LIVE
+        )
     except Exception:
         market.close()
         raise
