@@ -109,7 +109,7 @@ def assess(
     if rep.observer is not None:
         rep.observer.served(rec, unit, score)
     reward(env, rep, rec, unit, score)
-    claim(rep, rec, rng)
+    claim(rep, rec, unit, rng)
     if rep.records is not None:
         identity = rep.identities.get(rec.customer)
         program = rec.program.program.id
@@ -233,7 +233,7 @@ def redeem_flow(
     rep.counters.incentives_redeemed_cents += cents
 
 
-def claim(rep: Replication, rec: VoucherRec, rng: random.Random) -> None:
+def claim(rep: Replication, rec: VoucherRec, unit: ProviderUnit, rng: random.Random) -> None:
     """The provider's cost claim on an insured voucher, paid within deductible and limit."""
     policy = rec.program.policy
     if policy is None or rng.random() >= policy.claim_probability:
@@ -241,3 +241,5 @@ def claim(rep: Replication, rec: VoucherRec, rng: random.Random) -> None:
     cost = round(policy.claim_cost(rng) * 100)
     paid = rep.ledger.claim(cost, policy.deductible, rec.coverage)
     rec.coverage -= paid
+    if rep.observer is not None:
+        rep.observer.claimed(rec, unit, cost, paid)

@@ -49,3 +49,9 @@ class Observer(Protocol):
 
     def incentive_lapsed(self, rec: VoucherRec) -> None:
         """``rec``'s incentive was not released in time."""
+
+    def claimed(
+        self, rec: VoucherRec, unit: ProviderUnit, cost_cents: int, paid_cents: int
+    ) -> None:
+        """``unit`` claimed ``cost_cents`` on ``rec``'s insurance; the policy pays
+        ``paid_cents``."""

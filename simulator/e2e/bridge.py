@@ -18,7 +18,7 @@ from datetime import datetime
 
 from adapters.emulation import OrderSpec, ProductSpec
 from ascc_plugin.models import Order
-from simulator.e2e.hub import Registered
+from simulator.e2e.hub import Answer, Registered
 from simulator.e2e.orders import Storefront, changed_spec, line_id, order_spec
 from simulator.e2e.parties import Parties, Step
 from simulator.e2e.store import UnitKey
@@ -36,6 +36,8 @@ class Expected:
     store: int
     events: list[str] = field(default_factory=list)
     incentive: list[str] = field(default_factory=list)
+    claims: list[int] = field(default_factory=list)
+    """What the policy pays on each of the provider's claims (minor units), in order."""
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Tallies:
     voided: int = 0
     releases: int = 0
     rewards: int = 0
+    claims: int = 0
 
 
 class Bridge:
@@ -70,6 +73,9 @@ class Bridge:
         self.tallies = Tallies()
         self.closed = False
         self.rewards = False
+        self.insurance = False
+        self.operator = ""
+        """The operator's key (decides the claims the coverage rule leaves pending)."""
         self.post: Callable[[int, object], None] = lambda store, request: None
 
     def announce_catalog(self, store: int, products: list[ProductSpec]) -> None:
@@ -183,3 +189,38 @@ class Bridge:
 
     def incentive_lapsed(self, rec: VoucherRec) -> None:
         self._incentive(rec, "lapse")
+
+    def claimed(
+        self, rec: VoucherRec, unit: ProviderUnit, cost_cents: int, paid_cents: int
+    ) -> None:
+        """The provider files the claim; one the hub leaves pending (over the coverage left) the
+        operator approves at once — the model pays ``min(net, remaining)`` at filing, which the
+        hub pays by the operator's approval."""
+        key = self.keys.get(rec.id)
+        if self.closed or key is None or not self.insurance:
+            return
+        claims = self.expected[key].claims
+        claims.append(paid_cents)
+        self.tallies.claims += 1
+        link, api_key = self.party_link("provider", unit.uid), self.providers[unit.uid].key
+        amount = f"{cost_cents // 100}.{cost_cents % 100:02d}"
+        idempotency = ("Idempotency-Key", "claim-{}-{}-{}-{}-{}".format(*key, len(claims)))
+        self.parties.plan(
+            key,
+            Step(
+                "claims",
+                api_key,
+                link,
+                lambda _: {"amount": amount, "description": "parts and labour"},
+                headers=(idempotency,),
+                then=self.decide,
+            ),
+        )
+
+    def decide(self, answer: Answer) -> list[Step]:
+        """After a claim's filing: the operator's approval when it is pending."""
+        if not isinstance(answer.body, dict) or answer.body.get("status") != "pending":
+            return []
+        path = f"/api/v1/claims/{answer.body['id']}/decision"
+        body = {"approve": True, "note": "the model pays min(net, remaining)"}
+        return [Step("decision", self.operator, None, lambda _: body, path=path)]

@@ -11,7 +11,9 @@ show. Then, by what a voucher covers (order, line, unit, program):
 - ``mismatched``: in both, in different states;
 - ``incentives``: the voucher's incentive (replayed from the model's ``issue``, ``release``,
   ``redeem``, ``lapse`` through :data:`center.incentives.states.TRANSITIONS`) is not in the
-  state the hub shows (``none`` on either side: no incentive).
+  state the hub shows (``none`` on either side: no incentive);
+- ``claims``: the voucher's claims at the hub (all ``approved``, paying what the model paid, in
+  order) differ from the model's.
 
 Any of them fails the run; :meth:`Check.diff` is the readable difference.
 """
@@ -85,13 +87,15 @@ class Check:
     mismatched: list[tuple[UnitKey, str, str]] = field(default_factory=list)
     incentives: list[tuple[UnitKey, str, str]] = field(default_factory=list)
     incentive_states: dict[str, int] | None = None
+    claims: list[tuple[UnitKey, str, str]] = field(default_factory=list)
+    claims_found: dict[str, int] | None = None
     states: dict[str, int] = field(default_factory=dict)
     ledger: str = "not offered by the hub"
 
     @property
     def ok(self) -> bool:
         problems = self.lost or self.duplicated or self.unexpected or self.mismatched
-        problems = problems or self.incentives
+        problems = problems or self.incentives or self.claims
         return not problems and self.ledger != "unbalanced"
 
     def counts(self) -> dict[str, Any]:
@@ -111,6 +115,11 @@ class Check:
                     "incentives_mismatched": len(self.incentives),
                 }
             ),
+            **(
+                {}
+                if self.claims_found is None
+                else {"claims": self.claims_found, "claims_mismatched": len(self.claims)}
+            ),
             "ledger": self.ledger,
             "ok": self.ok,
         }
@@ -128,6 +137,8 @@ class Check:
         lines += _listed("mismatched states", shown)
         shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.incentives]
         lines += _listed("mismatched incentives", shown)
+        shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.claims]
+        lines += _listed("mismatched claims", shown)
         if self.ledger == "unbalanced":
             lines.append("  ledger: debits and credits differ")
         return "\n".join(lines)
@@ -151,9 +162,11 @@ def cross_check(
     delivered: set[UnitKey],
     delivered_twice: int,
     incentives: Mapping[str, str] | None = None,
+    claims: Mapping[str, list[tuple[str, int]]] | None = None,
 ) -> Check:
     """Compare the hub's ``records`` and the wallets with the model's ``expected``; with
-    ``incentives`` (voucher id → its incentive's state at the hub), the incentives too."""
+    ``incentives`` (voucher id → its incentive's state at the hub), the incentives too; with
+    ``claims`` (voucher id → its claims' status and paid minor units), the claims."""
     found = Counter(unit_key(record) for record in records)
     states = {unit_key(record): str(record["state"]) for record in records}
     check = Check(expected=len(expected), found=len(records))
@@ -170,7 +183,33 @@ def cross_check(
             check.mismatched.append((key, want, states[key]))
     if incentives is not None:
         compare_incentives(check, expected, records, incentives)
+    if claims is not None:
+        compare_claims(check, expected, records, claims)
     return check
+
+
+def compare_claims(
+    check: Check,
+    expected: Mapping[UnitKey, Expected],
+    records: list[dict[str, Any]],
+    claims: Mapping[str, list[tuple[str, int]]],
+) -> None:
+    """Each voucher's claims: every one approved, paying what the model paid, in order."""
+    ids = {unit_key(record): str(record["voucher_id"]) for record in records}
+    found = Counter(status for voucher in claims.values() for status, _ in voucher)
+    found["paid_minor"] = sum(paid for voucher in claims.values() for _, paid in voucher)
+    for key in sorted(expected):
+        if key not in ids:
+            continue
+        got = claims.get(ids[key], [])
+        want = [("approved", paid) for paid in expected[key].claims]
+        if got != want:
+            check.claims.append((key, _claims(want), _claims(got)))
+    check.claims_found = dict(sorted(found.items()))
+
+
+def _claims(claims: list[tuple[str, int]]) -> str:
+    return "[" + ", ".join(f"{status} {paid}" for status, paid in claims) + "]"
 
 
 def compare_incentives(

@@ -19,12 +19,12 @@ ROUTES = {
     "channel": "/ws/cases/<voucher_id>",
     "ledger": "/api/v1/ledger/accounts/<name>",
 }
-EXERCISED = ("vouchers", "assessments", "incentives")
+EXERCISED = ("vouchers", "assessments", "incentives", "insurance")
 """Features the e2e mode drives through the real API in process; the others the scenario uses
 stay modelled."""
 EXERCISED_LIVE = ("vouchers", "assessments")
-"""``--live``: the incentives stay modelled (their tokens reach the customer through a hook of
-the hub's process)."""
+"""``--live``: the incentives and claims stay modelled (the incentives' tokens reach the
+customer through a hook in the hub's process)."""
 
 
 def offered(app: Any, redis: bool = False) -> set[str]:

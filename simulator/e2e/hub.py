@@ -5,7 +5,9 @@ PostgreSQL's), migrates it, registers every simulated store, provider and insura
 through the hub's own services, and answers parties' requests through werkzeug's test client
 (no socket). :meth:`SimHub.records` reads every voucher record with the operator's key.
 The hub's plugin manager carries :class:`Mailbox`: the ``ascc_incentive_issued`` hook is how
-an incentive (and its token) reaches the customer, as a delivery plugin does in production.
+an incentive (and its token) reaches the customer, as a delivery plugin does in production;
+``ascc_claim_decided`` tells which claims were filed (the cross-check reads them through the
+API).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from werkzeug.test import Client
 
 from ascc_plugin import hooks
 from ascc_plugin.hooks import hookimpl
-from ascc_plugin.rewards import Incentive
+from ascc_plugin.money import to_minor
+from ascc_plugin.rewards import ClaimDecision, Incentive
 from center import create_app, migrate
 from center.incentives.services import lapse_due
 from center.infra.db import get_database
@@ -61,10 +64,16 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.incentives: dict[str, Incentive] = {}
+        self.claims: dict[str, str] = {}
+        """Claim id → its service voucher's id."""
 
     @hookimpl
     def ascc_incentive_issued(self, incentive: Incentive) -> None:
         self.incentives[incentive.voucher_id] = incentive
+
+    @hookimpl
+    def ascc_claim_decided(self, claim: ClaimDecision) -> None:
+        self.claims[claim.id] = claim.voucher_id
 
 
 def hub_plugins(mailbox: Mailbox) -> pluggy.PluginManager:
@@ -145,10 +154,20 @@ class SimHub:
             )
         return Registered(made["provider_id"], made["api_key"])
 
-    def call(self, method: str, path: str, key: str, body: Any = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         """One party's request; the JSON answer (or ``None``)."""
         answer = self.client.open(
-            path, method=method, headers={"Authorization": f"Bearer {key}"}, json=body
+            path,
+            method=method,
+            headers={"Authorization": f"Bearer {key}", **(headers or {})},
+            json=body,
         )
         return Answer(answer.status_code, answer.get_json(silent=True))
 
@@ -176,6 +195,18 @@ class SimHub:
                 raise RuntimeError(f"the hub refused an incentive: {answer.status} {answer.body}")
             states[voucher_id] = str(answer.body["state"])
         return states
+
+    def claims(self) -> dict[str, list[tuple[str, int]]]:
+        """Service voucher id → its claims' (status, paid in minor units), read by the operator
+        through the API, in filing order."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for claim_id, voucher_id in self.mailbox.claims.items():
+            answer = self.call("GET", f"/api/v1/claims/{claim_id}", self.admin_key)
+            if answer.status != 200:
+                raise RuntimeError(f"the hub refused a claim: {answer.status} {answer.body}")
+            paid = to_minor(Decimal(answer.body["paid"]), str(answer.body["currency"]))
+            found.setdefault(voucher_id, []).append((str(answer.body["status"]), paid))
+        return found
 
     def lapse_due(self) -> int:
         """The worker's scheduled work: lapse the incentives due now; how many."""

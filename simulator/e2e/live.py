@@ -48,13 +48,20 @@ class LiveHub:
         self.service, self.proxy, self.admin_key = service, proxy, admin_key
         self.session = requests.Session()
 
-    def call(self, method: str, path: str, key: str, body: Any = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         answer = self.session.request(
             method,
             self.proxy.url + path,
             json=body,
             timeout=30,
-            headers={"Authorization": f"Bearer {key}"},
+            headers={"Authorization": f"Bearer {key}", **(headers or {})},
         )
         try:
             found = answer.json()

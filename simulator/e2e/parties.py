@@ -33,19 +33,32 @@ GIVE_UP_HOURS = 7 * 24.0
 
 
 class HubCalls(Protocol):
-    def call(self, method: str, path: str, key: str, body: Any = None) -> Answer: ...
+    def call(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer: ...
 
 
 @dataclass(frozen=True)
 class Step:
-    """One party's request: ``who`` is ``holder`` or a provider's API key."""
+    """One party's request: ``who`` is ``holder`` or a party's API key; ``link`` ``None`` is
+    the operator at the hub's console (nothing on the air)."""
 
     action: str
     who: str
-    link: Link
+    link: Link | None
     body: Callable[[Any], dict[str, Any] | None] = lambda voucher: None
     """The request's body from the voucher (or, for ``target = "incentive"``, the incentive)."""
     target: str = "voucher"
+    path: str = ""
+    """A fixed path (e.g. a claim's decision); empty: the target's action."""
+    headers: tuple[tuple[str, str], ...] = ()
+    then: Callable[[Answer], list[Step]] | None = None
+    """Called with the answer once the step is done: the steps to run next, first."""
 
 
 @dataclass
@@ -79,6 +92,7 @@ class Parties:
         self.hub, self.wallets, self.later, self.pause, self.now = hub, wallets, later, pause, now
         self.incentive_of, self.hours_of = incentive_of, hours_of
         self.holds: dict[UnitKey, float] = {}
+        self.answers: dict[UnitKey, Answer] = {}
         self.first_try: dict[UnitKey, float] = {}
         self.queues: dict[UnitKey, deque[Step]] = {}
         self.waiting_retry: set[UnitKey] = set()
@@ -114,7 +128,10 @@ class Parties:
             if verdict == "hold":
                 self.wait(key, self.holds.pop(key))
                 return
-            queue.popleft()
+            step = queue.popleft()
+            answer = self.answers.pop(key, None)
+            if verdict == "done" and step.then is not None and answer is not None:
+                queue.extendleft(reversed(step.then(answer)))
             self.lost_answers.discard(key)
             self.attempts.pop(key, None)
             self.first_try.pop(key, None)
@@ -146,6 +163,8 @@ class Parties:
 
     def target(self, key: UnitKey, step: Step, voucher: Any) -> tuple[str, Any] | str:
         """The step's path and what its body is made from; or ``refused``, or ``hold``."""
+        if step.path:
+            return step.path, voucher
         if step.target == "voucher":
             return f"/api/v1/vouchers/{voucher.id}/{step.action}", voucher
         incentive = self.incentive_of(voucher.id)
@@ -171,22 +190,25 @@ class Parties:
             self.refuse(key, step.action, 0, f"no answer in {GIVE_UP_HOURS:g} hours")
             return "refused"
         try:
-            step.link.outbound()
+            if step.link is not None:
+                step.link.outbound()
         except requests.RequestException:
             return "retry"
         who = voucher.holder_secret if step.who == "holder" else step.who
         try:
-            answer = self.hub.call("POST", path, who, step.body(subject))
+            answer = self.hub.call("POST", path, who, step.body(subject), dict(step.headers))
         except requests.RequestException:  # live: the proxy dropped the connection
             self.lost_answers.add(key)
             return "retry"
         try:
-            step.link.inbound()
+            if step.link is not None:
+                step.link.inbound()
         except requests.RequestException:
             self.lost_answers.add(key)
             return "retry"
         if answer.status == 200 or (answer.status == 409 and key in self.lost_answers):
             self.tally.done += 1
+            self.answers[key] = answer
             return "done"
         detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
         detail = str(detail).replace(voucher.id, "<voucher>").replace(subject.id, "<incentive>")

@@ -65,6 +65,8 @@ class Simulation:
             market.storefronts, market.parties, market.providers, market.link, market.moment
         )
         bridge.rewards = "incentives" in self.features["exercised"]
+        bridge.insurance = "insurance" in self.features["exercised"]
+        bridge.operator = market.hub.admin_key
         bridge.post = market.post
         for index, store in enumerate(scenario.stores):
             bridge.announce_catalog(index, products_of(store, scenario))
@@ -137,7 +139,9 @@ class Simulation:
         twice = sum(wallet.twice for wallet in market.wallets)
         hub = market.hub
         incentives = hub.incentive_states() if self.bridge.rewards else None
-        check = cross_check(self.bridge.expected, hub.records(), wallets, twice, incentives)
+        claims = hub.claims() if self.bridge.insurance else None
+        records = hub.records()
+        check = cross_check(self.bridge.expected, records, wallets, twice, incentives, claims)
         if "ledger" in self.features["offered"]:
             check.ledger = market.hub.ledger()
         return check
