@@ -52,6 +52,7 @@ class Tallies:
     releases: int = 0
     rewards: int = 0
     claims: int = 0
+    decisions: int = 0
 
 
 class Bridge:
@@ -221,6 +222,7 @@ class Bridge:
         """After a claim's filing: the operator's approval when it is pending."""
         if not isinstance(answer.body, dict) or answer.body.get("status") != "pending":
             return []
+        self.tallies.decisions += 1
         path = f"/api/v1/claims/{answer.body['id']}/decision"
         body = {"approve": True, "note": "the model pays min(net, remaining)"}
         return [Step("decision", self.operator, None, lambda _: body, path=path)]

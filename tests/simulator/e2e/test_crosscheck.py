@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulator.e2e.bridge import Expected
-from simulator.e2e.crosscheck import cross_check, expected_state
+from simulator.e2e.crosscheck import cross_check, expected_incentive, expected_state
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,50 @@ def test_an_unbalanced_ledger_fails_the_check() -> None:
     assert check.ok
     check.ledger = "unbalanced"
     assert not check.ok and "ledger: debits and credits differ" in check.diff()
+
+
+@pytest.mark.parametrize(
+    ("events", "state"),
+    [
+        ([], "none"),
+        (["issue"], "issued"),
+        (["issue", "release"], "released"),
+        (["issue", "release", "redeem"], "redeemed"),
+        (["issue", "lapse"], "lapsed"),
+        (["issue", "lapse", "release"], "lapsed"),  # the hub refuses to release a lapsed one
+        (["issue", "redeem"], "issued"),  # never released: the provider cannot redeem
+    ],
+)
+def test_the_expected_incentive_follows_the_hubs_rules(events: list[str], state: str) -> None:
+    assert expected_incentive(events) == state
+
+
+def test_a_rewarded_voucher_is_expected_once_its_incentive_is_redeemed() -> None:
+    assert expected_state(["activate", "serve", "reward"]) == "rewarded"
+    assert expected_state(["activate", "reward"]) == "assigned"  # not assessed: no reward
+
+
+def test_incentives_and_claims_that_differ_are_named() -> None:
+    one, two = ("1", "1000", 0, "p"), ("2", "2000", 0, "p")
+    expected = {
+        one: Expected(0, ["activate", "serve"], ["issue", "release"], [1500]),
+        two: Expected(0, ["activate", "serve"], [], []),
+    }
+    records = [
+        record("1", "assessed") | {"voucher_id": "V1"},
+        record("2", "assessed") | {"voucher_id": "V2"},
+    ]
+    incentives = {"V1": "issued", "V2": "issued"}  # not released; one the model never issued
+    claims = {"V1": [("pending", 0)]}
+    check = cross_check(expected, records, {one, two}, 0, incentives, claims)
+    assert not check.ok
+    counts = check.counts()
+    assert counts["incentives_mismatched"] == 2 and counts["claims_mismatched"] == 1
+    assert counts["incentives"] == {"issued": 2}
+    assert counts["claims"] == {"paid_minor": 0, "pending": 1}
+    diff = check.diff()
+    assert "order 1 line 1000 unit 0 p: model released, hub issued" in diff
+    assert "order 2 line 2000 unit 0 p: model none, hub issued" in diff
+    assert "order 1 line 1000 unit 0 p: model [approved 1500], hub [pending 0]" in diff
+    agreeing = {"V1": [("approved", 1500)]}
+    assert not cross_check(expected, records, {one, two}, 0, None, agreeing).claims
