@@ -136,6 +136,8 @@ def channel(
     links, net = rep.links, rep.net
     customer, provider = links.customer_cell(rec.customer), links.provider_cell(unit.uid)
     for frame in range(rep.scenario.channel.frames):
+        if rep.observer is not None:
+            rep.observer.frame_sent(rec, unit, frame)
         if frame % 2 == 0:
             yield from net.transmit(customer, True, links.center, *links.frame)
             yield from net.transmit(provider, False, links.providers, *links.frame)

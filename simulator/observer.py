@@ -55,3 +55,7 @@ class Observer(Protocol):
     ) -> None:
         """``unit`` claimed ``cost_cents`` on ``rec``'s insurance; the policy pays
         ``paid_cents``."""
+
+    def frame_sent(self, rec: VoucherRec, unit: ProviderUnit, index: int) -> None:
+        """Frame ``index`` of ``rec``'s conversation leaves (even: the customer's, odd: the
+        provider's)."""

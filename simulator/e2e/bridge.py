@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from adapters.emulation import OrderSpec, ProductSpec
 from ascc_plugin.models import Order
 from simulator.e2e.hub import Answer, Registered
 from simulator.e2e.orders import Storefront, changed_spec, line_id, order_spec
-from simulator.e2e.parties import Parties, Step
+from simulator.e2e.parties import FRAME, Parties, Step
 from simulator.e2e.store import UnitKey
 from simulator.e2e.transport import Link
 from simulator.world import ProviderUnit, VoucherRec
@@ -38,6 +39,8 @@ class Expected:
     incentive: list[str] = field(default_factory=list)
     claims: list[int] = field(default_factory=list)
     """What the policy pays on each of the provider's claims (minor units), in order."""
+    frames: list[str] = field(default_factory=list)
+    """The ``client_msg_id`` of each frame of the case's conversation, in order."""
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Tallies:
     rewards: int = 0
     claims: int = 0
     decisions: int = 0
+    frames: int = 0
 
 
 class Bridge:
@@ -75,6 +79,7 @@ class Bridge:
         self.closed = False
         self.rewards = False
         self.insurance = False
+        self.channel = False
         self.operator = ""
         """The operator's key (decides the claims the coverage rule leaves pending)."""
         self.post: Callable[[int, object], None] = lambda store, request: None
@@ -226,3 +231,25 @@ class Bridge:
         path = f"/api/v1/claims/{answer.body['id']}/decision"
         body = {"approve": True, "note": "the model pays min(net, remaining)"}
         return [Step("decision", self.operator, None, lambda _: body, path=path)]
+
+    def frame_sent(self, rec: VoucherRec, unit: ProviderUnit, index: int) -> None:
+        """The customer's frames (the first presents the voucher) and the provider's, in turn."""
+        key = self.keys.get(rec.id)
+        if self.closed or key is None or not self.channel:
+            return
+        msg_id = f"f{index}"
+        self.expected[key].frames.append(msg_id)
+        self.tallies.frames += 1
+        if index % 2 == 0:
+            who, link = "holder", self.party_link("customer", rec.customer)
+        else:
+            who = self.providers[unit.uid].key
+            link = self.party_link("provider", unit.uid)
+        self.parties.plan(key, Step("frame", who, link, lambda v: frame(v, msg_id, index), FRAME))
+
+
+def frame(voucher: Any, msg_id: str, index: int) -> dict[str, Any]:
+    if index == 0:
+        return {"type": "voucher", "client_msg_id": msg_id, "body": {"token": voucher.token}}
+    text = f"frame {index}: when can you come?" if index % 2 == 0 else f"frame {index}: tomorrow"
+    return {"type": "message", "client_msg_id": msg_id, "body": {"text": text}}

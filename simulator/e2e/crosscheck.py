@@ -13,7 +13,9 @@ show. Then, by what a voucher covers (order, line, unit, program):
   ``redeem``, ``lapse`` through :data:`center.incentives.states.TRANSITIONS`) is not in the
   state the hub shows (``none`` on either side: no incentive);
 - ``claims``: the voucher's claims at the hub (all ``approved``, paying what the model paid, in
-  order) differ from the model's.
+  order) differ from the model's;
+- ``frames``: the clients' frames stored in the voucher's case (read with the operator's key,
+  ``system`` frames aside) are not the model's, each once, in the model's order.
 
 Any of them fails the run; :meth:`Check.diff` is the readable difference.
 """
@@ -21,7 +23,7 @@ Any of them fails the run; :meth:`Check.diff` is the readable difference.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,13 +91,15 @@ class Check:
     incentive_states: dict[str, int] | None = None
     claims: list[tuple[UnitKey, str, str]] = field(default_factory=list)
     claims_found: dict[str, int] | None = None
+    frames: list[tuple[UnitKey, str, str]] = field(default_factory=list)
+    frames_found: int | None = None
     states: dict[str, int] = field(default_factory=dict)
     ledger: str = "not offered by the hub"
 
     @property
     def ok(self) -> bool:
         problems = self.lost or self.duplicated or self.unexpected or self.mismatched
-        problems = problems or self.incentives or self.claims
+        problems = problems or self.incentives or self.claims or self.frames
         return not problems and self.ledger != "unbalanced"
 
     def counts(self) -> dict[str, Any]:
@@ -120,6 +124,11 @@ class Check:
                 if self.claims_found is None
                 else {"claims": self.claims_found, "claims_mismatched": len(self.claims)}
             ),
+            **(
+                {}
+                if self.frames_found is None
+                else {"frames": self.frames_found, "frames_mismatched": len(self.frames)}
+            ),
             "ledger": self.ledger,
             "ok": self.ok,
         }
@@ -139,6 +148,8 @@ class Check:
         lines += _listed("mismatched incentives", shown)
         shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.claims]
         lines += _listed("mismatched claims", shown)
+        shown = [f"{_name(k)}: model {want}, hub {got}" for k, want, got in self.frames]
+        lines += _listed("mismatched frames", shown)
         if self.ledger == "unbalanced":
             lines.append("  ledger: debits and credits differ")
         return "\n".join(lines)
@@ -231,3 +242,26 @@ def compare_incentives(
         if got != want:
             check.incentives.append((key, want, got))
     check.incentive_states = dict(shown)
+
+
+def compare_frames(
+    check: Check,
+    expected: Mapping[UnitKey, Expected],
+    records: list[dict[str, Any]],
+    frames_of: Callable[[str], list[dict[str, Any]]],
+) -> None:
+    """Each case's clients' frames (``frames_of(voucher id)``, seq order): the model's, once
+    each, in order. Only vouchers with a provider have a case."""
+    found = 0
+    for record in records:
+        key = unit_key(record)
+        if key not in expected or record.get("provider_id") is None:
+            continue
+        stored = [f for f in frames_of(str(record["voucher_id"])) if f["type"] != "system"]
+        got = [str(f.get("client_msg_id")) for f in stored]
+        found += len(got)
+        want = expected[key].frames
+        if got != want:
+            check.frames.append((key, " ".join(want) or "-", " ".join(got) or "-"))
+    check.frames.sort()
+    check.frames_found = found

@@ -19,11 +19,11 @@ ROUTES = {
     "channel": "/ws/cases/<voucher_id>",
     "ledger": "/api/v1/ledger/accounts/<name>",
 }
-EXERCISED = ("vouchers", "assessments", "incentives", "insurance")
+EXERCISED = ("vouchers", "assessments", "incentives", "insurance", "channel")
 """Features the e2e mode drives through the real API in process; the others the scenario uses
 stay modelled."""
 EXERCISED_LIVE = ("vouchers", "assessments")
-"""``--live``: the incentives and claims stay modelled (the incentives' tokens reach the
+"""``--live``: the incentives, claims and frames stay modelled (the incentives' tokens reach the
 customer through a hook in the hub's process)."""
 
 

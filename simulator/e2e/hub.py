@@ -31,8 +31,13 @@ from ascc_plugin.hooks import hookimpl
 from ascc_plugin.money import to_minor
 from ascc_plugin.rewards import ClaimDecision, Incentive
 from center import create_app, migrate
+from center.api.hub import current_hub
+from center.api.ws import redeem
+from center.channel.frames import FrameRefused, parse_incoming
+from center.channel.relay import relay_of
 from center.incentives.services import lapse_due
 from center.infra.db import get_database
+from center.infra.problems import Problem
 from center.insurance.services import add_policy
 from center.ledger import services as ledger
 from center.parties import keys
@@ -170,6 +175,45 @@ class SimHub:
             json=body,
         )
         return Answer(answer.status_code, answer.get_json(silent=True))
+
+    def frame(self, voucher_id: str, key: str, frame: dict[str, Any]) -> Answer:
+        """One frame of a case's conversation, sent as the socket sends it but without the
+        WebSocket (the in-process transport cannot carry one): a ticket asked over HTTP with the
+        party's key, redeemed by the socket's own handshake (:func:`center.api.ws.redeem`), the
+        frame parsed (:func:`center.channel.frames.parse_incoming`) and stored by the app's relay
+        (:meth:`center.channel.relay.Relay.submit`), as :class:`center.channel.session.CaseSocket`
+        does. The answer: the socket's ``ack`` (200), or its ``error`` (409), or the ticket's
+        refusal."""
+        path = f"/api/v1/cases/{voucher_id}/tickets"
+        ticket = self.call("POST", path, key, {})
+        if ticket.status != 200:
+            return ticket
+        with self.app.app_context():
+            try:
+                party = redeem(current_hub(), {"voucher_id": voucher_id}, ticket.body["ticket"])
+                sent = parse_incoming(frame)
+                assert sent.type != "typing"
+                stored = relay_of(self.app.extensions).submit(voucher_id, party, sent)
+            except Problem as problem:
+                return Answer(problem.status, {"detail": problem.detail})
+            except FrameRefused as refused:
+                return Answer(409, refused.to_json())
+        ack = {"type": "ack", "client_msg_id": sent.client_msg_id, "seq": stored.seq}
+        return Answer(200, {**ack, "duplicate": stored.duplicate})
+
+    def frames(self, voucher_id: str) -> list[dict[str, Any]]:
+        """Every frame of the case of ``voucher_id`` (the operator's view, all pages)."""
+        items: list[dict[str, Any]] = []
+        since = 0
+        while True:
+            path = f"/api/v1/cases/{voucher_id}/frames?since={since}&limit=200"
+            page = self.call("GET", path, self.admin_key)
+            if page.status != 200:
+                raise RuntimeError(f"the hub refused a case's frames: {page.status} {page.body}")
+            items.extend(page.body["items"])
+            if not page.body.get("next_cursor"):
+                return items
+            since = int(page.body["next_cursor"])
 
     def records(self) -> list[dict[str, Any]]:
         """Every voucher record the hub holds (the operator's view, all pages)."""

@@ -75,6 +75,7 @@ class Market:
             lambda: float(self.env.now),
             self.hub.mailbox.incentives.get,
             lambda moment: (moment - EPOCH).total_seconds() / HOUR_S,
+            self.hub.frame,
         )
 
     @staticmethod

@@ -12,6 +12,8 @@ After the assessment come the incentive's steps (``target = "incentive"``): the 
 ``release`` and the provider's ``redeem`` act on the incentive the hub issued (it reached the
 customer through the hub's ``ascc_incentive_issued`` hook, token included: ``incentive_of``);
 a redeem due before the hold ends waits for it (the provider knows ``redeemable_at``).
+Frames of the case's conversation (``target = "frame"``) go through ``frame``; a lost answer
+makes the party resend the frame under its ``client_msg_id`` (the hub stores it once).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from simulator.e2e.hub import Answer
 from simulator.e2e.store import UnitKey, Wallet
 from simulator.e2e.transport import Link
 
+FRAME = "frame"
+"""A step's target: a frame into the voucher's case (the channel)."""
 GIVE_UP_HOURS = 7 * 24.0
 """A party stops resending a step after a week (the hub down that long is a lost case)."""
 
@@ -86,9 +90,12 @@ class Parties:
         now: Callable[[], float],
         incentive_of: Callable[[str], Any] = lambda voucher_id: None,
         hours_of: Callable[[datetime], float] = lambda moment: 0.0,
+        frame: Callable[[str, str, dict[str, Any]], Answer] | None = None,
     ) -> None:
         """``incentive_of(voucher id)``: the incentive the customer received (or ``None``);
-        ``hours_of(moment)``: a hub time as virtual hours."""
+        ``hours_of(moment)``: a hub time as virtual hours; ``frame(voucher id, key, frame)``:
+        a frame sent into the voucher's case (steps with ``target = "frame"``)."""
+        self.frame = frame
         self.hub, self.wallets, self.later, self.pause, self.now = hub, wallets, later, pause, now
         self.incentive_of, self.hours_of = incentive_of, hours_of
         self.holds: dict[UnitKey, float] = {}
@@ -165,7 +172,7 @@ class Parties:
         """The step's path and what its body is made from; or ``refused``, or ``hold``."""
         if step.path:
             return step.path, voucher
-        if step.target == "voucher":
+        if step.target in ("voucher", FRAME):
             return f"/api/v1/vouchers/{voucher.id}/{step.action}", voucher
         incentive = self.incentive_of(voucher.id)
         if incentive is None:
@@ -196,7 +203,10 @@ class Parties:
             return "retry"
         who = voucher.holder_secret if step.who == "holder" else step.who
         try:
-            answer = self.hub.call("POST", path, who, step.body(subject), dict(step.headers))
+            if step.target == FRAME and self.frame is not None:
+                answer = self.frame(voucher.id, who, step.body(subject) or {})
+            else:
+                answer = self.hub.call("POST", path, who, step.body(subject), dict(step.headers))
         except requests.RequestException:  # live: the proxy dropped the connection
             self.lost_answers.add(key)
             return "retry"

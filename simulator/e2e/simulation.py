@@ -20,7 +20,7 @@ import simpy.rt
 from simulator.cells import HOUR_S
 from simulator.e2e import features
 from simulator.e2e.bridge import Bridge
-from simulator.e2e.crosscheck import Check, cross_check
+from simulator.e2e.crosscheck import Check, compare_frames, cross_check
 from simulator.e2e.hub import SimHub
 from simulator.e2e.market import Market
 from simulator.e2e.orders import products_of
@@ -66,6 +66,7 @@ class Simulation:
         )
         bridge.rewards = "incentives" in self.features["exercised"]
         bridge.insurance = "insurance" in self.features["exercised"]
+        bridge.channel = "channel" in self.features["exercised"]
         bridge.operator = market.hub.admin_key
         bridge.post = market.post
         for index, store in enumerate(scenario.stores):
@@ -142,6 +143,8 @@ class Simulation:
         claims = hub.claims() if self.bridge.insurance else None
         records = hub.records()
         check = cross_check(self.bridge.expected, records, wallets, twice, incentives, claims)
+        if self.bridge.channel:
+            compare_frames(check, self.bridge.expected, records, hub.frames)
         if "ledger" in self.features["offered"]:
             check.ledger = market.hub.ledger()
         return check
