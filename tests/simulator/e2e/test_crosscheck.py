@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from simulator.e2e.bridge import Expected
-from simulator.e2e.crosscheck import cross_check, expected_incentive, expected_state
+from simulator.e2e.crosscheck import (
+    compare_frames,
+    cross_check,
+    expected_incentive,
+    expected_state,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +119,31 @@ def test_incentives_and_claims_that_differ_are_named() -> None:
     assert "order 1 line 1000 unit 0 p: model [approved 1500], hub [pending 0]" in diff
     agreeing = {"V1": [("approved", 1500)]}
     assert not cross_check(expected, records, {one, two}, 0, None, agreeing).claims
+
+
+def test_frames_stored_twice_out_of_order_or_missing_are_named() -> None:
+    keys = [(str(n), f"{n}000", 0, "p") for n in (1, 2, 3, 4)]
+    expected = {key: Expected(0, ["activate"], frames=["f0", "f1"]) for key in keys}
+    records = [
+        record(key[0], "assigned") | {"voucher_id": f"V{key[0]}", "provider_id": "prv"}
+        for key in keys
+    ]
+    system = {"type": "system", "seq": 1}
+    stored = {
+        "V1": [system, {"type": "voucher", "client_msg_id": "f0"}, {"client_msg_id": "f1"}],
+        "V2": [{"type": "voucher", "client_msg_id": "f0"}] * 2 + [{"client_msg_id": "f1"}],
+        "V3": [{"type": "message", "client_msg_id": "f1"}, {"client_msg_id": "f0"}],
+        "V4": [{"type": "voucher", "client_msg_id": "f0"}],
+    }
+    normalised = {v: [{"type": "message"} | f for f in frames] for v, frames in stored.items()}
+    check = cross_check(expected, records, set(keys), 0)
+    compare_frames(check, expected, records, normalised.__getitem__)
+    assert not check.ok
+    assert (
+        check.counts()["frames"] == 2 + 3 + 2 + 1
+    )  # system frames aside and check.counts()["frames_mismatched"] == 3
+    diff = check.diff()
+    assert "order 2 line 2000 unit 0 p: model f0 f1, hub f0 f0 f1" in diff
+    assert "order 3 line 3000 unit 0 p: model f0 f1, hub f1 f0" in diff
+    assert "order 4 line 4000 unit 0 p: model f0 f1, hub f0" in diff
+    assert "order 1 " not in diff

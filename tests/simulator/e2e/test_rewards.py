@@ -1,5 +1,6 @@
-"""The reward half in the e2e mode: incentives released and redeemed, claims filed and decided,
-through the real hub's API, cross-checked against the model.
+"""The reward half and the channel in the e2e mode: incentives released and redeemed, claims
+filed and decided, every case's frames sent, through the real hub, cross-checked against the
+model.
 
 A day of ``small`` with a short hold (so redeems fall inside the day), the installation program
 insured too (installations are what a day serves) with a coverage limit under the typical claim
@@ -49,6 +50,10 @@ def test_incentives_and_claims_run_for_real_and_end_cross_checked(run: Any) -> N
     assert check["incentives_mismatched"] == 0 and check["claims_mismatched"] == 0
     assert check["claims"]["approved"] == requested["claims"]
     assert requested["decisions"] > 0  # claims over the coverage left, approved by the operator
+    assert "channel" in features["exercised"]
+    frames = 4 * requested["activations"]  # [channel] frames = 4 per case
+    assert requested["frames"] == check["frames"] == frames > 0
+    assert check["frames_mismatched"] == 0
     assert check["ledger"] == "balanced"
     assert summary["parties"]["refused"] == 0
     assert summary["links"]["hub_down"] > 0  # the outage was met and retried through
@@ -75,3 +80,30 @@ def test_an_incentive_the_operator_cancels_behind_the_models_back_is_named(
     diff = result.check.diff()
     assert "mismatched incentives: 1" in diff
     assert "hub cancelled" in diff
+
+
+def test_a_frame_the_model_did_not_send_is_named_and_a_resent_one_stored_once(
+    tmp_path: Path,
+) -> None:
+    sim = Simulation(rewarding_day(), seed=7, folder=tmp_path)
+    try:
+        sim.advance(12)
+        hub = sim.market.hub
+        assigned = [r for r in hub.records() if r["provider_id"] is not None]
+        voucher_id = assigned[0]["voucher_id"]
+        delivered = [v for w in sim.market.wallets for v in w.vouchers.values()]
+        holder = next(v.holder_secret for v in delivered if v.id == voucher_id)
+        frame = {"type": "message", "client_msg_id": "extra", "body": {"text": "hello?"}}
+        first = hub.frame(voucher_id, holder, frame)
+        again = hub.frame(voucher_id, holder, frame)
+        assert first.status == again.status == 200, (first.body, again.body)
+        assert again.body["seq"] == first.body["seq"] and again.body["duplicate"] is True
+        stranger = hub.frame(voucher_id, "ascc_nobody", frame)
+        assert stranger.status == 401
+        assert [f.get("client_msg_id") for f in hub.frames(voucher_id)].count("extra") == 1
+    finally:
+        result = sim.finish()
+    assert not result.ok
+    assert result.summary["cross_check"]["frames_mismatched"] == 1
+    diff = result.check.diff()
+    assert "mismatched frames: 1" in diff and "extra" in diff
