@@ -10,8 +10,8 @@ show. Then, by what a voucher covers (order, line, unit, program):
 - ``unexpected``: in the hub but not in the model;
 - ``mismatched``: in both, in different states;
 - ``incentives``: the voucher's incentive (replayed from the model's ``issue``, ``release``,
-  ``redeem``, ``lapse`` through :data:`center.incentives.states.TRANSITIONS`) is not in the
-  state the hub shows (``none`` on either side: no incentive);
+  ``redeem``, ``lapse`` through :data:`center.incentives.states.TRANSITIONS`, ``none`` when the
+  model's service never reached the hub as an assessment) is not in the state the hub shows;
 - ``claims``: the voucher's claims at the hub (all ``approved``, paying what the model paid, in
   order) differ from the model's;
 - ``frames``: the clients' frames stored in the voucher's case (read with the operator's key,
@@ -53,6 +53,20 @@ def expected_state(events: Iterable[str]) -> str:
             if state in sources:
                 state = target
     return state.value
+
+
+def assessed_by_service(events: Iterable[str]) -> bool:
+    """Whether the model's service reached the hub as an assessment (not, e.g., on a voucher
+    voided first): only then can the hub issue an incentive or accept a claim."""
+    state = S.ISSUED
+    for event in events:
+        for action in EVENT_ACTIONS[event]:
+            sources, target = TRANSITIONS[action]
+            if state in sources:
+                state = target
+        if event == "serve":
+            return state == S.ASSESSED
+    return False
 
 
 def expected_incentive(events: Iterable[str]) -> str:
@@ -214,6 +228,8 @@ def compare_claims(
             continue
         got = claims.get(ids[key], [])
         want = [("approved", paid) for paid in expected[key].claims]
+        if not assessed_by_service(expected[key].events):
+            want = []  # the hub refuses a claim on a voucher it never saw served
         if got != want:
             check.claims.append((key, _claims(want), _claims(got)))
     check.claims_found = dict(sorted(found.items()))
@@ -236,7 +252,9 @@ def compare_incentives(
         if key not in ids:
             continue  # lost: named above
         got = incentives.get(ids[key], NO_INCENTIVE)
-        want = expected_incentive(expected[key].incentive)
+        want = NO_INCENTIVE
+        if assessed_by_service(expected[key].events):
+            want = expected_incentive(expected[key].incentive)
         if got != NO_INCENTIVE:
             shown[got] += 1
         if got != want:

@@ -147,3 +147,14 @@ def test_frames_stored_twice_out_of_order_or_missing_are_named() -> None:
     assert "order 3 line 3000 unit 0 p: model f0 f1, hub f1 f0" in diff
     assert "order 4 line 4000 unit 0 p: model f0 f1, hub f0" in diff
     assert "order 1 " not in diff
+
+
+def test_a_service_on_a_voided_voucher_is_expected_without_incentive_or_claim() -> None:
+    key = ("1", "1000", 0, "p")
+    # the model served (and rewarded) a voucher its refund had voided: the hub refuses to redeem
+    expected = {key: Expected(0, ["activate", "void", "serve"], ["issue", "release"], [1500])}
+    records = [record("1", "voided") | {"voucher_id": "V1"}]
+    check = cross_check(expected, records, {key}, 0, {}, {})
+    assert check.ok, check.diff()
+    check = cross_check(expected, records, {key}, 0, {"V1": "issued"}, {"V1": [("approved", 0)]})
+    assert check.counts()["incentives_mismatched"] == check.counts()["claims_mismatched"] == 1
