@@ -188,9 +188,7 @@ class Bridge:
         link, api_key = self.party_link("provider", unit.uid), self.providers[unit.uid].key
         self.parties.plan(
             key,
-            Step(
-                "redeem", api_key, link, lambda incentive: {"token": incentive.token}, "incentive"
-            ),
+            Step("redeem", api_key, link, lambda incentive: {"token": incentive.token}, INCENTIVE),
         )
 
     def incentive_lapsed(self, rec: VoucherRec) -> None:
@@ -209,7 +207,8 @@ class Bridge:
         claims.append(paid_cents)
         self.tallies.claims += 1
         link, api_key = self.party_link("provider", unit.uid), self.providers[unit.uid].key
-        amount = f"{cost_cents // 100}.{cost_cents % 100:02d}"
+        cents = max(cost_cents, 1)  # the hub wants a positive amount; the model pays 0 either way
+        amount = f"{cents // 100}.{cents % 100:02d}"
         idempotency = ("Idempotency-Key", "claim-{}-{}-{}-{}-{}".format(*key, len(claims)))
         self.parties.plan(
             key,
