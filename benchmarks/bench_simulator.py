@@ -152,11 +152,14 @@ COMPONENTS = {
         "post_event",
     ),
     "hub answer → store (mark sent, parcels, wallet)": ("ascc_plugin/client/sender.py", "record"),
-    "parties → hub API (activate, assign, redeem, complete, assess)": (
+    "parties → hub API (voucher steps, incentives, claims, frames)": (
         "simulator/e2e/parties.py",
         "perform",
     ),
-    "cross-check (records, ledger)": ("simulator/e2e/simulation.py", "check"),
+    "cross-check (records, incentives, claims, frames, ledger)": (
+        "simulator/e2e/simulation.py",
+        "check",
+    ),
 }
 
 
