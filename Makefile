@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test bench lint format clean
+.PHONY: help install run demo test bench soak lint format clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ bench: $(STAMP)  ## the benchmarks: figures and ratios
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || { \
 	  echo "make bench: bench_center.py needs wrk: apt-get install wrk" >&2; exit 1; }
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+soak: $(STAMP)  ## e2e soak: 1,000 orders, urban LTE, a hub outage, on SQLite and PostgreSQL
+	$(PY) benchmarks/soak_e2e.py --orders 1000 \
+	  --postgres "$${ASCC_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 
 lint: $(STAMP)  ## ruff, mypy (strict on ascc_plugin/) and the import layer contracts
 	$(VENV)/bin/ruff check .

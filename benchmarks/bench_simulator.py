@@ -10,12 +10,18 @@ Three figures in one run (goals of the simulator issue):
    replications of ``orders / jobs`` orders each, run with ``--jobs`` processes — goal < 120 s
    for 1 M orders with ``--jobs 2`` on this 2-core machine;
 3. the peak resident set size of any one process of that run (and the sum bound) — goal
-   < 1 GiB at 1 M orders.
+   < 1 GiB at 1 M orders;
+4. the e2e mode (in process, virtual time: signed webhooks through the real store service,
+   outbox, sender and hub, parties through the hub's API) on ``--e2e-orders`` orders of
+   ``small`` beside the model mode on the same scenario and seed, as orders/s — goal ≥ 200
+   orders/s end to end — and where the e2e time goes (cProfile: per component, then the top
+   functions by own time). ``--e2e-only`` prints this part alone.
 
 The scenario is ``small`` over a 10-day horizon with its order rate raised to give the
 requested orders, providers' capacity scaled alike (so queues stay as in ``small``).
 
     .venv/bin/python benchmarks/bench_simulator.py [--orders 1000000] [--jobs 2]
+        [--e2e-orders 300] [--e2e-only]
 """
 
 from __future__ import annotations
@@ -136,12 +142,95 @@ def full_run(orders: int, jobs: int) -> tuple[float, float, float]:
     return wall, simulated, busiest
 
 
+COMPONENTS = {
+    "storefront webhook → store service (verify, state, catalog, outbox commit)": (
+        "adapters/shopify/views.py",
+        "receive",
+    ),
+    "store sender → hub ingest (POST /api/v1/events, issuing)": (
+        "center/api/vouchers.py",
+        "post_event",
+    ),
+    "hub answer → store (mark sent, parcels, wallet)": ("ascc_plugin/client/sender.py", "record"),
+    "parties → hub API (voucher steps, incentives, claims, frames)": (
+        "simulator/e2e/parties.py",
+        "perform",
+    ),
+    "cross-check (records, incentives, claims, frames, ledger)": (
+        "simulator/e2e/simulation.py",
+        "check",
+    ),
+}
+
+
+def e2e_scenario(orders: int) -> Scenario:
+    """``small`` without warm-up, long enough for ``orders`` orders (120 a day)."""
+    raw: dict[str, Any] = Scenario.load("small").to_mapping()
+    raw["run"].update(horizon_days=orders / 120, warmup_days=0)
+    return Scenario.from_mapping(raw, f"small, {orders} orders")
+
+
+def e2e_rates(orders: int) -> None:
+    """Model mode and e2e mode on the same scenario and seed; where the e2e time goes."""
+    import cProfile
+    import pstats
+
+    from simulator.e2e.run import run_e2e
+    from simulator.runner import run_replication
+
+    scenario = e2e_scenario(orders)
+    start = time.perf_counter()
+    model = run_replication(scenario, 1, 0).metrics
+    model_wall = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    result = run_e2e(scenario, seed=1)
+    e2e_wall, e2e_cpu = time.perf_counter() - start, time.process_time() - cpu
+    placed = int(result.summary["model"]["orders"])
+    model_rate = model["orders"] / model_wall
+    print(
+        f"model mode          {model_rate:>12,.0f} orders/s "
+        f"({int(model['orders']):,} orders in {model_wall:.2f} s)"
+    )
+    print(
+        f"e2e mode            {placed / e2e_wall:>12,.1f} orders/s ({placed:,} orders in "
+        f"{e2e_wall:.1f} s; goal ≥ 200); cross-check {'ok' if result.ok else 'FAILED'}"
+    )
+    print(
+        f"  per CPU second    {placed / e2e_cpu:>12,.1f} orders/s ({e2e_cpu:.1f} s CPU; load "
+        f"average {os.getloadavg()[0]:.1f})"
+    )
+    print(f"ratio model / e2e   {model_rate / (placed / e2e_wall):>12,.0f}")
+    profile = cProfile.Profile()
+    start = time.perf_counter()
+    profile.runcall(run_e2e, e2e_scenario(max(1, orders // 3)), seed=1)
+    e2e_wall = time.perf_counter() - start
+    stats = pstats.Stats(profile)
+    entries = stats.stats  # type: ignore[attr-defined]
+    print(
+        f"  where the e2e time goes (a run of {max(1, orders // 3)} orders under cProfile, "
+        "cumulative share):"
+    )
+    for label, (path, name) in COMPONENTS.items():
+        spent = sum(v[3] for k, v in entries.items() if k[0].endswith(path) and k[2] == name)
+        print(f"    {spent / e2e_wall:>5.0%}  {label}")
+    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:12]
+    print("  top functions by own time:")
+    for (path, line, name), value in top:
+        where = "/".join(path.split("/")[-2:])
+        print(f"    {value[2] / e2e_wall:>5.0%}  {name} ({where}:{line})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the full run")
     parser.add_argument("--jobs", type=int, default=2, help="processes (= replications)")
     parser.add_argument("--probe-orders", type=int, default=50_000, help="orders, events/s probe")
+    parser.add_argument("--e2e-orders", type=int, default=300, help="orders in the e2e run")
+    parser.add_argument("--e2e-only", action="store_true", help="only the e2e comparison")
     args = parser.parse_args()
+    e2e_rates(args.e2e_orders)
+    if args.e2e_only:
+        return
     events, model, issuing = model_rate(args.probe_orders)
     bare = bare_simpy_rate(events)
     print(f"model events/s      {model:>12,.0f}  ({events:,} events, {args.probe_orders:,} orders)")

@@ -81,6 +81,8 @@ def case_flow(
     area = rep.scenario.choice.area_km
     place = (rng.uniform(0, area), rng.uniform(0, area)) if area else (0.0, 0.0)
     unit = choose(rep, units, rng, place)
+    if rep.observer is not None:
+        rep.observer.case_started(rec, unit)
     yield from channel(env, rep, rec, unit)
     served = yield from queue_and_serve(env, rep, rec, unit, place)
     if served is None:
@@ -104,8 +106,10 @@ def assess(
     c.score_sum += score
     c.score_count += 1
     rec.served = True
+    if rep.observer is not None:
+        rep.observer.served(rec, unit, score)
     reward(env, rep, rec, unit, score)
-    claim(rep, rec, rng)
+    claim(rep, rec, unit, rng)
     if rep.records is not None:
         identity = rep.identities.get(rec.customer)
         program = rec.program.program.id
@@ -132,6 +136,8 @@ def channel(
     links, net = rep.links, rep.net
     customer, provider = links.customer_cell(rec.customer), links.provider_cell(unit.uid)
     for frame in range(rep.scenario.channel.frames):
+        if rep.observer is not None:
+            rep.observer.frame_sent(rec, unit, frame)
         if frame % 2 == 0:
             yield from net.transmit(customer, True, links.center, *links.frame)
             yield from net.transmit(provider, False, links.providers, *links.frame)
@@ -188,38 +194,48 @@ def reward(
         env.now, rec.program.index, rec.customer, unit.uid, cents
     ):
         return
+    if rep.observer is not None:
+        rep.observer.incentive_issued(rec, unit)
     rng, rules = rep.rng_rewards, rep.scenario.incentives
     delay = rep.release_delay(rng)
     if rng.random() < rep.scenario.customers.release_propensity and delay <= rules.lapse_days * 24:
-        rep.deferred.call(env.now + delay, release, rep, unit, cents)
+        rep.deferred.call(env.now + delay, release, rep, rec, unit, cents)
     else:
-        rep.deferred.call(env.now + rules.lapse_days * 24, lapse, rep)
+        rep.deferred.call(env.now + rules.lapse_days * 24, lapse, rep, rec)
 
 
-def lapse(env: simpy.Environment, rep: Replication) -> None:
+def lapse(env: simpy.Environment, rep: Replication, rec: VoucherRec) -> None:
     """An incentive not released within ``lapse_days`` lapses."""
     rep.counters.incentives_lapsed += 1
+    if rep.observer is not None:
+        rep.observer.incentive_lapsed(rec)
 
 
-def release(env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int) -> None:
+def release(
+    env: simpy.Environment, rep: Replication, rec: VoucherRec, unit: ProviderUnit, cents: int
+) -> None:
     """The customer releases the incentive to the provider, who redeems it after the hold."""
     rep.counters.incentives_released += 1
+    if rep.observer is not None:
+        rep.observer.incentive_released(rec, unit)
     rules = rep.scenario.incentives
     due = env.now + rules.hold_hours + rep.redeem_delay(rep.rng_rewards)
-    rep.deferred.at(due, redeem_flow, rep, unit, cents)
+    rep.deferred.at(due, redeem_flow, rep, rec, unit, cents)
 
 
 def redeem_flow(
-    env: simpy.Environment, rep: Replication, unit: ProviderUnit, cents: int
+    env: simpy.Environment, rep: Replication, rec: VoucherRec, unit: ProviderUnit, cents: int
 ) -> Generator[Any, Any, None]:
     """Process: the provider's redeem request crosses its link to the center."""
+    if rep.observer is not None:
+        rep.observer.incentive_redeemed(rec, unit)
     links = rep.links
     yield from rep.net.transmit(links.provider_cell(unit.uid), True, links.center, *links.redeem)
     rep.counters.incentives_redeemed += 1
     rep.counters.incentives_redeemed_cents += cents
 
 
-def claim(rep: Replication, rec: VoucherRec, rng: random.Random) -> None:
+def claim(rep: Replication, rec: VoucherRec, unit: ProviderUnit, rng: random.Random) -> None:
     """The provider's cost claim on an insured voucher, paid within deductible and limit."""
     policy = rec.program.policy
     if policy is None or rng.random() >= policy.claim_probability:
@@ -227,3 +243,5 @@ def claim(rep: Replication, rec: VoucherRec, rng: random.Random) -> None:
     cost = round(policy.claim_cost(rng) * 100)
     paid = rep.ledger.claim(cost, policy.deductible, rec.coverage)
     rec.coverage -= paid
+    if rep.observer is not None:
+        rep.observer.claimed(rec, unit, cost, paid)

@@ -47,11 +47,14 @@ def friendly_errors() -> Iterator[None]:
     """Turn the library's input errors into click errors (message, exit 1)."""
     from simulator.executors import ExecutorError
     from simulator.scenario import ScenarioError
+    from simulator.services import ServiceError
 
     try:
         yield
     except (ScenarioError, ExecutorError) as exc:
         raise click.ClickException(str(exc)) from None
+    except ServiceError as exc:
+        raise click.ClickException(f"a service did not start: {exc}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot write the outputs: {exc}") from None
 
@@ -100,6 +103,32 @@ def with_common(function: Any) -> Any:
 @click.option(
     "--records", is_flag=True, help="Also write records/services-NNN.csv per replication."
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["model", "e2e"]),
+    default="model",
+    show_default=True,
+    help="model: the SimPy model alone; e2e: drive the real store service and hub too.",
+)
+@click.option(
+    "--database",
+    "database_url",
+    default=None,
+    help="e2e: the hub's database URL (default: SQLite in a temporary folder).",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="e2e: real `ascc center serve` and `ascc store serve` processes over loopback, in "
+    "wall-clock time scaled by --speed, through a loss/delay proxy.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=1.0, min_open=False),
+    default=3600.0,
+    show_default=True,
+    help="--live: simulated seconds per wall-clock second.",
+)
 def run_command(
     scenario_spec: str,
     seed: int,
@@ -109,11 +138,25 @@ def run_command(
     quiet: bool,
     out: Path,
     records: bool,
+    mode: str,
+    database_url: str | None,
+    live: bool,
+    speed: float,
 ) -> None:
     """Simulate a scenario: summary.json, timeseries.csv, plots and a table."""
     from simulator.report import console_table
     from simulator.runner import run
 
+    if mode == "e2e":
+        if replications != 1 or jobs != 1 or scheduler or records:
+            raise click.UsageError(
+                "--mode e2e runs one replication here: no --replications, "
+                "--jobs, --scheduler or --records"
+            )
+        e2e_command(scenario_spec, seed, out, database_url, quiet, speed if live else None)
+        return
+    if live:
+        raise click.UsageError("--live runs the e2e mode: add --mode e2e")
     with friendly_errors():
         scenario = load(scenario_spec)
         if records and scheduler:
@@ -137,6 +180,49 @@ def run_command(
     if not quiet:
         click.echo(console_table(result.summary))
     click.echo(f"outputs: {out}")
+
+
+def e2e_command(
+    scenario_spec: str,
+    seed: int,
+    out: Path,
+    database_url: str | None,
+    quiet: bool,
+    live: float | None,
+) -> None:
+    """One e2e replication: ``out/summary.json``; exit 1 when the cross-check fails."""
+    import json
+
+    from simulator.e2e.run import run_e2e
+
+    with friendly_errors():
+        scenario = load(scenario_spec)
+        result = run_e2e(scenario, seed=seed, database_url=database_url, live=live)
+        out.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(result.summary, indent=2, sort_keys=True)
+        (out / "summary.json").write_text(text + "\n", encoding="utf-8")
+    if not quiet:
+        click.echo(e2e_table(result.summary))
+    click.echo(f"outputs: {out}")
+    if not result.ok:
+        click.echo(result.check.diff(), err=True)
+        raise SystemExit(1)
+
+
+def e2e_table(summary: dict[str, Any]) -> str:
+    """The key figures of an e2e run, one a line."""
+    model, check = summary["model"], summary["cross_check"]
+    lines = [
+        f"mode e2e, scenario {summary['scenario']}, seed {summary['seed']}",
+        f"features: real {', '.join(summary['features']['exercised'])}; "
+        f"modelled {', '.join(summary['features']['modelled']) or '-'}",
+        "model: " + ", ".join(f"{key} {value}" for key, value in model.items()),
+        f"hub: {summary['hub']['vouchers']} vouchers {summary['hub']['states']}",
+        f"lost {summary['lost']}, duplicated {summary['duplicated']}, "
+        f"mismatched {check['mismatched']}, ledger {check['ledger']}",
+        f"cross-check: {'ok' if check['ok'] else 'FAILED'}",
+    ]
+    return "\n".join(lines)
 
 
 @click.command("sweep")

@@ -28,6 +28,7 @@ from simulator.deferred import Deferred
 from simulator.identities import IdentityPool
 from simulator.ledger import Ledger
 from simulator.links import Links
+from simulator.observer import Observer
 from simulator.recording import Stats
 from simulator.satisfaction import scorer
 from simulator.scenario import Scenario
@@ -47,9 +48,17 @@ Progress = Callable[[float], None]
 class Replication:
     """The state of one replication: environment, world, links, ledger, statistics."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        replication: int,
+        env: simpy.Environment | None = None,
+    ) -> None:
+        """``env``: the SimPy environment (default a new one; the e2e ``--live`` mode gives a
+        real-time one)."""
         self.scenario, self.seed, self.index = scenario, seed, replication
-        self.env = env = simpy.Environment()
+        self.env = env = env if env is not None else simpy.Environment()
         self.streams = streams = Streams(seed, replication)
         self.rng_orders, self.rng_cases = streams["orders"], streams["cases"]
         self.id_key = scenario.run.id_key.encode()
@@ -58,6 +67,7 @@ class Replication:
         self._behaviour(scenario, streams)
         self.identities = IdentityPool(scenario.customers.identity_pool, seed * 1000 + replication)
         self.records: Callable[[list[Any]], None] | None = None
+        self.observer: Observer | None = None  # the e2e mode's bridge (None: model mode)
         self.end = scenario.warmup_hours + scenario.horizon_hours
         self.pending_deliveries = 0
 
@@ -140,8 +150,12 @@ def order_flow(
     region = rng.choices(rep.region_ids, rep.region_weights)[0] if len(rep.regions) > 1 else 0
     order, info = store.make_order(number, env.now, customer, rng)
     c.orders += 1
+    if rep.observer is not None:
+        rep.observer.order_placed(store.index, order, info, customer)
     yield from rep.net.transmit(*links.store_hop(store.index), rep.links.center, *links.event)
     recs = issue(rep, store, order, info, customer, region)
+    if rep.observer is not None:
+        rep.observer.vouchers_issued(store.index, order, recs)
     cell = links.customer_cell(customer)
     rep.pending_deliveries += len(recs)  # issued, not yet in the customer's hands
     for rec in recs:
@@ -233,6 +247,8 @@ def refund_flow(
             lines=(RefundLine(line_id=line.id, quantity=1),),
         )
         changed = order.model_copy(update={"refunds": (refund,)})
+    if rep.observer is not None:
+        rep.observer.order_changed(store.index, order, changed, cancel)
     yield from rep.net.transmit(
         *rep.links.store_hop(store.index), rep.links.center, *rep.links.event
     )
@@ -246,5 +262,7 @@ def refund_flow(
         if rec.id not in kept and not rec.voided:
             rec.voided = True
             rep.counters.vouchers_voided += 1
+            if rep.observer is not None:
+                rep.observer.voided(rec)
             if not rec.served and rec.premium:
                 rep.ledger.reverse_premium(rec.premium)

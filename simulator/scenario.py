@@ -23,6 +23,7 @@ from pydantic import Field, PrivateAttr, ValidationError
 from ascc_plugin.programs import Program
 from simulator.link_profiles import BUILTIN_PROFILES, LinkProfile
 from simulator.scenario_checks import problems
+from simulator.scenario_faults import Fault
 from simulator.scenario_sections import (
     Channel,
     Choice,
@@ -66,6 +67,7 @@ class Scenario(Section):
     channel: Channel = Channel()
     wireless: Wireless = Wireless()
     validation: Validation | None = None
+    faults: tuple[Fault, ...] = ()
     _source: str = PrivateAttr(default="scenario")
 
     @property

@@ -21,7 +21,7 @@ Problem = tuple[str, str]
 
 def problems(scenario: Scenario) -> list[Problem]:
     """Every cross-section problem of ``scenario`` (empty when it is consistent)."""
-    checks = (_programs, _products, _providers, _profiles, _validation)
+    checks = (_programs, _products, _providers, _profiles, _validation, _faults)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -108,3 +108,12 @@ def _reduces_to_mmc(scenario: Scenario) -> Iterator[Problem]:
         yield "customers.patience_hours", "abandonment in an M/M/c+M scenario is exponential"
     if not isinstance(scenario.customers.activation_delay_hours, Constant):
         yield "customers.activation_delay_hours", "an M/M/c scenario activates at once"
+
+
+def _faults(scenario: Scenario) -> Iterator[Problem]:
+    known = set(BUILTIN_PROFILES) | set(scenario.wireless.profiles)
+    for i, fault in enumerate(scenario.faults):
+        if fault.kind == "store_restart" and fault.store >= len(scenario.stores):
+            yield f"faults[{i}].store", f"no store {fault.store} (stores: {len(scenario.stores)})"
+        if fault.profile is not None and fault.profile not in known:
+            yield f"faults[{i}].profile", f"unknown profile {fault.profile!r}"

@@ -21,6 +21,8 @@ from tests.common.postgres import fresh_database, require_postgres
 from tests.common.receiver import Receiver
 from tests.common.servers import Served
 
+pytest_plugins = ("pytester",)  # tests of the ascc pytest plugin (simulator.pytest_plugin)
+
 REDIS_URL = os.environ.get("ASCC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

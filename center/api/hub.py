@@ -42,7 +42,7 @@ class Hub:
     gsps: TtlCache[str, Gsp] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.verifier = Verifier(self.issuer.ring.jwks())
+        self.verifier = Verifier(self.issuer.ring.jwks(), self.clock)
         self.gsps = TtlCache(GSP_TTL)
 
     def gsp_for_shop(self, shop: str, fresh: bool) -> Gsp | None:

@@ -120,3 +120,17 @@ def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(key_dir: Pat
 def test_an_incomplete_key_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(KeyFolderError, match="ascc keys generate"):
         KeyRing.load(tmp_path)
+
+
+def test_a_verifier_with_a_clock_judges_validity_at_that_time(key_dir: Path) -> None:
+    """A hub at a simulation's (or a test's) time: ``exp`` and ``iat`` against its clock."""
+    jwks = json.loads((key_dir / "jwks.json").read_text())
+    token = _token(key_dir, valid_until=NOW + timedelta(days=30))
+    at = lambda delta: Verifier(jwks, clock=lambda: NOW + delta)  # noqa: E731
+    assert at(timedelta(days=29)).verify(token)["sub"] == "ME13-S9JW-J6MS-PK8P-S"
+    with pytest.raises(TokenError) as expired:
+        at(timedelta(days=31)).verify(token)
+    assert expired.value.reason == "expired"
+    with pytest.raises(TokenError) as early:
+        at(timedelta(hours=-1)).verify(token)
+    assert early.value.reason == "not yet valid"
