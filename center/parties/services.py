@@ -14,6 +14,10 @@ from center.infra.problems import Conflict, InvalidInput, NotFound
 from center.parties import keys
 from center.parties.models import Gsp, Provider, ProviderCategory
 
+MAX_CATEGORY = 64  # the column's width
+MAX_REGION = 100
+MAX_CAPACITY = 10_000
+
 
 def add_gsp(
     session: Session,
@@ -56,9 +60,7 @@ def add_provider(
 ) -> dict[str, str]:
     """Register a provider; returns ``{"provider_id", "api_key"}``. ``email`` is its contact
     address (kept lower-cased; the anti-collusion rule compares it with customers')."""
-    clean = sorted({c.strip().lower() for c in categories if c.strip()})
-    if not clean:
-        raise InvalidInput("a provider serves at least one category (program kind)")
+    clean = clean_categories(categories)
     if capacity < 1:
         raise InvalidInput("capacity is at least 1")
     api_key = keys.new_key(keys.PROVIDER_PREFIX)
@@ -79,6 +81,39 @@ def add_provider(
     session.add(provider)
     session.flush()
     return {"provider_id": provider.id, "api_key": api_key}
+
+
+def clean_categories(categories: Sequence[str]) -> list[str]:
+    """Categories lower-cased, stripped, unique, sorted; at least one (else 422)."""
+    clean = sorted({c.strip().lower() for c in categories if c.strip()})
+    if not clean:
+        raise InvalidInput("a provider serves at least one category (program kind)")
+    if any(len(c) > MAX_CATEGORY for c in clean):
+        raise InvalidInput(f"a category has at most {MAX_CATEGORY} characters")
+    return clean
+
+
+def update_profile(
+    session: Session,
+    provider_id: str,
+    *,
+    categories: Sequence[str],
+    region: str | None,
+    capacity: int,
+) -> Provider:
+    """The provider changes its own profile: categories, region and capacity (open cases)."""
+    clean = clean_categories(categories)
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput(f"capacity is a whole number from 1 to {MAX_CAPACITY}")
+    if region is not None and len(region) > MAX_REGION:
+        raise InvalidInput(f"region has at most {MAX_REGION} characters")
+    provider = get_provider(session, provider_id)
+    provider.region = region or None
+    provider.capacity = capacity
+    kept = {item.category: item for item in provider.categories}
+    provider.categories = [kept.get(c) or ProviderCategory(category=c) for c in clean]
+    session.flush()
+    return provider
 
 
 def gsp_by_shop(session: Session, shop: str) -> Gsp | None:

@@ -1,0 +1,109 @@
+"""The operator dashboard, ``/admin/``: marketplace counts, CSAT, incentives, premiums, claims
+waiting for a decision (approve/deny), flagged pairs, providers and stores, with the report's
+charts rendered on the server (matplotlib PNGs from :mod:`center.reports.plots`, no CDN).
+
+Signed in with the operator key (the same session rules as the console,
+:mod:`center.pages.sessions`); every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response as FlaskResponse
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from center.api.hub import current_hub
+from center.api.insurance import DecisionBody
+from center.api.rewards import announce
+from center.infra.problems import InvalidInput, Problem
+from center.insurance import services as insurance
+from center.pages import admin_queries as queries
+from center.pages import csrf, sessions
+from center.pages.forms import form_as
+from center.pages.web import not_found, page_blueprint
+from center.parties.auth import Kind, Principal
+from center.reports.plots import CHARTS, chart_png
+
+bp = csrf.protect(page_blueprint("admin", __name__, url_prefix="/admin"))
+SIGNIN = "admin.signin"
+NAV = (("admin.home", "Dashboard"),)
+SIGNIN_PAGE = {"who": "Operator dashboard", "prefix": "adm_", "action": "/admin/signin"}
+CHART_TITLES = {
+    "satisfaction": "Satisfaction per provider",
+    "incentives": "Incentives in the period",
+    "insurance": "Premiums earned, claims paid and the reserve",
+    "service-times": "Service times",
+}
+signed_in = sessions.signed_in(Kind.ADMIN, SIGNIN)
+
+
+@bp.context_processor
+def staff_context() -> dict[str, Any]:
+    return {"area": "admin", "nav_items": NAV}
+
+
+@bp.get("/signin")
+def signin() -> str:
+    return render_template("console/signin.html", failed=False, **SIGNIN_PAGE)
+
+
+@bp.post("/signin")
+def signin_post() -> Response | tuple[str, int]:
+    return sessions.sign_in(Kind.ADMIN, "console/signin.html", "admin.home", SIGNIN_PAGE)
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    return sessions.sign_out(SIGNIN)
+
+
+@bp.get("/")
+@signed_in
+def home() -> str:
+    hub = current_hub()
+    with hub.database.transaction(write=False) as session:
+        shown = queries.dashboard(session, hub.clock())
+    return render_template("admin/dashboard.html", charts=CHART_TITLES, **shown)
+
+
+@bp.get("/charts/<name>.png")
+@signed_in
+def chart(name: str) -> FlaskResponse:
+    if name not in CHARTS:
+        return not_found()
+    hub = current_hub()
+    with hub.database.transaction(write=False) as session:
+        report = queries.report(session, hub.clock())
+    response = FlaskResponse(chart_png(name, report), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.post("/claims/<claim_id>/decision")
+@signed_in
+def decide(claim_id: str) -> Response:
+    hub = current_hub()
+    choice = request.form.get("decision")
+    note = request.form.get("note", "").strip() or None
+
+    def work(session: Session, party: Principal, now: datetime) -> Any:
+        body = form_as(DecisionBody, {"approve": choice == "approve", "note": note}, "decision")
+        return insurance.as_model(
+            insurance.decide(session, claim_id, party, body.approve, body.note, now)
+        )
+
+    party = sessions.current_party()
+    try:
+        if choice not in ("approve", "deny"):
+            raise InvalidInput("decision: approve or deny")
+        model = hub.database.run(lambda session: work(session, party, hub.clock()))
+    except Problem as problem:
+        flash(f"Claim {claim_id}: {problem.detail}", "error")
+        return redirect(url_for(".home"), 303)
+    announce(hub, "ascc_claim_decided", claim=model)
+    flash(f"Claim {claim_id} {'approved' if choice == 'approve' else 'denied'}.")
+    return redirect(url_for(".home"), 303)
