@@ -2,7 +2,7 @@
 
 It makes the database (:mod:`center.infra.db`), loads — or on first start makes — the key
 folder, puts one :class:`~center.api.hub.Hub` on the app and mounts the blueprints of
-:mod:`center.api`.
+:mod:`center.api` and :mod:`center.pages`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Flask
 
 from ascc_plugin.clock import Clock, utcnow
 from ascc_plugin.keys import ACTIVE_FILE, KeyRing, generate_key
-from center import api
+from center import api, pages
 from center.api import ws
 from center.api.hub import Hub, install
 from center.deliveries.sealing import Sealer
@@ -66,7 +66,7 @@ def create_app(
     premiums.subscribe(database)  # premiums accrue on issue and reverse on void (the feed)
     problems.init_app(app)
     limits.init_app(app, settings)
-    for blueprint in api.blueprints():
+    for blueprint in api.blueprints() + pages.blueprints():
         app.register_blueprint(blueprint)
     return app
 

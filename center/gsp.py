@@ -3,8 +3,9 @@
 Claims 8–14: a store issues its vouchers without any center. The handler builds the hub's own
 Flask app (:func:`center.create_app`) on the store's database and key folder, migrates it, and
 registers the store as its one GSP. Each canonical event goes through the very ``ingest`` the
-hub's ``POST /api/v1/events`` runs; the hub's voucher, directory and records API is mounted
-under the store service (``ascc_mount_apps``), so customers and providers talk to the store.
+hub's ``POST /api/v1/events`` runs; the hub's voucher, directory and records API and its pages
+(:data:`center.pages.PREFIXES`: the customer page ``/v/<id>``, the consoles, their assets) are
+mounted under the store service (``ascc_mount_apps``), so customers and providers talk to the store.
 
 Vouchers reach customers through the hub's own delivery (:mod:`center.handover`): every new
 holder secret is sealed into a handover row per channel of ``[delivery] channels`` in the
@@ -40,7 +41,7 @@ from ascc_plugin.models import Customer, GspRef, Order, OrderEvent
 from ascc_plugin.programs import Program
 from ascc_plugin.settings import Settings, SettingsError
 from ascc_plugin.vouchers import Issuance, Voucher
-from center import migrate
+from center import migrate, pages
 from center.api.hub import EXTENSION_KEY, Hub
 from center.app import create_app
 from center.channel.relay import close_on_sigterm
@@ -55,7 +56,7 @@ from center.worker.command import dispatcher
 from center.worker.jobs import default_jobs
 from center.worker.runner import Worker
 
-API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json", "/ws/")
+API_PREFIXES = ("/api/", "/.well-known/", "/openapi.json", "/ws/", *pages.PREFIXES)
 HTTP_THREADS = 4
 CREDENTIALS_FILE = "gsp-credentials.json"
 

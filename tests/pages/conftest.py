@@ -1,0 +1,71 @@
+"""Fixtures of the page tests: one chromium for the session, a live hub on loopback, contexts
+for a phone and a desktop, and an artefacts folder for each test's screenshots.
+
+The hub is the real app served by a threaded werkzeug server on loopback
+(:func:`tests.common.hub.serve_hub`, SQLite, rate limits off), the same app ``ascc center
+serve`` runs. Screenshots go to ``$ASCC_TEST_ARTEFACTS/<test>/`` when that is set (CI keeps
+them), else under the test's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from tests.common.hub import LiveHub, serve_hub
+from tests.pages.browser import Shots, chromium_path, desktop_context, launch, phone_context
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = launch(playwright)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def page_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    """A live hub on SQLite for the page tests (its own database and key folder)."""
+    folder = tmp_path_factory.mktemp("pages-hub")
+    with serve_hub(folder, f"sqlite:///{folder / 'center.sqlite'}", "sqlite") as hub:
+        yield hub
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    context = phone_context(browser)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    context = desktop_context(browser)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def artefacts(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """This test's artefacts folder (screenshots)."""
+    root = os.environ.get("ASCC_TEST_ARTEFACTS")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+    return Path(root) / name if root else tmp_path / "artefacts"
+
+
+@pytest.fixture
+def shots(artefacts: Path) -> Shots:
+    return Shots(artefacts)
