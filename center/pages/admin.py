@@ -97,6 +97,7 @@ def decide(claim_id: str) -> Response:
         )
 
     party = sessions.current_party()
+    assert party is not None  # signed_in
     try:
         if choice not in ("approve", "deny"):
             raise InvalidInput("decision: approve or deny")

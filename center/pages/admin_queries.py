@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ascc_plugin.vouchers import VoucherState
 from center.api.rewards import flag_json
 from center.incentives.models import Flag
 from center.insurance.models import Claim
@@ -22,7 +23,6 @@ from center.parties.models import Gsp, Provider
 from center.parties.services import provider_json
 from center.reports import services as reports
 from center.vouchers.models import Voucher
-from center.vouchers.states import VoucherState
 
 PERIOD = timedelta(days=30)
 SHOWN = 100

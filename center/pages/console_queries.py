@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ascc_plugin.vouchers import VoucherState
 from center.channel import services as channel
 from center.channel.frames import frame_json
 from center.incentives.models import Incentive
@@ -22,7 +23,6 @@ from center.parties.auth import Kind, Principal
 from center.parties.services import get_provider, provider_json
 from center.records.services import RecordFilter, list_records
 from center.vouchers import services as vouchers
-from center.vouchers.states import VoucherState
 
 OPEN = (VoucherState.ASSIGNED, VoucherState.IN_SERVICE)
 DONE = (VoucherState.COMPLETED, VoucherState.ASSESSED, VoucherState.REWARDED)

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from center.api.hub import current_hub
 from center.infra.problems import Unauthorized
 from center.pages import csrf
-from center.parties import auth
+from center.parties import auth, keys
 from center.parties import sessions as staff
 from center.parties.auth import Kind, Principal
 from center.settings import HubSettings
@@ -126,7 +126,7 @@ def sign_in(
 
 def checked(db: Any, key: str, kind: Kind, admin_digest: str | None) -> Principal | None:
     """The party ``key`` authenticates if it is a ``kind`` key, else ``None``."""
-    prefix = auth.keys.PROVIDER_PREFIX if kind == Kind.PROVIDER else auth.keys.ADMIN
+    prefix = keys.PROVIDER_PREFIX if kind == Kind.PROVIDER else keys.ADMIN
     if not key.startswith(prefix) or len(key) > MAX_KEY_LENGTH or not key.isascii():
         return None
     try:

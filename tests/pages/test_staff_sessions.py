@@ -11,7 +11,7 @@ from sqlalchemy import update
 from center.parties import keys
 from center.parties.models import Provider
 from tests.common.hub import LiveHub
-from tests.pages.staff import ORIGIN, Browser, staff_hub  # noqa: F401 (fixture)
+from tests.pages.staff import ORIGIN, Browser
 
 
 def cookie_payload(value: str) -> dict[str, object]:
@@ -38,7 +38,7 @@ def test_signing_in_sets_a_secure_httponly_samesite_cookie_without_the_key(
     value = browser.cookie()
     assert value is not None and provider.key not in value
     assert provider.key not in json.dumps(cookie_payload(value))
-    assert set(cookie_payload(value)) == {"sid"}  # rotated: the pre-sign-in CSRF token is gone
+    assert set(cookie_payload(value)) == {"sid", "_permanent"}  # rotated: no CSRF token left
     home = browser.get("/provider/")
     assert home.status_code == 200 and "Open cases" in home.get_data(as_text=True)
     assert browser.csrf("/provider/") != before
