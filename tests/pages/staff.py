@@ -5,6 +5,7 @@ browser-like client of its app that keeps the session cookie, speaks HTTPS (so t
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,3 +73,22 @@ def state_of(live: LiveHub, voucher: dict[str, Any]) -> str:
     assert answer.status_code == 200, answer.text
     state: str = answer.json()["state"]
     return state
+
+
+@pytest.fixture(scope="module")
+def browser_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    """A live rewards hub whose ``public_url`` is its own loopback address, so a browser's
+    WebSocket ``Origin`` is the hub's own (the channel admits only that)."""
+    folder = tmp_path_factory.mktemp("staff-browser")
+    port = free_port()
+    url = f"sqlite:///{folder / 'center.sqlite'}"
+    public = f"http://127.0.0.1:{port}"
+    with rewards_hub(folder, url, "sqlite", public_url=public, port=port) as live:
+        assert live.base_url == public
+        yield live
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

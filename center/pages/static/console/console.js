@@ -70,8 +70,8 @@ export async function checkToken(token, subject, typ) {
 function guardTokenForm(form) {
   const output = form.querySelector("[data-token-check]");
   const field = form.querySelector("textarea[name=token]");
+  const send = () => HTMLFormElement.prototype.submit.call(form); // no second submit event
   form.addEventListener("submit", async (event) => {
-    if (form.dataset.checked === field.value) return; // checked: let it go
     event.preventDefault();
     output.className = "";
     output.textContent = "Checking the signature…";
@@ -79,13 +79,11 @@ function guardTokenForm(form) {
       const claims = await checkToken(field.value, form.dataset.subject, form.dataset.typ);
       output.className = "ok";
       output.textContent = "Signature valid (" + claims.sub + "). Sending…";
-      form.dataset.checked = field.value;
-      form.requestSubmit();
+      send();
     } catch (error) {
       if (error instanceof DOMException && error.name === "NotSupportedError") {
         output.textContent = "This browser cannot check Ed25519 signatures: the hub will check.";
-        form.dataset.checked = field.value;
-        form.requestSubmit();
+        send();
         return;
       }
       output.className = "error";
