@@ -130,10 +130,8 @@ def test_the_dashboard_in_a_real_browser(
     assert_accessible(page, "dashboard sign-in")
     sign_in(page, live, "admin", live.admin_key)
     expect(page.locator("img.chart")).to_have_count(4)
-    page.wait_for_function(  # the four PNGs rendered by the hub, loaded and decoded
-        "() => [...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth)",
-        timeout=20_000,
-    )
+    loaded = "() => [...document.querySelectorAll('img.chart')].every(i => i.naturalWidth > 0)"
+    page.wait_for_function(loaded, timeout=20_000)  # the four PNGs the hub rendered, decoded
     assert_accessible(page, "dashboard")
     shots.take(page, "dashboard")
     page.get_by_role("button", name=f"Approve {claim['id']}").click()
