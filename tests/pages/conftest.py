@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-from tests.common.hub import LiveHub, serve_hub
+from tests.common.hub import LiveHub
 from tests.pages.browser import Shots, chromium_path, desktop_context, launch, phone_context
+from tests.pages.live import serve_pages_hub
 from tests.pages.staff import browser_hub, staff_hub  # noqa: F401 (the staff pages' hubs)
 
 
@@ -39,9 +40,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def page_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    """A live hub on SQLite for the page tests (its own database and key folder)."""
+    """A live hub on SQLite for the page tests (its own database and key folder), whose
+    ``public_url`` is its own loopback address (the channel's socket checks ``Origin``) and
+    whose incentives are redeemable at once (no 72-hour hold to wait out)."""
     folder = tmp_path_factory.mktemp("pages-hub")
-    with serve_hub(folder, f"sqlite:///{folder / 'center.sqlite'}", "sqlite") as hub:
+    with serve_pages_hub(folder) as hub:
         yield hub
 
 
