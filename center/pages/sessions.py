@@ -59,16 +59,22 @@ def lifetime(settings: HubSettings) -> timedelta:
 
 
 def signing_key(folder: Path) -> str:
-    """The key folder's cookie-signing key, made once (0600; the first worker to start wins)."""
+    """The key folder's cookie-signing key, made once (0600): written whole to a file of its own,
+    then linked into place, so a worker starting beside another never reads half a key."""
     path = folder / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w") as file:
-        file.write(key + "\n")
-    return key
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f".{KEY_FILE}.{secrets.token_hex(8)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker was first: its key is the one
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def current_party() -> Principal | None:
