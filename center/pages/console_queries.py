@@ -21,8 +21,9 @@ from center.insurance.models import Claim
 from center.insurance.services import claim_json
 from center.parties.auth import Kind, Principal
 from center.parties.services import get_provider, provider_json
-from center.records.services import RecordFilter, list_records
+from center.records.services import RecordFilter, record_json, records_query
 from center.vouchers import services as vouchers
+from center.vouchers.models import Voucher
 
 OPEN = (VoucherState.ASSIGNED, VoucherState.IN_SERVICE)
 DONE = (VoucherState.COMPLETED, VoucherState.ASSESSED, VoucherState.REWARDED)
@@ -31,12 +32,16 @@ FRAMES_SHOWN = 500
 
 
 def cases(session: Session, provider_id: str, states: tuple[VoucherState, ...]) -> list[Any]:
-    """The provider's cases in ``states`` (at most :data:`SHOWN` of each), newest first."""
-    found: list[dict[str, Any]] = []
-    for state in states:
-        wanted = RecordFilter(provider=provider_id, state=state.value)
-        found += list_records(session, wanted, None, SHOWN)["items"]
-    return sorted(found, key=lambda item: item["updated_at"], reverse=True)
+    """The provider's cases in ``states`` (the records query scoped to the provider, without
+    their histories), at most :data:`SHOWN`, the most recently changed first."""
+    query = (
+        records_query(RecordFilter(provider=provider_id), 0)
+        .where(Voucher.state.in_(states))
+        .order_by(None)
+        .order_by(Voucher.updated_at.desc())
+        .limit(SHOWN)
+    )
+    return [record_json(voucher, customer, []) for voucher, customer in session.execute(query)]
 
 
 def home(session: Session, party: Principal) -> dict[str, Any]:

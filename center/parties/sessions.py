@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select
+from sqlalchemy import String, bindparam, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from center.infra.db import Base, UtcDateTime
@@ -73,16 +73,24 @@ def session_party(
     session: Session, token: str, admin_digest: str | None, now: datetime
 ) -> Principal | None:
     """The party of a live session ``token``, else ``None`` (unknown, expired, key replaced)."""
-    row = session.get(StaffSession, digest(token))
-    if row is None or row.expires_at <= now:
+    found = session.execute(LIVE, {"token": digest(token), "now": now}).first()
+    if found is None:
         return None
-    if row.kind == Kind.ADMIN.value:
-        current = admin_digest
-    else:
-        current = session.scalar(select(Provider.key_digest).where(Provider.id == row.party_id))
+    row, provider_key = found
+    current = admin_digest if row.kind == Kind.ADMIN.value else provider_key
     if current is None or not hmac.compare_digest(current.encode(), row.key_digest.encode()):
         return None
     return Principal(Kind(row.kind), row.party_id)
+
+
+LIVE = (
+    select(StaffSession, Provider.key_digest)
+    .outerjoin(Provider, Provider.id == StaffSession.party_id)
+    .where(
+        StaffSession.token_digest == bindparam("token"), StaffSession.expires_at > bindparam("now")
+    )
+)
+"""A live session and its provider's current key digest, in one statement (built once)."""
 
 
 def close_session(session: Session, token: str) -> bool:
