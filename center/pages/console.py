@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -35,7 +36,7 @@ from center.insurance import services as insurance
 from center.pages import console_queries as queries
 from center.pages import csrf, sessions
 from center.pages.forms import form_as
-from center.pages.web import page_blueprint
+from center.pages.web import not_found, page_blueprint
 from center.parties import services as parties
 from center.parties.auth import Kind, Principal
 from center.vouchers import services as vouchers
@@ -50,6 +51,12 @@ Work = Callable[[Session, Principal, datetime], Any]
 @bp.context_processor
 def staff_context() -> dict[str, Any]:
     return {"area": "console", "nav_items": NAV}
+
+
+@bp.errorhandler(NotFound)
+def unknown(_: NotFound) -> FlaskResponse:
+    """Another provider's case and an unknown id: one and the same HTML 404 (no oracle)."""
+    return not_found("There is no such case among yours.")
 
 
 def me() -> Principal:

@@ -251,10 +251,11 @@ function converse(room) {
   });
   document.querySelectorAll("#conversation [data-type=voucher] [data-token]").forEach(
     (code) => offerToken(code.textContent.trim()));
+  const answered = new Set([...document.querySelectorAll("#conversation [data-answers]")]
+    .map((item) => item.dataset.answers));
   document.querySelectorAll("#conversation li[data-type=proposal]").forEach((item) => {
-    if (!item.classList.contains("mine") && !item.classList.contains("system")) {
-      item.append(answerButtons(Number(item.dataset.seq)));
-    }
+    const open = !item.classList.contains("mine") && !item.classList.contains("system");
+    if (open && !answered.has(item.dataset.seq)) item.append(answerButtons(Number(item.dataset.seq)));
   });
   connect();
 }
