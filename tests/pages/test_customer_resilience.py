@@ -10,9 +10,9 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ascc_plugin.channel.client import CaseChannel
-from tests.common.hub import LiveHub, Party
+from tests.common.hub import LiveHub, Party, event_body
 from tests.pages.browser import Shots, assert_accessible, phone_context
-from tests.pages.live import issue_voucher
+from tests.pages.live import PROGRAMS, issue_voucher
 
 WAIT_MS = 15_000
 
@@ -117,3 +117,37 @@ def test_no_inline_script_runs_on_the_live_page(page_hub: LiveHub, phone: Browse
     assert page.evaluate("() => window.__ran") == []
     blocked = page.evaluate("() => window.__blocked")
     assert all(directive.startswith("script-src") for directive in blocked)
+
+
+def test_an_unknown_voucher_or_a_wrong_secret_reads_as_not_found(
+    page_hub: LiveHub, phone: BrowserContext, shots: Shots
+) -> None:
+    voucher = issue_voucher(page_hub)
+    page = phone.new_page()
+    page.goto(f"{page_hub.base_url}/v/{voucher['id']}#hld_{'x' * 27}")
+    expect(page.locator("#problem")).to_contain_text("not found", timeout=WAIT_MS)
+    expect(page.locator("#summary")).to_be_hidden()
+    assert_accessible(page, "not found")
+    shots.take(page, "not-found")
+    page.goto(f"{page_hub.base_url}/v/{voucher['id']}")  # the secret part left out
+    expect(page.locator("#problem")).to_contain_text("incomplete", timeout=WAIT_MS)
+    assert_accessible(page, "incomplete link")
+
+
+def test_a_voided_voucher_shows_no_code_and_no_action(
+    page_hub: LiveHub, phone: BrowserContext, shots: Shots
+) -> None:
+    gsp = page_hub.new_gsp()
+    voucher = issue_voucher(page_hub, gsp)
+    refund = event_body(
+        gsp, programs=PROGRAMS, order_id=voucher["order_id"], price="129.00", refunded=1
+    )
+    assert page_hub.post_event(gsp, refund).status_code == 200
+    page = phone.new_page()
+    page.goto(voucher["holder_url"])
+    expect(page.locator("#state")).to_have_attribute("data-state", "voided", timeout=WAIT_MS)
+    for hidden in ("#qr-card", "#activate-card", "#directory-card", "#conversation-card"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator("#timeline li").last).to_contain_text("Voided")
+    assert_accessible(page, "voided")
+    shots.take(page, "voided")
