@@ -19,10 +19,17 @@ ORIGIN = "https://localhost"
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def staff_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    folder = tmp_path_factory.mktemp("staff")
-    with rewards_hub(folder, f"sqlite:///{folder / 'center.sqlite'}", "sqlite") as live:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def staff_hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHub]:
+    """A live rewards hub on each database (sessions, pages and forms must answer alike)."""
+    folder = tmp_path_factory.mktemp(f"staff-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'center.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_database")
+    with rewards_hub(folder, url, request.param) as live:
         yield live
 
 
