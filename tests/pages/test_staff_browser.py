@@ -140,3 +140,54 @@ def test_the_dashboard_in_a_real_browser(
     assert answer.json()["status"] == "approved"
     assert_accessible(page, "dashboard after a decision")
     shots.take(page, "dashboard claim approved")
+
+
+def test_the_console_and_the_dashboard_on_a_phone(
+    browser_hub: LiveHub, phone: BrowserContext, shots: Shots
+) -> None:
+    live = browser_hub
+    gsp, provider = live.new_gsp(), live.new_provider()
+    voucher = assigned(live, gsp, provider)
+    completed(live, gsp, provider)
+    page = phone.new_page()
+    sign_in(page, live, "provider", provider.key)
+    assert_accessible(page, "console home on a phone")
+    shots.take(page, "console home on a phone")
+    page.get_by_role("link", name=voucher["id"]).click()
+    assert_accessible(page, "console case on a phone")
+    shots.take(page, "console case on a phone")
+    operator = phone.new_page()
+    sign_in(operator, live, "admin", live.admin_key)
+    assert_accessible(operator, "dashboard on a phone")
+    shots.take(operator, "dashboard on a phone")
+    wide = operator.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 360, f"the dashboard is {wide} px wide on a 360 px phone"
+
+
+def test_the_console_by_keyboard_alone(browser_hub: LiveHub, desktop: BrowserContext) -> None:
+    live = browser_hub
+    gsp, provider = live.new_gsp(), live.new_provider()
+    voucher = assigned(live, gsp, provider)
+    page = desktop.new_page()
+    page.goto(live.url("/provider/signin"))
+
+    def tab_to(check: str, most: int = 30) -> None:
+        for _ in range(most):
+            page.keyboard.press("Tab")
+            if page.evaluate(check):
+                return
+        raise AssertionError(f"Tab never reached {check}")
+
+    tab_to("() => document.activeElement.id === 'key'")
+    page.keyboard.type(provider.key)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live.url("/provider/"))
+    tab_to(f"() => document.activeElement.textContent === '{voucher['id']}'")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live.url(f"/provider/cases/{voucher['id']}"))
+    tab_to("() => document.activeElement.id === 'token'")
+    page.keyboard.type(voucher["token"])
+    tab_to("() => document.activeElement.textContent === 'Check and redeem'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Redeemed")).to_be_visible()
+    assert state_of(live, voucher) == "in_service"
