@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from sqlalchemy import update
 
 from center.parties import keys
 from center.parties.models import Provider
 from tests.common.hub import LiveHub
-from tests.pages.staff import ORIGIN, Browser
+from tests.common.rewards import rewards_hub
+from tests.pages.staff import ORIGIN, TOKEN_FIELD, Browser
 
 
 def cookie_payload(value: str) -> dict[str, object]:
@@ -167,3 +169,22 @@ def test_staff_pages_keep_the_referer_same_origin(staff_hub: LiveHub) -> None:
     answer = Browser(staff_hub).get("/provider/signin")
     assert answer.headers["Referrer-Policy"] == "same-origin"
     assert "unsafe-inline" not in answer.headers["Content-Security-Policy"]
+
+
+def test_guessing_keys_at_the_sign_in_form_is_rate_limited(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("staff-limits")
+    url = f"sqlite:///{folder / 'center.sqlite'}"
+    limits = {"rate_limits": True, "auth_failures_per_address": "3/minute"}
+    with rewards_hub(folder, url, "sqlite", **limits) as live:
+        provider = live.new_provider()
+        browser = Browser(live)
+        guesses = [browser.sign_in("provider", keys.new_key(keys.PROVIDER_PREFIX)) for _ in "abc"]
+        assert [a.status_code for a in guesses] == [401, 401, 401]
+        token = TOKEN_FIELD.search(guesses[-1].get_data(as_text=True))
+        assert token is not None
+        form = {"csrf_token": token.group(1), "key": provider.key}
+        right = browser.post("/provider/signin", form)
+        assert right.status_code == 429 and right.headers["Retry-After"]  # even the right key
+        assert browser.get("/provider/").status_code == 429
