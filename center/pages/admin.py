@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from center.api.hub import current_hub
 from center.api.insurance import DecisionBody
 from center.api.rewards import announce
+from center.infra.caches import TtlCache
 from center.infra.problems import InvalidInput, Problem
 from center.insurance import services as insurance
 from center.pages import admin_queries as queries
@@ -38,6 +39,8 @@ CHART_TITLES = {
     "insurance": "Premiums earned, claims paid and the reserve",
     "service-times": "Service times",
 }
+CHART_SECONDS = 60
+CHARTS_KEY = "ascc_admin_charts"
 signed_in = sessions.signed_in(Kind.ADMIN, SIGNIN)
 
 
@@ -75,12 +78,25 @@ def home() -> str:
 def chart(name: str) -> FlaskResponse:
     if name not in CHARTS:
         return not_found()
-    hub = current_hub()
-    with hub.database.transaction(write=False) as session:
-        report = queries.report(session, hub.clock())
-    response = FlaskResponse(chart_png(name, report), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=60"
+    cache = drawn_charts()
+    png = cache.get(name)
+    if png is None:
+        hub = current_hub()
+        with hub.database.transaction(write=False) as session:
+            report = queries.report(session, hub.clock())
+        png = chart_png(name, report)
+        cache.put(name, png)
+    response = FlaskResponse(png, mimetype="image/png")
+    response.headers["Cache-Control"] = f"private, max-age={CHART_SECONDS}"
     return response
+
+
+def drawn_charts() -> TtlCache[str, bytes]:
+    """This app's charts of the 30-day report, drawn at most once a minute per process
+    (matplotlib takes tens of milliseconds per chart; the period's figures move slowly)."""
+    cache = current_app.extensions.setdefault(CHARTS_KEY, TtlCache(CHART_SECONDS, len(CHARTS)))
+    assert isinstance(cache, TtlCache)
+    return cache
 
 
 @bp.post("/claims/<claim_id>/decision")
