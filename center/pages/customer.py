@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, jsonify, redirect, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from ascc_plugin.identity import InvalidVoucherId, parse_id
 from center.api.hub import current_hub
@@ -31,13 +32,13 @@ NOT_FOUND = "There is no voucher page at this address. Check the link you were s
 
 
 @bp.get("/<voucher_id>")
-def voucher_page(voucher_id: str) -> Response:
+def voucher_page(voucher_id: str) -> BaseResponse:
     try:
         canonical = parse_id(voucher_id)
     except InvalidVoucherId:
         return not_found(NOT_FOUND)
     if canonical != voucher_id:  # a typed id: the fragment survives the redirect
-        return redirect(url_for(".voucher_page", voucher_id=canonical), 308)  # type: ignore[return-value]
+        return redirect(url_for(".voucher_page", voucher_id=canonical), 308)
     return render_page("customer/voucher.html", voucher_id=canonical)
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the page tests: one chromium for the session, a live hub on loopback, contexts
+"""Fixtures of the page tests: one chromium per module, a live hub on loopback, contexts
 for a phone and a desktop, and an artefacts folder for each test's screenshots.
 
 The hub is the real app served by a threaded werkzeug server on loopback
@@ -23,15 +23,16 @@ from tests.pages.live import serve_pages_hub
 from tests.pages.staff import browser_hub, staff_hub  # noqa: F401 (the staff pages' hubs)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Playwright's driver for one module (its event loop never outlives the page tests)."""
     if chromium_path() is None:
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does)")
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = launch(playwright)
     yield browser

@@ -125,6 +125,7 @@ def served(
     assert presented.body["token"] == voucher["token"]
     assert side.redeem(presented.body["token"]).status_code == 200
     state_of(page, "in_service")
+    expect(page.get_by_role("button", name="Send my voucher")).to_be_hidden()
     checked(page, shots, "in-service")
     path = f"/api/v1/vouchers/{voucher['id']}/complete"
     done = site.call("POST", path, site.provider_key, json={"notes": "Fixed"})

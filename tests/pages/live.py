@@ -34,17 +34,19 @@ PROGRAMS = [
 
 
 @contextmanager
-def serve_pages_hub(folder: Path, **settings: Any) -> Iterator[LiveHub]:
+def serve_pages_hub(
+    folder: Path, database_url: str | None = None, **settings: Any
+) -> Iterator[LiveHub]:
+    """The hub on ``database_url`` (a SQLite file in ``folder`` when not given)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     admin_key = keys.new_key(keys.ADMIN)
     values = {"public_url": url, "incentive_hold_hours": 0} | settings
-    app = create_app(
-        hub_settings(folder, f"sqlite:///{folder / 'center.sqlite'}", admin_key, **values)
-    )
+    database_url = database_url or f"sqlite:///{folder / 'center.sqlite'}"
+    app = create_app(hub_settings(folder, database_url, admin_key, **values))
     migrate.upgrade(get_database(app))
     with Served(app, port) as served:
-        yield LiveHub(app, served.url, admin_key, "sqlite")
+        yield LiveHub(app, served.url, admin_key, database_url.partition(":")[0])
     get_database(app).dispose()
 
 

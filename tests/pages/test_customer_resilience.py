@@ -52,8 +52,10 @@ def test_the_page_reads_offline_after_one_visit_and_resumes_the_conversation(
     )
     expect(page.locator("#connection")).to_have_text("Connected.", timeout=WAIT_MS)
 
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
     phone.set_offline(True)
     page.reload()
+    assert page.evaluate("() => navigator.serviceWorker.controller !== null")  # served by it
     expect(page.locator("#state")).to_have_attribute("data-state", "assigned", timeout=WAIT_MS)
     expect(page.locator("#qr svg")).to_be_visible()
     expect(page.locator("#status")).to_contain_text("offline", timeout=WAIT_MS)
@@ -124,9 +126,14 @@ def test_an_unknown_voucher_or_a_wrong_secret_reads_as_not_found(
 ) -> None:
     voucher = issue_voucher(page_hub)
     page = phone.new_page()
+    page.goto(voucher["holder_url"])  # kept on this device: state and QR code
+    expect(page.locator("#state")).to_have_attribute("data-state", "issued", timeout=WAIT_MS)
+    page.goto("about:blank")
     page.goto(f"{page_hub.base_url}/v/{voucher['id']}#hld_{'x' * 27}")
     expect(page.locator("#problem")).to_contain_text("not found", timeout=WAIT_MS)
-    expect(page.locator("#summary")).to_be_hidden()
+    expect(page.locator("#summary")).to_be_hidden()  # nothing kept is shown to a wrong secret
+    expect(page.locator("#qr-card")).to_be_hidden()
+    assert page.evaluate("() => Object.keys(localStorage).length") == 0
     assert_accessible(page, "not found")
     shots.take(page, "not-found")
     page.goto(f"{page_hub.base_url}/v/{voucher['id']}")  # the secret part left out

@@ -1,28 +1,40 @@
 """The customer page over plain HTTP: the shell carries no secret and looks nothing up, the
 holder's ``/v/<id>/state`` answers the holder only, and every other caller gets the voucher
-API's one 404 or 401 (no existence oracle)."""
+API's one 404 or 401 (no existence oracle) — on SQLite and on PostgreSQL alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from ascc_plugin.identity import format_id
 from tests.common.hub import LiveHub
-from tests.pages.live import issue_voucher
+from tests.pages.live import issue_voucher, serve_pages_hub
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHub]:
+    folder = tmp_path_factory.mktemp(f"state-{request.param}")
+    url = request.getfixturevalue("pg_database") if request.param == "postgres" else None
+    with serve_pages_hub(folder, url) as live:
+        yield live
 
 
 @pytest.fixture
-def client(page_hub: LiveHub) -> FlaskClient:
-    made: FlaskClient = page_hub.app.test_client()
+def client(hub: LiveHub) -> FlaskClient:
+    made: FlaskClient = hub.app.test_client()
     return made
 
 
 @pytest.fixture(scope="module")
-def voucher(page_hub: LiveHub) -> dict[str, Any]:
-    return issue_voucher(page_hub)
+def voucher(hub: LiveHub) -> dict[str, Any]:
+    return issue_voucher(hub)
 
 
 def state(client: FlaskClient, voucher_id: str, key: str | None) -> Any:
@@ -82,10 +94,10 @@ def test_a_malformed_id_is_the_html_404(client: FlaskClient, bad: str) -> None:
 
 
 def test_only_the_holder_reads_the_state(
-    page_hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
+    hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
 ) -> None:
-    other = issue_voucher(page_hub)
-    provider = page_hub.new_provider()
+    other = issue_voucher(hub)
+    provider = hub.new_provider()
     assert state(client, voucher["id"], None).status_code == 401
     refused = [
         state(client, voucher["id"], other["holder_secret"]),  # another voucher's holder
@@ -106,3 +118,37 @@ def test_the_service_worker_is_served_for_the_v_scope(client: FlaskClient) -> No
     assert answer.headers["Service-Worker-Allowed"] == "/v/"
     assert answer.headers["Cache-Control"] == "no-cache"
     assert b"caches" in answer.data
+
+
+def test_guessing_holder_secrets_on_the_page_state_is_rate_limited(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("limited")
+    with serve_pages_hub(folder, rate_limits=True, auth_failures_per_address="3/minute") as live:
+        voucher = issue_voucher(live)
+        client = live.app.test_client()
+        guesses = [state(client, voucher["id"], f"hld_{n:027d}").status_code for n in range(5)]
+        assert guesses[:3] == [404, 404, 404] and guesses[3:] == [429, 429]
+        assert state(client, voucher["id"], voucher["holder_secret"]).status_code == 429
+
+
+def test_the_state_is_a_handful_of_reads_and_the_shell_none(
+    hub: LiveHub, client: FlaskClient, voucher: dict[str, Any]
+) -> None:
+    """Server-side rendering stays cheap: the shell touches no database, the state reads the
+    voucher, its history, its incentive and its provider (no query per history row)."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(hub.database.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/v/{voucher['id']}").status_code == 200
+        shell = len(statements)
+        assert state(client, voucher["id"], voucher["holder_secret"]).status_code == 200
+    finally:
+        event.remove(hub.database.engine, "before_cursor_execute", count)
+    assert shell == 0
+    assert len(statements) <= 4, statements

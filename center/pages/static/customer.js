@@ -50,6 +50,13 @@
     } catch (e) { /* storage full or disabled: the page still works online */ }
   }
 
+  function forget() {  // a link that opens nothing: show nothing kept from an earlier visit
+    try { localStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
+    Array.prototype.forEach.call(root.querySelectorAll("section.card"), function (card) {
+      card.hidden = true;
+    });
+  }
+
   function restore() {
     try { return JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { return null; }
   }
@@ -75,6 +82,7 @@
     show("directory-card", v.state === "activated");
     show("conversation-card", LIVE_STATES.indexOf(v.state) >= 0);
     show("assess-card", v.state === "completed");
+    show("send-voucher", v.state === "assigned");  // presented once, before the service starts
     renderIncentive();
     renderTimeline();
     if (v.state === "activated" && !$("directory").children.length) loadDirectory();
@@ -120,9 +128,22 @@
 
   // --- the voucher's state and actions ---------------------------------------------------
 
+  // What this device kept from an earlier visit: shown only once the server has accepted the
+  // secret again, or when it cannot be reached (offline); never to a link the server refused.
+  var kept = null;
+
+  function adoptKept() {
+    if (!kept) return;
+    chat.frames = kept.frames || [];
+    chat.lastSeq = chat.frames.length ? chat.frames[chat.frames.length - 1].seq : 0;
+    kept = null;
+    redraw();
+  }
+
   async function refresh() {
     try {
       view = await ascc.api(stateUrl, { key: secret });
+      adoptKept();
       status("");
       problem("");
       save();
@@ -131,8 +152,13 @@
     } catch (error) {
       if (error.status === 404 || error.status === 401) {
         view = null;
+        kept = null;
+        forget();
         problem("This voucher was not found. Check that you opened the whole link you were sent.");
-      } else if (view) {
+      } else if (error.status === 429) {
+        problem("Too many attempts from this device: try again in a minute.");
+      } else if (view || (kept && kept.view)) {
+        if (!view) { view = kept.view; adoptKept(); render(); }
         status("You are offline: this is your voucher as it was last seen.");
       } else {
         problem("The voucher could not be loaded. Try again when you are online.");
@@ -350,13 +376,6 @@
     problem("This link is incomplete: open the whole link you were sent (it ends with a secret part after #).");
     return;
   }
-  var kept = restore();
-  if (kept && kept.view) {
-    view = kept.view;
-    chat.frames = kept.frames || [];
-    chat.lastSeq = chat.frames.length ? chat.frames[chat.frames.length - 1].seq : 0;
-    render();
-    redraw();
-  }
+  kept = restore();
   refresh();
 })();
