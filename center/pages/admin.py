@@ -67,10 +67,14 @@ def signout() -> Response:
 @bp.get("/")
 @signed_in
 def home() -> str:
+    return render_dashboard()
+
+
+def render_dashboard(error: str | None = None) -> str:
     hub = current_hub()
     with hub.database.transaction(write=False) as session:
         shown = queries.dashboard(session, hub.clock())
-    return render_template("admin/dashboard.html", charts=CHART_TITLES, **shown)
+    return render_template("admin/dashboard.html", charts=CHART_TITLES, error=error, **shown)
 
 
 @bp.get("/charts/<name>.png")
@@ -101,7 +105,7 @@ def drawn_charts() -> TtlCache[str, bytes]:
 
 @bp.post("/claims/<claim_id>/decision")
 @signed_in
-def decide(claim_id: str) -> Response:
+def decide(claim_id: str) -> Response | tuple[str, int]:
     hub = current_hub()
     choice = request.form.get("decision")
     note = request.form.get("note", "").strip() or None
@@ -119,8 +123,7 @@ def decide(claim_id: str) -> Response:
             raise InvalidInput("decision: approve or deny")
         model = hub.database.run(lambda session: work(session, party, hub.clock()))
     except Problem as problem:
-        flash(f"Claim {claim_id}: {problem.detail}", "error")
-        return redirect(url_for(".home"), 303)
+        return render_dashboard(f"Claim {claim_id}: {problem.detail}"), problem.status
     announce(hub, "ascc_claim_decided", claim=model)
     flash(f"Claim {claim_id} {'approved' if choice == 'approve' else 'denied'}.")
     return redirect(url_for(".home"), 303)

@@ -86,9 +86,13 @@ def signout() -> Response:
 @bp.get("/")
 @signed_in
 def home() -> str:
+    return render_home()
+
+
+def render_home(error: str | None = None) -> str:
     with current_hub().database.transaction(write=False) as session:
         shown = queries.home(session, me())
-    return render_template("console/home.html", **shown)
+    return render_template("console/home.html", error=error, **shown)
 
 
 @bp.get("/cases/<voucher_id>")
@@ -179,8 +183,7 @@ def redeem_incentive(incentive_id: str) -> Response | tuple[str, int]:
             )
         )
     except Problem as problem:
-        flash(f"Incentive not redeemed: {problem.detail}", "error")
-        return redirect(url_for(".home"), 303)
+        return render_home(f"Incentive not redeemed: {problem.detail}"), problem.status
     announce(hub, "ascc_incentive_redeemed", incentive=as_model(done, False))
     flash("Incentive redeemed: it is owed to you now.")
     return redirect(url_for(".home"), 303)

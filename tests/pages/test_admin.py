@@ -68,10 +68,8 @@ def test_a_pending_claim_is_approved_or_denied_from_the_dashboard(staff_hub: Liv
         == "100.00"
     )
     twice = browser.submit("/admin/", f"/admin/claims/{deny_id}/decision", decision="approve")
-    assert twice.status_code == 303
-    assert f'class="error" role="status">Claim {deny_id}:' in browser.get("/admin/").get_data(
-        as_text=True
-    )
+    assert twice.status_code == 409
+    assert f'class="error" role="alert">Claim {deny_id}:' in twice.get_data(as_text=True)
     by_operator = staff_hub.call("GET", f"/api/v1/claims/{deny_id}", staff_hub.admin_key)
     assert by_operator.json()["status"] == "rejected"
 
@@ -90,7 +88,7 @@ def test_a_decision_needs_the_operator_and_the_csrf_token(staff_hub: LiveHub) ->
         == 400
     )
     bad = browser.submit("/admin/", f"/admin/claims/{claim_id}/decision", decision="maybe")
-    assert bad.status_code == 303
+    assert bad.status_code == 422 and "approve or deny" in bad.get_data(as_text=True)
     by_operator = staff_hub.call("GET", f"/api/v1/claims/{claim_id}", staff_hub.admin_key)
     assert by_operator.json()["status"] == "pending"
 

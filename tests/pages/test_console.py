@@ -96,8 +96,8 @@ def test_incentives_received_show_their_hold_and_redeem_with_the_token(
     held = browser.submit(
         "/provider/", f"/provider/incentives/{incentive['id']}/redeem", token=incentive["token"]
     )
-    assert held.status_code == 303
-    assert "on hold until" in browser.get("/provider/").get_data(as_text=True)
+    assert held.status_code == 409
+    assert "Incentive not redeemed: the incentive is on hold until" in held.get_data(as_text=True)
     staff_hub.clock.advance(hours=73)  # type: ignore[attr-defined]
     browser = signed_in(staff_hub, provider.key)
     done = browser.submit(
