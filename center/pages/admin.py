@@ -41,6 +41,9 @@ CHART_TITLES = {
 }
 CHART_SECONDS = 60
 CHARTS_KEY = "ascc_admin_charts"
+REPORT_KEY = "ascc_admin_report"
+COUNTS_KEY = "ascc_admin_counts"
+COUNTS_SECONDS = 5
 signed_in = sessions.signed_in(Kind.ADMIN, SIGNIN)
 
 
@@ -72,9 +75,47 @@ def home() -> str:
 
 def render_dashboard(error: str | None = None) -> str:
     hub = current_hub()
-    with hub.database.transaction(write=False) as session:
-        shown = queries.dashboard(session, hub.clock())
-    return render_template("admin/dashboard.html", charts=CHART_TITLES, error=error, **shown)
+    with sessions.reading() as session:
+        shown = queries.fresh(session)
+        figures = counts(session), report(session, hub.clock())
+    return render_template(
+        "admin/dashboard.html",
+        charts=CHART_TITLES,
+        error=error,
+        counts=figures[0],
+        report=figures[1],
+        counts_seconds=COUNTS_SECONDS,
+        **shown,
+    )
+
+
+def counts(session: Session) -> dict[str, Any]:
+    """Vouchers per state, stores and providers: read at most every :data:`COUNTS_SECONDS`
+    per app and process (the page says so)."""
+    cache = figures_cache(COUNTS_KEY, COUNTS_SECONDS)
+    found = cache.get("counts")
+    if found is None:
+        found = queries.counts(session)
+        cache.put("counts", found)
+    return found
+
+
+def report(session: Session, now: datetime) -> dict[str, Any]:
+    """The 30-day report the tables and the charts show alike: built at most once a minute per
+    app and process (its dozen grouped queries are most of the dashboard's cost; the page says
+    when it was built)."""
+    cache = figures_cache(REPORT_KEY, CHART_SECONDS)
+    found = cache.get("report")
+    if found is None:
+        found = queries.report(session, now)
+        cache.put("report", found)
+    return found
+
+
+def figures_cache(key: str, seconds: float) -> TtlCache[str, Any]:
+    cache = current_app.extensions.setdefault(key, TtlCache(seconds, 4))
+    assert isinstance(cache, TtlCache)
+    return cache
 
 
 @bp.get("/charts/<name>.png")
@@ -85,10 +126,9 @@ def chart(name: str) -> FlaskResponse:
     cache = drawn_charts()
     png = cache.get(name)
     if png is None:
-        hub = current_hub()
-        with hub.database.transaction(write=False) as session:
-            report = queries.report(session, hub.clock())
-        png = chart_png(name, report)
+        with sessions.reading() as session:
+            shown = report(session, current_hub().clock())
+        png = chart_png(name, shown)
         cache.put(name, png)
     response = FlaskResponse(png, mimetype="image/png")
     response.headers["Cache-Control"] = f"private, max-age={CHART_SECONDS}"
@@ -98,9 +138,14 @@ def chart(name: str) -> FlaskResponse:
 def drawn_charts() -> TtlCache[str, bytes]:
     """This app's charts of the 30-day report, drawn at most once a minute per process
     (matplotlib takes tens of milliseconds per chart; the period's figures move slowly)."""
-    cache = current_app.extensions.setdefault(CHARTS_KEY, TtlCache(CHART_SECONDS, len(CHARTS)))
-    assert isinstance(cache, TtlCache)
-    return cache
+    return figures_cache(CHARTS_KEY, CHART_SECONDS)
+
+
+def forget_figures() -> None:
+    """After the operator changed something (a claim decided): this process's counts, report
+    and charts are read again on the next page."""
+    for key in (COUNTS_KEY, REPORT_KEY, CHARTS_KEY):
+        current_app.extensions.pop(key, None)
 
 
 @bp.post("/claims/<claim_id>/decision")
@@ -124,6 +169,7 @@ def decide(claim_id: str) -> Response | tuple[str, int]:
         model = hub.database.run(lambda session: work(session, party, hub.clock()))
     except Problem as problem:
         return render_dashboard(f"Claim {claim_id}: {problem.detail}"), problem.status
+    forget_figures()
     announce(hub, "ascc_claim_decided", claim=model)
     flash(f"Claim {claim_id} {'approved' if choice == 'approve' else 'denied'}.")
     return redirect(url_for(".home"), 303)

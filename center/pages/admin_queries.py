@@ -1,8 +1,10 @@
-"""What the operator dashboard shows: the marketplace at a glance, read through the services.
+"""What the operator dashboard shows: the marketplace at a glance, in few statements.
 
 The operator's scope is the whole marketplace (as in the API: ``GET /api/v1/records`` and
 ``/api/v1/reports`` with the operator key); the figures of the period come from the report
 service (:func:`center.reports.services.build`), which reads insurance from the ledger itself.
+The lists (claims waiting, flags, providers, stores) are row tuples of the columns the page
+shows, one statement each; the counts are one statement (a ``UNION ALL`` of three groupings).
 """
 
 from __future__ import annotations
@@ -10,17 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from ascc_plugin.money import from_minor
 from ascc_plugin.vouchers import VoucherState
-from center.api.rewards import flag_json
 from center.incentives.models import Flag
 from center.insurance.models import Claim
-from center.insurance.services import claim_json
 from center.insurance.states import ClaimState
-from center.parties.models import Gsp, Provider
-from center.parties.services import provider_json
+from center.parties.models import Gsp, Provider, ProviderCategory
+from center.parties.services import mean_rating
 from center.reports import services as reports
 from center.vouchers.models import Voucher
 
@@ -34,22 +35,30 @@ def report(session: Session, now: datetime) -> dict[str, Any]:
     return reports.build(session, OPERATOR_SCOPE, now - PERIOD, now)
 
 
+COUNTS: CompoundSelect[Any] = union_all(
+    select(literal("voucher"), Voucher.state, func.count()).group_by(Voucher.state),
+    select(literal("stores"), null(), func.count()).select_from(Gsp),
+    select(literal("providers"), null(), func.count()).select_from(Provider),
+)
+"""Vouchers per state, stores, providers: ``(what, state, count)`` rows, one statement."""
+
+
 def counts(session: Session) -> dict[str, Any]:
     """Vouchers per state (every state listed, zeros included), stores and providers."""
-    found = dict(session.execute(select(Voucher.state, func.count()).group_by(Voucher.state)).all())
-    states = {state.value: int(found.get(state, 0)) for state in VoucherState}
-    return {
-        "vouchers": states,
-        "total": sum(states.values()),
-        "stores": int(session.scalar(select(func.count()).select_from(Gsp)) or 0),
-        "providers": int(session.scalar(select(func.count()).select_from(Provider)) or 0),
-    }
+    found: dict[str, int] = {}
+    totals = {"stores": 0, "providers": 0}
+    for what, state, n in session.execute(COUNTS):
+        if what == "voucher":
+            found[VoucherState(state).value] = int(n)
+        else:
+            totals[what] = int(n)
+    states = {state.value: found.get(state.value, 0) for state in VoucherState}
+    return {"vouchers": states, "total": sum(states.values()), **totals}
 
 
-def dashboard(session: Session, now: datetime) -> dict[str, Any]:
+def fresh(session: Session) -> dict[str, Any]:
+    """What the dashboard reads on every request: the lists an operator acts on or checks."""
     return {
-        "counts": counts(session),
-        "report": report(session, now),
         "pending_claims": pending_claims(session),
         "flags": flags(session),
         "providers": providers(session),
@@ -58,18 +67,72 @@ def dashboard(session: Session, now: datetime) -> dict[str, Any]:
 
 
 def pending_claims(session: Session) -> list[dict[str, Any]]:
-    query = select(Claim).where(Claim.status == ClaimState.PENDING.value).order_by(Claim.seq)
-    return [claim_json(claim) for claim in session.scalars(query.limit(SHOWN))]
+    query = (
+        select(
+            Claim.id,
+            Claim.voucher_id,
+            Claim.provider_id,
+            Claim.amount,
+            Claim.reserved,
+            Claim.currency,
+            Claim.description,
+        )
+        .where(Claim.status == ClaimState.PENDING.value)
+        .order_by(Claim.seq)
+        .limit(SHOWN)
+    )
+    return [
+        {
+            **row._asdict(),
+            "amount": str(from_minor(row.amount, row.currency)),
+            "reserved": str(from_minor(row.reserved, row.currency)),
+        }
+        for row in session.execute(query)
+    ]
 
 
 def flags(session: Session) -> list[dict[str, Any]]:
-    query = select(Flag).order_by(Flag.seq.desc()).limit(SHOWN)
-    return [flag_json(flag) for flag in session.scalars(query)]
+    query = (
+        select(Flag.kind, Flag.voucher_id, Flag.gsp_id, Flag.provider_id, Flag.detail, Flag.at)
+        .order_by(Flag.seq.desc())
+        .limit(SHOWN)
+    )
+    return [{**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)]
 
 
 def providers(session: Session) -> list[dict[str, Any]]:
-    query = select(Provider).order_by(Provider.name, Provider.id).limit(SHOWN)
-    return [provider_json(provider) for provider in session.scalars(query)]
+    """The first :data:`SHOWN` providers by name with their categories and record (one
+    statement: the providers joined to their categories)."""
+    first = (
+        select(
+            Provider.id,
+            Provider.name,
+            Provider.region,
+            Provider.rating_total,
+            Provider.reviews_count,
+            Provider.completed_services,
+        )
+        .order_by(Provider.name, Provider.id)
+        .limit(SHOWN)
+        .subquery()
+    )
+    query = (
+        select(first, ProviderCategory.category)
+        .outerjoin(ProviderCategory, ProviderCategory.provider_id == first.c.id)
+        .order_by(first.c.name, first.c.id, ProviderCategory.category)
+    )
+    shown: dict[str, dict[str, Any]] = {}
+    for row in session.execute(query):
+        provider = shown.get(row.id)
+        if provider is None:
+            record = {"rating": mean_rating(row.rating_total, row.reviews_count)}
+            record |= {"reviews": row.reviews_count, "completed_services": row.completed_services}
+            provider = {"id": row.id, "name": row.name, "region": row.region, "record": record}
+            provider["categories"] = []
+            shown[row.id] = provider
+        if row.category is not None:
+            provider["categories"].append(row.category)
+    return list(shown.values())
 
 
 def stores(session: Session) -> list[dict[str, Any]]:

@@ -90,7 +90,7 @@ def home() -> str:
 
 
 def render_home(error: str | None = None) -> str:
-    with current_hub().database.transaction(write=False) as session:
+    with sessions.reading() as session:
         shown = queries.home(session, me())
     return render_template("console/home.html", error=error, **shown)
 
@@ -102,8 +102,7 @@ def case(voucher_id: str) -> str:
 
 
 def render_case(voucher_id: str, error: str | None = None) -> str:
-    hub = current_hub()
-    with hub.database.transaction(write=False) as session:
+    with sessions.reading() as session:
         shown = queries.case(session, me(), voucher_id)
     return render_template(
         "console/case.html", error=error, claim_key=secrets.token_urlsafe(16), **shown
@@ -211,7 +210,7 @@ def profile() -> str:
 
 
 def render_profile(error: str | None = None) -> str:
-    with current_hub().database.transaction(write=False) as session:
+    with sessions.reading() as session:
         shown = parties.provider_json(parties.get_provider(session, sessions.party_id()))
     return render_template("console/profile.html", provider=shown, error=error)
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from center.api.hub import current_hub
@@ -37,6 +39,7 @@ from center.settings import HubSettings
 KEY_FILE = "pages.key"
 COOKIE = "ascc_staff"
 SID = "sid"  # the session field holding the session token
+READS = "ascc_reads"  # g: the read transaction of a page GET
 MAX_KEY_LENGTH = 200
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,28 +81,55 @@ def signing_key(folder: Path) -> str:
 
 
 def current_party() -> Principal | None:
-    """The signed-in party of this request (checked against the database once per request)."""
+    """The signed-in party of this request (checked against the database once per request, in
+    one indexed statement: the session row joined to its provider)."""
     if "ascc_staff" not in g:
         token = session.get(SID)
         party = None
         if isinstance(token, str):
             hub = current_hub()
-            with hub.database.transaction(write=False) as db:
+            with reading() as db:
                 party = staff.session_party(db, token, hub.admin_digest, hub.clock())
         g.ascc_staff = party
     return cast(Principal | None, g.ascc_staff)
 
 
+@contextmanager
+def reading() -> Iterator[Session]:
+    """The request's read transaction: on a page ``GET`` the one :func:`signed_in` opened for
+    the session check (so the check and the page's reads share one transaction), else a new
+    one."""
+    held = g.get(READS)
+    if held is not None:
+        yield held
+        return
+    with current_hub().database.transaction(write=False) as db:
+        yield db
+
+
 def signed_in(kind: Kind, signin_endpoint: str) -> Callable[[F], F]:
-    """A view for a signed-in ``kind`` only; others are sent to ``signin_endpoint`` (303)."""
+    """A view for a signed-in ``kind`` only; others are sent to ``signin_endpoint`` (303).
+
+    A ``GET`` (a page read) runs in one read transaction with the session check
+    (:func:`reading`); a form's ``POST`` checks the session, then writes in its own."""
 
     def decorate(view: F) -> F:
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def checked_view(*args: Any, **kwargs: Any) -> Any:
             party = current_party()
             if party is None or party.kind != kind:
                 return redirect(url_for(signin_endpoint), 303)
             return view(*args, **kwargs)
+
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if request.method != "GET" or READS in g:
+                return checked_view(*args, **kwargs)
+            with current_hub().database.transaction(write=False) as db:
+                g.setdefault(READS, db)
+                try:
+                    return checked_view(*args, **kwargs)
+                finally:
+                    g.pop(READS, None)
 
         return cast(F, guarded)
 

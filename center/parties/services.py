@@ -134,10 +134,15 @@ def get_provider(session: Session, provider_id: str) -> Provider:
     return provider
 
 
+def mean_rating(total: int, reviews: int) -> float | None:
+    """A provider's earned rating: the mean of its reviews' scores (none without reviews)."""
+    return round(total / reviews, 2) if reviews else None
+
+
 def provider_json(provider: Provider) -> dict[str, Any]:
     """The public profile and service record shown in the directory."""
     reviews = provider.reviews_count
-    rating = round(provider.rating_total / reviews, 2) if reviews else None
+    rating = mean_rating(provider.rating_total, reviews)
     return {
         "id": provider.id,
         "name": provider.name,
