@@ -47,7 +47,7 @@ def counts(session: Session) -> dict[str, Any]:
     """Vouchers per state (every state listed, zeros included), stores and providers."""
     found: dict[str, int] = {}
     totals = {"stores": 0, "providers": 0}
-    for what, state, n in session.execute(COUNTS):
+    for what, state, n in rows(session, COUNTS):
         if what == "voucher":
             found[VoucherState(state).value] = int(n)
         else:
@@ -66,63 +66,72 @@ def fresh(session: Session) -> dict[str, Any]:
     }
 
 
-def pending_claims(session: Session) -> list[dict[str, Any]]:
-    query = (
-        select(
-            Claim.id,
-            Claim.voucher_id,
-            Claim.provider_id,
-            Claim.amount,
-            Claim.reserved,
-            Claim.currency,
-            Claim.description,
-        )
-        .where(Claim.status == ClaimState.PENDING.value)
-        .order_by(Claim.seq)
-        .limit(SHOWN)
+PENDING_CLAIMS = (
+    select(
+        Claim.id,
+        Claim.voucher_id,
+        Claim.provider_id,
+        Claim.amount,
+        Claim.reserved,
+        Claim.currency,
+        Claim.description,
     )
+    .where(Claim.status == ClaimState.PENDING.value)
+    .order_by(Claim.seq)
+    .limit(SHOWN)
+)
+FLAGS = (
+    select(Flag.kind, Flag.voucher_id, Flag.gsp_id, Flag.provider_id, Flag.detail, Flag.at)
+    .order_by(Flag.seq.desc())
+    .limit(SHOWN)
+)
+FIRST_PROVIDERS = (
+    select(
+        Provider.id,
+        Provider.name,
+        Provider.region,
+        Provider.rating_total,
+        Provider.reviews_count,
+        Provider.completed_services,
+    )
+    .order_by(Provider.name, Provider.id)
+    .limit(SHOWN)
+    .subquery()
+)
+PROVIDERS = (
+    select(FIRST_PROVIDERS, ProviderCategory.category)
+    .outerjoin(ProviderCategory, ProviderCategory.provider_id == FIRST_PROVIDERS.c.id)
+    .order_by(FIRST_PROVIDERS.c.name, FIRST_PROVIDERS.c.id, ProviderCategory.category)
+)
+"""The first :data:`SHOWN` providers by name joined to their categories (one statement)."""
+STORES = select(Gsp.id, Gsp.name, Gsp.platform, Gsp.shop).order_by(Gsp.name).limit(SHOWN)
+"""The stores (name, platform, shop: never their keys or signing secrets)."""
+
+
+def rows(session: Session, statement: Any) -> Any:
+    """``statement`` (built once, at import) as Core rows on the session's connection."""
+    return session.connection().execute(statement)
+
+
+def pending_claims(session: Session) -> list[dict[str, Any]]:
     return [
         {
             **row._asdict(),
             "amount": str(from_minor(row.amount, row.currency)),
             "reserved": str(from_minor(row.reserved, row.currency)),
         }
-        for row in session.execute(query)
+        for row in rows(session, PENDING_CLAIMS)
     ]
 
 
 def flags(session: Session) -> list[dict[str, Any]]:
-    query = (
-        select(Flag.kind, Flag.voucher_id, Flag.gsp_id, Flag.provider_id, Flag.detail, Flag.at)
-        .order_by(Flag.seq.desc())
-        .limit(SHOWN)
-    )
-    return [{**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)]
+    return [{**row._asdict(), "at": row.at.isoformat()} for row in rows(session, FLAGS)]
 
 
 def providers(session: Session) -> list[dict[str, Any]]:
-    """The first :data:`SHOWN` providers by name with their categories and record (one
-    statement: the providers joined to their categories)."""
-    first = (
-        select(
-            Provider.id,
-            Provider.name,
-            Provider.region,
-            Provider.rating_total,
-            Provider.reviews_count,
-            Provider.completed_services,
-        )
-        .order_by(Provider.name, Provider.id)
-        .limit(SHOWN)
-        .subquery()
-    )
-    query = (
-        select(first, ProviderCategory.category)
-        .outerjoin(ProviderCategory, ProviderCategory.provider_id == first.c.id)
-        .order_by(first.c.name, first.c.id, ProviderCategory.category)
-    )
+    """The providers with their categories and record (:data:`PROVIDERS`)."""
     shown: dict[str, dict[str, Any]] = {}
-    for row in session.execute(query):
+    for row in rows(session, PROVIDERS):
         provider = shown.get(row.id)
         if provider is None:
             record = {"rating": mean_rating(row.rating_total, row.reviews_count)}
@@ -136,6 +145,4 @@ def providers(session: Session) -> list[dict[str, Any]]:
 
 
 def stores(session: Session) -> list[dict[str, Any]]:
-    """The stores (name, platform, shop: never their keys or signing secrets)."""
-    query = select(Gsp.id, Gsp.name, Gsp.platform, Gsp.shop).order_by(Gsp.name).limit(SHOWN)
-    return [row._asdict() for row in session.execute(query)]
+    return [row._asdict() for row in rows(session, STORES)]

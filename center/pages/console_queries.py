@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
@@ -41,39 +41,79 @@ def stamp(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+PROVIDER = select(
+    Provider.name, Provider.rating_total, Provider.reviews_count, Provider.completed_services
+).where(Provider.id == bindparam("provider"))
+
+IS_OPEN = when((Voucher.state.in_(OPEN), 1), else_=0)
+RANKED = (
+    select(
+        Voucher.id,
+        Voucher.program,
+        Voucher.kind,
+        Voucher.state,
+        Voucher.updated_at,
+        Customer.name,
+        IS_OPEN.label("is_open"),
+        func.row_number()
+        .over(partition_by=IS_OPEN, order_by=Voucher.updated_at.desc())
+        .label("rank"),
+    )
+    .outerjoin(Customer, Customer.seq == Voucher.customer_seq)
+    .where(Voucher.provider_id == bindparam("provider"), Voucher.state.in_(OPEN + DONE))
+    .subquery()
+)
+CASES = select(RANKED).where(RANKED.c.rank <= SHOWN).order_by(RANKED.c.rank)
+"""The provider's open and finished cases, at most :data:`SHOWN` of each, the most recently
+changed first, in one statement (a window ranks each group; ``vouchers.provider_id`` is
+indexed)."""
+
+INCENTIVES = (
+    select(
+        Incentive.id,
+        Incentive.voucher_id,
+        Incentive.amount,
+        Incentive.currency,
+        Incentive.state,
+        Incentive.redeemable_at,
+    )
+    .where(Incentive.provider_id == bindparam("provider"))
+    .order_by(Incentive.seq.desc())
+    .limit(SHOWN)
+)
+CASE_INCENTIVES = INCENTIVES.where(Incentive.voucher_id == bindparam("voucher"))
+
+CLAIMS = (
+    select(Claim.id, Claim.amount, Claim.paid, Claim.currency, Claim.status)
+    .where(Claim.provider_id == bindparam("provider"))
+    .order_by(Claim.seq.desc())
+    .limit(SHOWN)
+)
+CASE_CLAIMS = CLAIMS.where(Claim.voucher_id == bindparam("voucher"))
+
+CONVERSATION = select(Case.last_seq, Case.arrangement).where(
+    Case.voucher_id == bindparam("voucher")
+)
+"""Statements built once (at import): a request only binds its values (Core, on the
+session's connection: no ORM entities)."""
+
+
+def rows(session: Session, statement: Any, **values: Any) -> Any:
+    """``statement`` run on the session's connection with ``values``, as Core rows."""
+    return session.connection().execute(statement, values)
+
+
 def provider_header(session: Session, provider_id: str) -> dict[str, Any]:
     """The provider's name and service record (one row)."""
-    query = select(
-        Provider.name, Provider.rating_total, Provider.reviews_count, Provider.completed_services
-    ).where(Provider.id == provider_id)
-    name, total, reviews, completed = session.execute(query).one()
+    name, total, reviews, completed = rows(session, PROVIDER, provider=provider_id).one()
     record = {"rating": mean_rating(total, reviews), "reviews": reviews}
     return {"id": provider_id, "name": name, "record": {**record, "completed_services": completed}}
 
 
 def cases(session: Session, provider_id: str) -> tuple[list[Any], list[Any]]:
-    """The provider's open and finished cases, at most :data:`SHOWN` of each, the most recently
-    changed first — in one statement (a window ranks each group)."""
-    is_open = when((Voucher.state.in_(OPEN), 1), else_=0)
-    rank = func.row_number().over(partition_by=is_open, order_by=Voucher.updated_at.desc())
-    ranked = (
-        select(
-            Voucher.id,
-            Voucher.program,
-            Voucher.kind,
-            Voucher.state,
-            Voucher.updated_at,
-            Customer.name,
-            is_open.label("is_open"),
-            rank.label("rank"),
-        )
-        .outerjoin(Customer, Customer.seq == Voucher.customer_seq)
-        .where(Voucher.provider_id == provider_id, Voucher.state.in_(OPEN + DONE))
-        .subquery()
-    )
-    query = select(ranked).where(ranked.c.rank <= SHOWN).order_by(ranked.c.rank)
+    """The provider's open and finished cases (:data:`CASES`)."""
     shown: tuple[list[Any], list[Any]] = ([], [])
-    for row in session.execute(query):
+    for row in rows(session, CASES, provider=provider_id):
         shown[0 if row.is_open else 1].append(
             {
                 "voucher_id": row.id,
@@ -100,25 +140,10 @@ def home(session: Session, party: Principal) -> dict[str, Any]:
     }
 
 
-def scoped(query: Any, provider: Any, voucher: Any, ids: tuple[str, str | None]) -> Any:
-    """``query`` limited to the provider ``ids[0]`` (and the voucher ``ids[1]`` if given)."""
-    conditions: list[ColumnElement[bool]] = [provider == ids[0]]
-    if ids[1] is not None:
-        conditions.append(voucher == ids[1])
-    return query.where(*conditions)
-
-
 def incentives(session: Session, provider_id: str, voucher_id: str | None = None) -> list[Any]:
     """The incentives of the provider's services (no tokens: the customer presents them)."""
-    query = select(
-        Incentive.id,
-        Incentive.voucher_id,
-        Incentive.amount,
-        Incentive.currency,
-        Incentive.state,
-        Incentive.redeemable_at,
-    )
-    query = scoped(query, Incentive.provider_id, Incentive.voucher_id, (provider_id, voucher_id))
+    query = INCENTIVES if voucher_id is None else CASE_INCENTIVES
+    found = rows(session, query, provider=provider_id, voucher=voucher_id)
     return [
         {
             "id": row.id,
@@ -128,14 +153,14 @@ def incentives(session: Session, provider_id: str, voucher_id: str | None = None
             "state": IncentiveState(row.state).value,
             "redeemable_at": stamp(row.redeemable_at) or "",
         }
-        for row in session.execute(query.order_by(Incentive.seq.desc()).limit(SHOWN))
+        for row in found
     ]
 
 
 def claims(session: Session, provider_id: str, voucher_id: str | None = None) -> list[Any]:
     """The provider's cost claims (amount, status, what was paid)."""
-    query = select(Claim.id, Claim.amount, Claim.paid, Claim.currency, Claim.status)
-    query = scoped(query, Claim.provider_id, Claim.voucher_id, (provider_id, voucher_id))
+    query = CLAIMS if voucher_id is None else CASE_CLAIMS
+    found = rows(session, query, provider=provider_id, voucher=voucher_id)
     return [
         {
             "id": row.id,
@@ -144,14 +169,13 @@ def claims(session: Session, provider_id: str, voucher_id: str | None = None) ->
             "currency": row.currency,
             "status": row.status,
         }
-        for row in session.execute(query.order_by(Claim.seq.desc()).limit(SHOWN))
+        for row in found
     ]
 
 
 def conversation_state(session: Session, voucher_id: str) -> tuple[int, Any]:
     """The case's last seq (0: no frame yet, or no case) and its agreed arrangement."""
-    query = select(Case.last_seq, Case.arrangement).where(Case.voucher_id == voucher_id)
-    found = session.execute(query).first()
+    found = rows(session, CONVERSATION, voucher=voucher_id).first()
     return (0, None) if found is None else (int(found.last_seq or 0), found.arrangement)
 
 

@@ -73,24 +73,29 @@ def session_party(
     session: Session, token: str, admin_digest: str | None, now: datetime
 ) -> Principal | None:
     """The party of a live session ``token``, else ``None`` (unknown, expired, key replaced)."""
-    found = session.execute(LIVE, {"token": digest(token), "now": now}).first()
-    if found is None:
+    row = session.connection().execute(LIVE, {"token": digest(token), "now": now}).first()
+    if row is None:
         return None
-    row, provider_key = found
-    current = admin_digest if row.kind == Kind.ADMIN.value else provider_key
+    current = admin_digest if row.kind == Kind.ADMIN.value else row.provider_key
     if current is None or not hmac.compare_digest(current.encode(), row.key_digest.encode()):
         return None
     return Principal(Kind(row.kind), row.party_id)
 
 
 LIVE = (
-    select(StaffSession, Provider.key_digest)
+    select(
+        StaffSession.kind,
+        StaffSession.party_id,
+        StaffSession.key_digest,
+        Provider.key_digest.label("provider_key"),
+    )
     .outerjoin(Provider, Provider.id == StaffSession.party_id)
     .where(
         StaffSession.token_digest == bindparam("token"), StaffSession.expires_at > bindparam("now")
     )
 )
-"""A live session and its provider's current key digest, in one statement (built once)."""
+"""A live session and its provider's current key digest: one statement (built once, run as
+Core on the session's connection), on the primary key ``token_digest``."""
 
 
 def close_session(session: Session, token: str) -> bool:
