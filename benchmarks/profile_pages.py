@@ -37,6 +37,7 @@ from tests.pages.staff import Browser, assigned  # noqa: E402
 
 OPEN_CASES = 20
 ASSESSED = 5
+SORT = "cumulative"
 
 
 def seed(live: LiveHub) -> dict[str, str]:
@@ -97,7 +98,7 @@ def profile_page(
         browser.get(path)
         times.append((time.perf_counter() - started) * 1000)
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler, stream=out).sort_stats(SORT).print_stats(top)
     return {
         "median_ms": statistics.median(times),
         "statements": one,
@@ -137,7 +138,9 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--top", type=int, default=25, help="cost centres shown (0: none)")
     parser.add_argument("--sql", action="store_true", help="print each statement of one request")
+    parser.add_argument("--sort", default=SORT, help="pstats order: cumulative, tottime …")
     args = parser.parse_args()
+    globals()["SORT"] = args.sort
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the live hub's request lines
     summary = {b: run(b, args.requests, args.top, args.sql) for b in args.backends.split(",")}
     print("\nsummary (in-process, Flask test client, median of", args.requests, "requests)")
