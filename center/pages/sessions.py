@@ -53,6 +53,9 @@ def init_app(app: Flask, settings: HubSettings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=lifetime(settings),
+        # the server-side session's expiry is fixed at sign-in: re-signing and re-sending the
+        # cookie on every page would extend nothing (and costs a zlib + HMAC per request)
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     csrf.init_app(app)
 

@@ -113,3 +113,15 @@ def test_the_dashboard_reuses_its_figures_says_how_old_and_rereads_after_a_decis
     assert decided.status_code == 303
     after, _ = reads(browser, "/admin/")
     assert after == built  # the decision changed the figures: read again
+
+
+def test_a_page_does_not_resend_the_unchanged_cookie(staff_hub: LiveHub) -> None:
+    """The session's expiry is fixed at sign-in, so the cookie is signed and sent only when its
+    content changes (sign-in, the first CSRF token), not on every page."""
+    browser = Browser(staff_hub)
+    assert browser.sign_in("provider", staff_hub.new_provider().key).status_code == 303
+    browser.get("/provider/")  # the page's CSRF token joins the cookie
+    kept = browser.cookie()
+    again = browser.get("/provider/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    assert browser.cookie() == kept and browser.get("/provider/profile").status_code == 200
