@@ -66,6 +66,7 @@ def create_app(
     premiums.subscribe(database)  # premiums accrue on issue and reverse on void (the feed)
     problems.init_app(app)
     limits.init_app(app, settings)
+    pages.init_app(app, settings)
     for blueprint in api.blueprints() + pages.blueprints():
         app.register_blueprint(blueprint)
     return app

@@ -11,6 +11,7 @@ from center.insurance.models import Claim, Coverage, Policy
 from center.ledger.models import LedgerEntry
 from center.ops.models import JobRun
 from center.parties.models import Customer, Gsp, Provider, ProviderCategory
+from center.parties.sessions import StaffSession
 from center.vouchers.models import GspProgram, Voucher
 from center.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
@@ -36,6 +37,7 @@ __all__ = [
     "ProcessedEvent",
     "Provider",
     "ProviderCategory",
+    "StaffSession",
     "Voucher",
     "WebhookAttempt",
     "WebhookEndpoint",

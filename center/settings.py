@@ -109,6 +109,8 @@ class HubSettings(RewardRules, Section):
     metrics_public: bool = False  # /metrics without the operator key
     # The hub's own delivery (center.handover): channels by name, set up by [delivery].
     delivery_channels: tuple[str, ...] = ()
+    # The pages (center.pages): a provider's or the operator's sign-in lasts this long.
+    page_session_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     @field_validator("webhook_allow_networks")
     @classmethod

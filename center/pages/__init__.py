@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from flask import Blueprint
+from flask import Blueprint, Flask
+
+from center.settings import HubSettings
 
 # Path prefixes the pages answer (a store in gsp mode mounts the hub's app at each).
 PREFIXES = ("/v/", "/provider/", "/admin/", "/assets/")
@@ -20,9 +22,17 @@ PREFIXES = ("/v/", "/provider/", "/admin/", "/assets/")
 
 def modules() -> list[ModuleType]:
     """The page modules: each has a blueprint ``bp``."""
-    from center.pages import assets, customer
+    from center.pages import admin, assets, console, customer
 
-    return [assets, customer]
+    return [assets, customer, console, admin]
+
+
+def init_app(app: Flask, settings: HubSettings) -> None:
+    """What the pages need of the app besides their blueprints: the staff sessions' cookie and
+    CSRF protection (:mod:`center.pages.sessions`)."""
+    from center.pages import sessions
+
+    sessions.init_app(app, settings)
 
 
 def blueprints() -> list[Blueprint]:

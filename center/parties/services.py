@@ -14,6 +14,10 @@ from center.infra.problems import Conflict, InvalidInput, NotFound
 from center.parties import keys
 from center.parties.models import Gsp, Provider, ProviderCategory
 
+MAX_CATEGORY = 64  # the column's width
+MAX_REGION = 100
+MAX_CAPACITY = 10_000
+
 
 def add_gsp(
     session: Session,
@@ -56,9 +60,7 @@ def add_provider(
 ) -> dict[str, str]:
     """Register a provider; returns ``{"provider_id", "api_key"}``. ``email`` is its contact
     address (kept lower-cased; the anti-collusion rule compares it with customers')."""
-    clean = sorted({c.strip().lower() for c in categories if c.strip()})
-    if not clean:
-        raise InvalidInput("a provider serves at least one category (program kind)")
+    clean = clean_categories(categories)
     if capacity < 1:
         raise InvalidInput("capacity is at least 1")
     api_key = keys.new_key(keys.PROVIDER_PREFIX)
@@ -81,6 +83,39 @@ def add_provider(
     return {"provider_id": provider.id, "api_key": api_key}
 
 
+def clean_categories(categories: Sequence[str]) -> list[str]:
+    """Categories lower-cased, stripped, unique, sorted; at least one (else 422)."""
+    clean = sorted({c.strip().lower() for c in categories if c.strip()})
+    if not clean:
+        raise InvalidInput("a provider serves at least one category (program kind)")
+    if any(len(c) > MAX_CATEGORY for c in clean):
+        raise InvalidInput(f"a category has at most {MAX_CATEGORY} characters")
+    return clean
+
+
+def update_profile(
+    session: Session,
+    provider_id: str,
+    *,
+    categories: Sequence[str],
+    region: str | None,
+    capacity: int,
+) -> Provider:
+    """The provider changes its own profile: categories, region and capacity (open cases)."""
+    clean = clean_categories(categories)
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput(f"capacity is a whole number from 1 to {MAX_CAPACITY}")
+    if region is not None and len(region) > MAX_REGION:
+        raise InvalidInput(f"region has at most {MAX_REGION} characters")
+    provider = get_provider(session, provider_id)
+    provider.region = region or None
+    provider.capacity = capacity
+    kept = {item.category: item for item in provider.categories}
+    provider.categories = [kept.get(c) or ProviderCategory(category=c) for c in clean]
+    session.flush()
+    return provider
+
+
 def gsp_by_shop(session: Session, shop: str) -> Gsp | None:
     return session.scalar(select(Gsp).where(Gsp.shop == shop))
 
@@ -99,10 +134,15 @@ def get_provider(session: Session, provider_id: str) -> Provider:
     return provider
 
 
+def mean_rating(total: int, reviews: int) -> float | None:
+    """A provider's earned rating: the mean of its reviews' scores (none without reviews)."""
+    return round(total / reviews, 2) if reviews else None
+
+
 def provider_json(provider: Provider) -> dict[str, Any]:
     """The public profile and service record shown in the directory."""
     reviews = provider.reviews_count
-    rating = round(provider.rating_total / reviews, 2) if reviews else None
+    rating = mean_rating(provider.rating_total, reviews)
     return {
         "id": provider.id,
         "name": provider.name,

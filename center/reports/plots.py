@@ -6,6 +6,8 @@ matplotlib is the plotting library everyone reads and installs from wheels; its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +22,21 @@ INCENTIVE_STATES = ("issued", "released", "redeemed", "lapsed")
 def write_charts(report: dict[str, Any], folder: Path) -> list[Path]:
     """One PNG per chart in ``folder``; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    charts = {
-        "satisfaction.png": satisfaction,
-        "incentives.png": incentives,
-        "insurance.png": insurance,
-        "service-times.png": service_times,
-    }
     written = []
-    for name, draw in charts.items():
-        figure = Figure(figsize=(8, 4.5), dpi=100, layout="constrained")
-        draw(figure, report)
-        path = folder / name
-        figure.savefig(path)
+    for name in CHARTS:
+        path = folder / f"{name}.png"
+        path.write_bytes(chart_png(name, report))
         written.append(path)
     return written
+
+
+def chart_png(name: str, report: dict[str, Any]) -> bytes:
+    """The chart ``name`` (a key of :data:`CHARTS`) of ``report`` as PNG bytes."""
+    figure = Figure(figsize=(8, 4.5), dpi=100, layout="constrained")
+    CHARTS[name](figure, report)
+    out = BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
 
 
 def satisfaction(figure: Figure, report: dict[str, Any]) -> None:
@@ -105,3 +108,12 @@ def service_times(figure: Figure, report: dict[str, Any]) -> None:
     axes.set_ylabel("hours")
     axes.legend()
     axes.set_title("Service times")
+
+
+CHARTS: dict[str, Callable[[Figure, dict[str, Any]], None]] = {
+    "satisfaction": satisfaction,
+    "incentives": incentives,
+    "insurance": insurance,
+    "service-times": service_times,
+}
+"""The report's charts by name (the PNG files are ``<name>.png``)."""

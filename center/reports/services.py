@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ascc_plugin.money import from_minor
@@ -36,6 +36,7 @@ STAMPS = {
     "redeemed": Incentive.redeemed_at,
     "lapsed": Incentive.ended_at,
 }
+LAPSED = (Incentive.state == "lapsed",)
 
 
 @dataclass(frozen=True)
@@ -108,31 +109,50 @@ def satisfaction(
 
 
 def incentives(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
+    """Issued, released, redeemed and lapsed in the period, per currency: one scan of the
+    incentives with a conditional count and sum per stamp."""
+    within = {
+        name: and_(stamp >= start, stamp < end, *LAPSED if name == "lapsed" else ())
+        for name, stamp in STAMPS.items()
+    }
+    columns = []
+    for name, condition in within.items():
+        columns.append(func.sum(case((condition, 1), else_=0)).label(f"{name}_n"))
+        columns.append(func.sum(case((condition, Incentive.amount), else_=0)).label(f"{name}_a"))
+    query = (
+        select(Incentive.currency, *columns)
+        .where(or_(*within.values()), *scope.where(Incentive.gsp_id, Incentive.provider_id))
+        .group_by(Incentive.currency)
+        .order_by(Incentive.currency)
+    )
+    rows = session.execute(query).all()
     found: dict[str, Any] = {}
-    for name, stamp in STAMPS.items():
-        query = (
-            select(Incentive.currency, func.count(), func.sum(Incentive.amount))
-            .where(
-                stamp >= start, stamp < end, *scope.where(Incentive.gsp_id, Incentive.provider_id)
-            )
-            .group_by(Incentive.currency)
-        )
-        if name == "lapsed":
-            query = query.where(Incentive.state == "lapsed")
-        rows = session.execute(query).all()
+    for name in STAMPS:
+        counted = [
+            (row.currency, int(row._mapping[f"{name}_n"] or 0), row._mapping[f"{name}_a"])
+            for row in rows
+        ]
+        counted = [(cur, n, int(a or 0)) for cur, n, a in counted if n]
         found[name] = {
-            "count": sum(int(n) for _, n, _ in rows),
-            "amounts": {cur: str(from_minor(int(a), cur)) for cur, _, a in sorted(rows)},
+            "count": sum(n for _, n, _ in counted),
+            "amounts": {cur: str(from_minor(a, cur)) for cur, _, a in counted},
         }
     return found
 
 
 def ledger_sums(
-    session: Session, scope: Scope, start: datetime | None, end: datetime
-) -> dict[tuple[str, str], int]:
-    """``{(currency, purpose): debits − credits}`` of every ``policy:…`` account in range."""
+    session: Session, scope: Scope, start: datetime, end: datetime
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """``{(currency, purpose): debits − credits}`` of every ``policy:…`` account, in the
+    period (``start`` … ``end``) and up to ``end`` — one statement."""
+    in_period = case((LedgerEntry.at >= start, LedgerEntry.amount), else_=0)
     query = (
-        select(LedgerEntry.currency, LedgerEntry.account, func.sum(LedgerEntry.amount))
+        select(
+            LedgerEntry.currency,
+            LedgerEntry.account,
+            func.sum(in_period),
+            func.sum(LedgerEntry.amount),
+        )
         .where(
             LedgerEntry.account.like("policy:%"),
             LedgerEntry.at < end,
@@ -140,19 +160,19 @@ def ledger_sums(
         )
         .group_by(LedgerEntry.currency, LedgerEntry.account)
     )
-    if start is not None:
-        query = query.where(LedgerEntry.at >= start)
-    sums: dict[tuple[str, str], int] = defaultdict(int)
-    for currency, account, amount in session.execute(query):
-        sums[(currency, account.rsplit(":", 1)[-1])] += int(amount)
-    return sums
+    period: dict[tuple[str, str], int] = defaultdict(int)
+    held: dict[tuple[str, str], int] = defaultdict(int)
+    for currency, account, within, total in session.execute(query):
+        purpose = (currency, account.rsplit(":", 1)[-1])
+        period[purpose] += int(within or 0)
+        held[purpose] += int(total or 0)
+    return period, held
 
 
 def insurance(
     session: Session, scope: Scope, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
-    period = ledger_sums(session, scope, start, end)
-    held = ledger_sums(session, scope, None, end)
+    period, held = ledger_sums(session, scope, start, end)
     currencies = sorted({cur for cur, _ in period} | {cur for cur, _ in held})
     rows = []
     for cur in currencies:

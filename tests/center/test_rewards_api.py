@@ -336,3 +336,45 @@ def test_the_worker_lapses_unreleased_incentives_on_its_schedule(
     with hub.database.transaction(write=False) as session:
         run = session.get(JobRun, "lapse-incentives")
     assert run is not None and run.last_count >= 1
+
+
+def test_report_counts_incentives_per_stamp_and_splits_the_period_from_the_reserve(
+    hub: LiveHub,
+) -> None:
+    """The report's incentives (one scan, a count and a sum per stamp) and its insurance (one
+    ledger statement: the period's sums and the reserve up to its end) on a provider's own
+    scope and on a period that holds nothing but follows a reserve."""
+    provider, gsp = hub.new_provider(), hub.new_gsp()
+    voucher = completed(hub, gsp, provider)
+    incentive = assess(hub, voucher, 5).json()["incentive"]
+    released = hub.call(
+        "POST",
+        f"/api/v1/incentives/{incentive['id']}/release",
+        voucher["holder_secret"],
+        json={"provider_id": provider.id},
+    )
+    assert released.status_code == 200, released.text
+    now = hub.clock()  # type: ignore[attr-defined]
+    end = (now + timedelta(days=1)).isoformat()
+    mine = hub.call("GET", "/api/v1/reports", provider.key, params={"to": end}).json()
+    amount = {incentive["currency"]: incentive["amount"]}
+    assert mine["incentives"] == {
+        "issued": {"count": 1, "amounts": amount},
+        "released": {"count": 1, "amounts": amount},
+        "redeemed": {"count": 0, "amounts": {}},
+        "lapsed": {"count": 0, "amounts": {}},
+    }
+    whole = hub.call(
+        "GET", "/api/v1/reports", hub.admin_key, params={"to": end, "from": "2000-01-01T00:00:00Z"}
+    ).json()
+    later = hub.call(
+        "GET",
+        "/api/v1/reports",
+        hub.admin_key,
+        params={"from": (now + timedelta(hours=1)).isoformat(), "to": end},
+    ).json()
+    for row in whole["insurance"]:
+        same = next(r for r in later["insurance"] if r["currency"] == row["currency"])
+        assert Decimal(same["premiums_earned"]) == Decimal(same["claims_paid"]) == 0
+        assert same["reserve"] == row["reserve"] and same["loss_ratio"] is None
+    assert all(later["incentives"][name]["count"] == 0 for name in later["incentives"])

@@ -58,13 +58,16 @@ class MovableClock:
 
 
 @contextmanager
-def rewards_hub(folder: Path, url: str, backend: str, **settings: Any) -> Iterator[LiveHub]:
-    """A live hub on ``url`` with a :class:`MovableClock` (``live.clock``) and the policy."""
+def rewards_hub(
+    folder: Path, url: str, backend: str, port: int = 0, **settings: Any
+) -> Iterator[LiveHub]:
+    """A live hub on ``url`` with a :class:`MovableClock` (``live.clock``) and the policy,
+    served on loopback (on ``port`` when given)."""
     admin_key = keys.new_key(keys.ADMIN)
     clock = MovableClock()
     app = create_app(hub_settings(folder, url, admin_key, **settings), clock=clock)
     try:
-        with Served(app) as served:
+        with Served(app, port) as served:
             prepare(app)
             live = LiveHub(app, served.url, admin_key, backend)
             live.clock = clock  # type: ignore[attr-defined]

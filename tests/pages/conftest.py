@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from tests.common.hub import LiveHub
 from tests.pages.browser import Shots, chromium_path, desktop_context, launch, phone_context
 from tests.pages.live import serve_pages_hub
+from tests.pages.staff import browser_hub, staff_hub  # noqa: F401 (the staff pages' hubs)
 
 
 @pytest.fixture(scope="module")
