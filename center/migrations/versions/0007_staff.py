@@ -1,6 +1,6 @@
 """sign-in sessions of providers and the operator on the pages (the console and the dashboard)
 
-Revision ID: 0009_staff
+Revision ID: 0007_staff
 Revises: 0006_rewards
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import center.infra.db
 
-revision = "0009_staff"
+revision = "0007_staff"
 down_revision = "0006_rewards"
 branch_labels = None
 depends_on = None
