@@ -85,6 +85,7 @@ def render_dashboard(error: str | None = None) -> str:
         counts=figures[0],
         report=figures[1],
         counts_seconds=COUNTS_SECONDS,
+        limit=queries.SHOWN,
         **shown,
     )
 

@@ -94,7 +94,7 @@ FIRST_PROVIDERS = (
         Provider.reviews_count,
         Provider.completed_services,
     )
-    .order_by(Provider.name, Provider.id)
+    .order_by(Provider.created_at.desc(), Provider.id)
     .limit(SHOWN)
     .subquery()
 )
@@ -103,9 +103,13 @@ PROVIDERS = (
     .outerjoin(ProviderCategory, ProviderCategory.provider_id == FIRST_PROVIDERS.c.id)
     .order_by(FIRST_PROVIDERS.c.name, FIRST_PROVIDERS.c.id, ProviderCategory.category)
 )
-"""The first :data:`SHOWN` providers by name joined to their categories (one statement)."""
-STORES = select(Gsp.id, Gsp.name, Gsp.platform, Gsp.shop).order_by(Gsp.name).limit(SHOWN)
-"""The stores (name, platform, shop: never their keys or signing secrets)."""
+"""The :data:`SHOWN` newest providers, by name, joined to their categories (one statement)."""
+STORES = (
+    select(Gsp.id, Gsp.name, Gsp.platform, Gsp.shop)
+    .order_by(Gsp.created_at.desc(), Gsp.id)
+    .limit(SHOWN)
+)
+"""The :data:`SHOWN` newest stores (name, platform, shop: never their keys or signing secrets)."""
 
 
 def rows(session: Session, statement: Any) -> Any:
