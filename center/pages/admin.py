@@ -30,9 +30,7 @@ from center.parties.auth import Kind, Principal
 from center.reports.plots import CHARTS, chart_png
 
 bp = csrf.protect(page_blueprint("admin", __name__, url_prefix="/admin"))
-SIGNIN = "admin.signin"
 NAV = (("admin.home", "Dashboard"),)
-SIGNIN_PAGE = {"who": "Operator dashboard", "prefix": "adm_", "action": "/admin/signin"}
 CHART_TITLES = {
     "satisfaction": "Satisfaction per provider",
     "incentives": "Incentives in the period",
@@ -44,27 +42,12 @@ CHARTS_KEY = "ascc_admin_charts"
 REPORT_KEY = "ascc_admin_report"
 COUNTS_KEY = "ascc_admin_counts"
 COUNTS_SECONDS = 5
-signed_in = sessions.signed_in(Kind.ADMIN, SIGNIN)
+signed_in = sessions.mount_sign_in(bp, Kind.ADMIN, "Operator dashboard")
 
 
 @bp.context_processor
 def staff_context() -> dict[str, Any]:
     return {"area": "admin", "nav_items": NAV}
-
-
-@bp.get("/signin")
-def signin() -> str:
-    return render_template("console/signin.html", failed=False, **SIGNIN_PAGE)
-
-
-@bp.post("/signin")
-def signin_post() -> Response | tuple[str, int]:
-    return sessions.sign_in(Kind.ADMIN, "console/signin.html", "admin.home", SIGNIN_PAGE)
-
-
-@bp.post("/signout")
-def signout() -> Response:
-    return sessions.sign_out(SIGNIN)
 
 
 @bp.get("/")

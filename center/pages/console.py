@@ -42,9 +42,8 @@ from center.parties.auth import Kind, Principal
 from center.vouchers import services as vouchers
 
 bp = csrf.protect(page_blueprint("console", __name__, url_prefix="/provider"))
-SIGNIN = "console.signin"
 NAV = (("console.home", "Cases"), ("console.profile", "Profile"))
-signed_in = sessions.signed_in(Kind.PROVIDER, SIGNIN)
+signed_in = sessions.mount_sign_in(bp, Kind.PROVIDER, "Provider console")
 Work = Callable[[Session, Principal, datetime], Any]
 
 
@@ -63,24 +62,6 @@ def me() -> Principal:
     party = sessions.current_party()
     assert party is not None
     return party
-
-
-SIGNIN_PAGE = {"who": "Provider console", "prefix": "prv_", "action": "/provider/signin"}
-
-
-@bp.get("/signin")
-def signin() -> str:
-    return render_template("console/signin.html", failed=False, **SIGNIN_PAGE)
-
-
-@bp.post("/signin")
-def signin_post() -> Response | tuple[str, int]:
-    return sessions.sign_in(Kind.PROVIDER, "console/signin.html", "console.home", SIGNIN_PAGE)
-
-
-@bp.post("/signout")
-def signout() -> Response:
-    return sessions.sign_out(SIGNIN)
 
 
 @bp.get("/")

@@ -24,7 +24,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -108,6 +108,34 @@ def reading() -> Iterator[Session]:
         return
     with current_hub().database.transaction(write=False) as db:
         yield db
+
+
+SIGNIN_TEMPLATE = "console/signin.html"
+
+
+def mount_sign_in(bp: Blueprint, kind: Kind, who: str) -> Callable[[F], F]:
+    """``GET``/``POST /signin`` and ``POST /signout`` on ``bp`` for ``kind``'s key; returns the
+    guard of ``bp``'s views (:func:`signed_in`). After sign-in the person lands on ``bp``'s
+    ``home`` view."""
+    signin_endpoint = f"{bp.name}.signin"
+    page = {"who": who, "prefix": keys.PROVIDER_PREFIX if kind == Kind.PROVIDER else keys.ADMIN}
+
+    def form() -> dict[str, str]:
+        return {**page, "action": url_for(signin_endpoint)}
+
+    @bp.get("/signin", endpoint="signin")
+    def signin_page() -> str:
+        return render_template(SIGNIN_TEMPLATE, failed=False, **form())
+
+    @bp.post("/signin", endpoint="signin_post")
+    def signin_post() -> Response | tuple[str, int]:
+        return sign_in(kind, SIGNIN_TEMPLATE, f"{bp.name}.home", form())
+
+    @bp.post("/signout", endpoint="signout")
+    def signout() -> Response:
+        return sign_out(signin_endpoint)
+
+    return signed_in(kind, signin_endpoint)
 
 
 def signed_in(kind: Kind, signin_endpoint: str) -> Callable[[F], F]:
