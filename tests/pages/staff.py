@@ -13,6 +13,7 @@ import pytest
 from werkzeug.test import TestResponse
 
 from tests.common.hub import LiveHub, Party
+from tests.common.postgres import fresh_database, require_postgres
 from tests.common.rewards import issue, rewards_hub
 
 ORIGIN = "https://localhost"
@@ -23,13 +24,16 @@ TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 def staff_hub(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveHub]:
-    """A live rewards hub on each database (sessions, pages and forms must answer alike)."""
+    """A live rewards hub on each database (sessions, pages and forms must answer alike), with
+    a marketplace of its own: the dashboard shows every store's figures, so another module's
+    stores and clock must not be in it."""
     folder = tmp_path_factory.mktemp(f"staff-{request.param}")
     if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'center.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_database")
-    with rewards_hub(folder, url, request.param) as live:
+        with rewards_hub(folder, f"sqlite:///{folder / 'center.sqlite'}", "sqlite") as live:
+            yield live
+        return
+    require_postgres()
+    with fresh_database("ascc_staff") as url, rewards_hub(folder, url, "postgres") as live:
         yield live
 
 
