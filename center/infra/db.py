@@ -107,8 +107,14 @@ class Database:
             # secure_delete: stores' signing secrets and sealed answers once lay on these pages
             begin_immediate(self.engine, sqlite_synchronous, sqlite_busy_timeout * 1000, True)
         else:
+            # The exactly-once claims and the retried races rely on READ COMMITTED (a statement
+            # sees what committed before it): pinned, whatever the server's default says.
             self.engine = create_engine(
-                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pool_pre_ping
+                url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=pool_pre_ping,
+                isolation_level="READ COMMITTED",
             )
         if secrets is not None:
             install(self.engine, secrets)

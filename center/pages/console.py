@@ -43,6 +43,7 @@ from center.vouchers import services as vouchers
 
 bp = csrf.protect(page_blueprint("console", __name__, url_prefix="/provider"))
 NAV = (("console.home", "Cases"), ("console.profile", "Profile"))
+CAPACITY_DIGITS = len(str(parties.MAX_CAPACITY))  # a longer number is refused before int()
 signed_in = sessions.mount_sign_in(bp, Kind.PROVIDER, "Provider console")
 Work = Callable[[Session, Principal, datetime], Any]
 
@@ -135,10 +136,13 @@ def claim(voucher_id: str) -> Response | tuple[str, int]:
     filed: list[Any] = []
 
     def work(session: Session, party: Principal, now: datetime) -> Any:
+        filed.clear()  # a retried attempt announces only what the last one filed
         vouchers.acting_voucher(session, voucher_id, party, Kind.PROVIDER)
         fields = {k: request.form.get(k, "").strip() for k in ("amount", "description")}
         body = form_as(ClaimBody, fields, "claim")
         key = (request.form.get("claim_key") or "")[:200] or None
+        if key is not None and (not key.isascii() or not key.isprintable()):
+            raise InvalidInput("claim_key is printable ASCII")
         made = insurance.file_claim(
             session, voucher_id, party, body.amount, None, body.description, key, now
         )
@@ -202,8 +206,8 @@ def profile_post() -> Response | tuple[str, int]:
     form = request.form
     capacity = form.get("capacity", "").strip()
     try:
-        if not capacity.isascii() or not capacity.isdigit():
-            raise InvalidInput("capacity is a whole number")
+        if not capacity.isascii() or not capacity.isdigit() or len(capacity) > CAPACITY_DIGITS:
+            raise InvalidInput(f"capacity is a whole number from 1 to {parties.MAX_CAPACITY}")
         current_hub().database.run(
             lambda session: parties.update_profile(
                 session,

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 EXTENSION = CSRFProtect()
+REFERRER_POLICY = "same-origin"  # forms must carry a Referer for the HTTPS check
 
 
 def init_app(app: Flask) -> None:
@@ -33,9 +34,12 @@ def protect(blueprint: Blueprint) -> Blueprint:
     """Every POST (PUT, PATCH, DELETE) to ``blueprint`` needs the session's CSRF token."""
     blueprint.before_request(EXTENSION.protect)
     blueprint.after_request(same_origin_referrer)
+    blueprint.context_processor(lambda: {"referrer_policy": REFERRER_POLICY})
     return blueprint
 
 
 def same_origin_referrer(response: Response) -> Response:
-    response.headers["Referrer-Policy"] = "same-origin"
+    """The header and the page's ``<meta name="referrer">`` (which would override the header)
+    both say ``same-origin``: the HTTPS Referer check needs the browser to send one."""
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
     return response

@@ -90,6 +90,8 @@ def clean_categories(categories: Sequence[str]) -> list[str]:
         raise InvalidInput("a provider serves at least one category (program kind)")
     if any(len(c) > MAX_CATEGORY for c in clean):
         raise InvalidInput(f"a category has at most {MAX_CATEGORY} characters")
+    if any("\x00" in c for c in clean):
+        raise InvalidInput("a category holds no NUL character")
     return clean
 
 
@@ -107,6 +109,8 @@ def update_profile(
         raise InvalidInput(f"capacity is a whole number from 1 to {MAX_CAPACITY}")
     if region is not None and len(region) > MAX_REGION:
         raise InvalidInput(f"region has at most {MAX_REGION} characters")
+    if region is not None and "\x00" in region:
+        raise InvalidInput("region holds no NUL character")
     provider = get_provider(session, provider_id)
     provider.region = region or None
     provider.capacity = capacity

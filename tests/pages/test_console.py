@@ -123,12 +123,15 @@ def test_the_profile_form_changes_categories_region_and_capacity(staff_hub: Live
     mine = [p for p in listed.json()["items"] if p["id"] == provider.id]
     assert mine and mine[0]["capacity"] == 7
     assert mine[0]["categories"] == ["installation", "repair"]
-    refused = [("a", "0"), (" , ", "3"), ("a", "lots"), ("x" * 65, "1")]
+    refused = [("a", "0"), (" , ", "3"), ("a", "lots"), ("x" * 65, "1"), ("a", "9" * 5000)]
+    refused += [("re\x00pair", "1")]  # PostgreSQL cannot store a NUL: both databases refuse it
     for categories, capacity in refused:
         fields = {"categories": categories, "capacity": capacity}
         answer = browser.submit("/provider/profile", "/provider/profile", **fields)
         assert answer.status_code == 422, fields
         assert 'class="error"' in answer.get_data(as_text=True)
+    nul_region = {"categories": "repair", "region": "Ham\x00burg", "capacity": "2"}
+    assert browser.submit("/provider/profile", "/provider/profile", **nul_region).status_code == 422
     page = browser.get("/provider/profile").get_data(as_text=True)
     assert 'value="installation, repair"' in page and 'value="7"' in page
 
@@ -147,3 +150,19 @@ def test_the_ticket_is_asked_with_the_session_and_its_csrf_header(staff_hub: Liv
     ).json()["items"]
     page = browser.get(f"/provider/cases/{voucher['id']}").get_data(as_text=True)
     assert frames and all(f'data-seq="{frame["seq"]}"' in page for frame in frames)
+
+
+def test_staff_pages_ask_for_a_same_origin_referer_and_the_customer_page_for_none(
+    staff_hub: LiveHub,
+) -> None:
+    """The page's ``<meta name="referrer">`` overrides the header: on the staff pages both must
+    say ``same-origin``, or a browser sends no Referer and the HTTPS CSRF check refuses every
+    form; the customer page sends none (its URL names the voucher)."""
+    browser = Browser(staff_hub)
+    for path in ("/provider/signin", "/admin/signin"):
+        answer = browser.get(path)
+        assert answer.headers["Referrer-Policy"] == "same-origin"
+        assert '<meta name="referrer" content="same-origin">' in answer.get_data(as_text=True)
+    voucher = browser.get("/v/6G6S-1BEV-BPMC-S4CK-6")
+    assert voucher.headers["Referrer-Policy"] == "no-referrer"
+    assert '<meta name="referrer" content="no-referrer">' in voucher.get_data(as_text=True)
