@@ -182,6 +182,9 @@ def describe(summary: dict[str, Any], folder: Path, port: int) -> str:
         f"    curl -H 'Authorization: Bearer {voucher['holder_secret']}' "
         f"{base}/api/v1/vouchers/{voucher['id']}",
         f"    curl -H 'Authorization: Bearer {summary['admin_key']}' {base}/api/v1/records",
+        f"  its page          {base}/v/{voucher['id']}#{voucher['holder_secret']}",
+        f"  provider console  {base}/provider/  (sign in with a provider key below)",
+        f"  operator dashboard {base}/admin/  (sign in with the operator key)",
         "  providers:",
         *(
             f"    {p['provider_id']}  {p['api_key']}  {','.join(p['categories'])}"

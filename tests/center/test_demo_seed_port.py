@@ -25,4 +25,6 @@ def test_demo_seed_uses_the_port_everywhere(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert 'public_url = "http://127.0.0.1:5055"' in (folder / "ascc.toml").read_text()
     assert "http://127.0.0.1:5055/openapi.json" in done.stdout
+    assert "http://127.0.0.1:5055/provider/" in done.stdout  # the pages, on the same port
+    assert "http://127.0.0.1:5055/admin/" in done.stdout and "/v/" in done.stdout
     assert "127.0.0.1:5000" not in done.stdout
