@@ -48,7 +48,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubPair]:
         yield made
 
 
-def alike(pair: HubPair, probe: Probe) -> int:
+def assert_alike(pair: HubPair, probe: Probe) -> int:
     """Both hubs answer ``probe`` with one status, never 5xx; that status."""
     sqlite, postgres = pair.send(probe)
     assert sqlite < 500 and postgres < 500, (sqlite, postgres, probe)
@@ -63,13 +63,13 @@ def event_probe(document: Any, **headers: str) -> Probe:
 @EXAMPLES
 @given(document=mutated(event_template()))
 def test_hostile_events(pair: HubPair, document: Any) -> None:
-    alike(pair, event_probe(document))
+    assert_alike(pair, event_probe(document))
 
 
 @EXAMPLES
 @given(document=mutated(PRIVACY) | json_values)
 def test_hostile_privacy_requests(pair: HubPair, document: Any) -> None:
-    alike(pair, Probe("POST", "/api/v1/privacy", encode(document), signed=True))
+    assert_alike(pair, Probe("POST", "/api/v1/privacy", encode(document), signed=True))
 
 
 ACTION_BODIES = {
@@ -95,7 +95,7 @@ ACTION_BODIES = {
 )
 def test_hostile_voucher_actions(pair: HubPair, action: str, key: str | None, body: bytes) -> None:
     path = VOUCHER.format(id=pair.voucher["id"]) + "/" + action
-    alike(pair, Probe("POST", path, body, key, {"Content-Type": "application/json"}))
+    assert_alike(pair, Probe("POST", path, body, key, {"Content-Type": "application/json"}))
 
 
 @EXAMPLES
@@ -104,7 +104,7 @@ def test_hostile_voucher_actions(pair: HubPair, action: str, key: str | None, bo
     key=st.sampled_from(KEYS),
 )
 def test_hostile_voucher_ids(pair: HubPair, voucher_id: str, key: str | None) -> None:
-    alike(pair, Probe("GET", VOUCHER.format(id=voucher_id.replace("/", "%2F")), key=key))
+    assert_alike(pair, Probe("GET", VOUCHER.format(id=voucher_id.replace("/", "%2F")), key=key))
 
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=33, max_codepoint=255), max_size=300)
@@ -119,7 +119,7 @@ def test_hostile_signature_headers(pair: HubPair, stamp: str, webhook_id: str) -
     """Bytes a client can send as headers (latin-1, no spaces at the ends)."""
     headers = {"webhook-timestamp": stamp, "webhook-id": webhook_id}
     clean = {k: v.encode("utf-8").decode("latin-1") for k, v in headers.items()}
-    status = alike(pair, event_probe(event_template(), **clean))
+    status = assert_alike(pair, event_probe(event_template(), **clean))
     assert status in (200, 401, 422)
 
 
@@ -150,11 +150,14 @@ KNOWN: list[tuple[str, Any, int]] = [
 
 @pytest.mark.parametrize(("case", "document", "status"), KNOWN, ids=[k[0] for k in KNOWN])
 def test_known_hostile_events(pair: HubPair, case: str, document: Any, status: int) -> None:
-    assert alike(pair, event_probe(document)) == status, case
+    assert assert_alike(pair, event_probe(document)) == status, case
 
 
 def test_a_5000_digit_timestamp_is_401(pair: HubPair) -> None:
-    assert alike(pair, event_probe(event_template(), **{"webhook-timestamp": "9" * 5000})) == 401
+    assert (
+        assert_alike(pair, event_probe(event_template(), **{"webhook-timestamp": "9" * 5000}))
+        == 401
+    )
 
 
 DEEP_BODIES = [b"[" * 20_000 + b"]" * 20_000, b'{"a":' * 20_000 + b"1" + b"}" * 20_000]
@@ -165,6 +168,6 @@ DEEP_BODIES = [b"[" * 20_000 + b"]" * 20_000, b'{"a":' * 20_000 + b"1" + b"}" * 
 def test_deep_json_on_voucher_actions(pair: HubPair, action: str, body: bytes) -> None:
     """Parsed after auth: without a key 401 (never parsed); with the party's key 400."""
     path = VOUCHER.format(id=pair.voucher["id"]) + "/" + action
-    assert alike(pair, Probe("POST", path, body)) == 401
+    assert assert_alike(pair, Probe("POST", path, body)) == 401
     party = "holder" if action in ("activate", "assign") else "provider"
-    assert alike(pair, Probe("POST", path, body, party)) in (400, 404)
+    assert assert_alike(pair, Probe("POST", path, body, party)) in (400, 404)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,10 +83,13 @@ def test_wrong_holder_secrets_count_as_failures(make_app: Callable[..., Flask]) 
 
 
 def test_redis_shares_the_counts_between_workers(make_app: Callable[..., Flask]) -> None:
-    redis = pytest.importorskip("redis")
+    import redis  # a runtime dependency of the hub's scale-out path
+
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI: {REDIS_URL} does not answer")
         pytest.skip(f"Redis not available at {REDIS_URL}")
     namespace = f"ascc-test-{secrets.token_hex(6)}"
     limits = {"auth_failures_per_address": "2/minute", "rate_limit_namespace": namespace}

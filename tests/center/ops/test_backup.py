@@ -26,10 +26,10 @@ def records(url: str) -> list[dict[str, object]]:
 
 def test_backup_then_restore_into_a_new_file_gives_the_same_records(tmp_path: Path) -> None:
     with served_hub(tmp_path, f"sqlite:///{tmp_path / 'hub.sqlite'}") as live:
-        copied_and_restored(live, tmp_path)
+        assert_backup_restores(live, tmp_path)
 
 
-def copied_and_restored(live: LiveHub, tmp_path: Path) -> None:
+def assert_backup_restores(live: LiveHub, tmp_path: Path) -> None:
     store = live.new_gsp()
     live.issue(store, quantity=3)
     out = backup(live.database.url, tmp_path / "hub.backup")

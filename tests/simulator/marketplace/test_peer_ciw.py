@@ -51,13 +51,13 @@ def ours(helpers: SimpleNamespace, theta: float | None) -> list[dict[str, float]
     ]
 
 
-def agree(helpers: SimpleNamespace, a: list[float], b: list[float]) -> None:
+def assert_agree(helpers: SimpleNamespace, a: list[float], b: list[float]) -> None:
     (mean_a, half_a), (mean_b, half_b) = helpers.t_interval(a), helpers.t_interval(b)
     assert abs(mean_a - mean_b) <= half_b, (mean_a, mean_b, half_b)
     assert abs(mean_b - mean_a) <= half_a, (mean_b, mean_a, half_a)
 
 
-def inside(helpers: SimpleNamespace, values: list[float], expected: float) -> None:
+def assert_inside(helpers: SimpleNamespace, values: list[float], expected: float) -> None:
     mean, half = helpers.t_interval(values)
     assert abs(mean - expected) <= half, (mean, half, expected)
 
@@ -66,17 +66,17 @@ def test_mmc_agrees_with_ciw_and_erlang_c(helpers: SimpleNamespace) -> None:
     theirs = [ciw_replication(2000 + seed, None) for seed in range(REPLICATIONS)]
     mine = ours(helpers, None)
     ciw_waits, my_waits = [t[0] for t in theirs], [m["wait_hours_mean"] for m in mine]
-    agree(helpers, my_waits, ciw_waits)
-    inside(helpers, my_waits, helpers.mmc_wq(LAM, MU, C))
-    inside(helpers, ciw_waits, helpers.mmc_wq(LAM, MU, C))
+    assert_agree(helpers, my_waits, ciw_waits)
+    assert_inside(helpers, my_waits, helpers.mmc_wq(LAM, MU, C))
+    assert_inside(helpers, ciw_waits, helpers.mmc_wq(LAM, MU, C))
 
 
 def test_abandonment_agrees_with_ciw_and_erlang_a(helpers: SimpleNamespace) -> None:
     theirs = [ciw_replication(100 + seed, THETA) for seed in range(REPLICATIONS)]
     mine = ours(helpers, THETA)
-    agree(helpers, [m["wait_hours_mean"] for m in mine], [t[0] for t in theirs])
+    assert_agree(helpers, [m["wait_hours_mean"] for m in mine], [t[0] for t in theirs])
     my_rates, ciw_rates = [m["abandonment_rate"] for m in mine], [t[1] for t in theirs]
-    agree(helpers, my_rates, ciw_rates)
+    assert_agree(helpers, my_rates, ciw_rates)
     reference = helpers.erlang_a(LAM, MU, C, THETA)["p_abandon"]
-    inside(helpers, my_rates, reference)
-    inside(helpers, ciw_rates, reference)
+    assert_inside(helpers, my_rates, reference)
+    assert_inside(helpers, ciw_rates, reference)
