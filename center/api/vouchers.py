@@ -25,7 +25,7 @@ from center.api.spec import Operation, Param
 from center.infra.web import NulFree, body_as, parse_body
 from center.parties.auth import Kind, Principal
 from center.vouchers import services
-from center.vouchers.ingest import ingest
+from center.vouchers.ingest import prepare, write
 from center.vouchers.models import Voucher
 
 bp = Blueprint("vouchers", __name__)
@@ -77,18 +77,16 @@ def post_event() -> dict[str, Any]:
     hub = current_hub()
     delivery = signed_delivery(hub)
     payload = parse_body(EventsBody, delivery.body, "event")
-    result = hub.database.run(
-        lambda session: ingest(
-            session,
-            delivery.gsp,
-            payload.event,
-            payload.programs,
-            hub.issuer,
-            delivery.now,
-            delivery.webhook_id,
-            delivery.digest,
-        )
+    prepared = prepare(  # outside the transaction: on SQLite, the writer's lock waits on SQL only
+        delivery.gsp,
+        payload.event,
+        payload.programs,
+        hub.issuer,
+        delivery.now,
+        delivery.webhook_id,
+        delivery.digest,
     )
+    result = hub.database.run(lambda session: write(session, prepared))
     hub.notify_issued(result)
     return {"vouchers": result.vouchers}
 

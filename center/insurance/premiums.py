@@ -17,6 +17,7 @@ vouchers' programs looked up.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from center.audit.trail import Change, feed
 from center.infra.caches import engine_cache
-from center.infra.db import Database
+from center.infra.db import Database, InList
 from center.insurance.models import Coverage, Policy
 from center.ledger import accounts
 from center.ledger.services import Posting, post, transfer
@@ -75,34 +76,63 @@ def premium(policy: Policy, unit_price: int | None) -> int | None:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def accrue(session: Session, voucher_ids: Sequence[str], now: datetime) -> None:
-    rows = session.execute(
-        select(Voucher, GspProgram.definition)
+ISSUED = InList(
+    lambda ids: (
+        select(
+            Voucher.id, Voucher.gsp_id, Voucher.currency, Voucher.unit_price, GspProgram.definition
+        )
         .join(
             GspProgram,
             (GspProgram.gsp_id == Voucher.gsp_id) & (GspProgram.program_id == Voucher.program),
         )
-        .where(Voucher.id.in_(voucher_ids))
-    ).all()
-    named = {v.id: str(d["insurance_policy"]) for v, d in rows if d.get("insurance_policy")}
+        .where(Voucher.id.in_(ids))
+    )
+)
+"""The new vouchers with their programs' definitions (columns only: no entities to load)."""
+
+POLICIES = InList(lambda ids: select(Policy).where(Policy.id.in_(ids)))
+
+
+def accrue(session: Session, voucher_ids: Sequence[str], now: datetime) -> None:
+    rows = [  # through the session: it flushes first (the programs may be pending there)
+        row
+        for statement, values in ISSUED.batches(voucher_ids)
+        for row in session.execute(statement, values)
+    ]
+    named = {
+        row.id: str(row.definition["insurance_policy"])
+        for row in rows
+        if row.definition.get("insurance_policy")
+    }
     if not named:
         return
     policies = {
-        p.id: p for p in session.scalars(select(Policy).where(Policy.id.in_(set(named.values()))))
+        policy.id: policy
+        for statement, values in POLICIES.batches(sorted(set(named.values())))
+        for policy in session.scalars(statement, values)
     }
-    for voucher, _ in rows:
-        policy = policies.get(named.get(voucher.id, ""))
-        if policy is not None and policy.currency == voucher.currency:
-            cover(session, voucher, policy, now)
+    for row in rows:
+        policy = policies.get(named.get(row.id, ""))
+        if policy is not None and policy.currency == row.currency:
+            cover(session, Covered(row.id, row.gsp_id, row.unit_price), policy, now)
 
 
-def cover(session: Session, voucher: Voucher, policy: Policy, now: datetime) -> None:
+@dataclass(frozen=True)
+class Covered:
+    """What a premium needs of a new voucher."""
+
+    voucher_id: str
+    gsp_id: str
+    unit_price: int | None
+
+
+def cover(session: Session, voucher: Covered, policy: Policy, now: datetime) -> None:
     amount = premium(policy, voucher.unit_price)
     if amount is None:
         return
     session.add(
         Coverage(
-            voucher_id=voucher.id,
+            voucher_id=voucher.voucher_id,
             policy_id=policy.id,
             gsp_id=voucher.gsp_id,
             currency=policy.currency,
@@ -120,7 +150,12 @@ def cover(session: Session, voucher: Voucher, policy: Policy, now: datetime) -> 
         accounts.policy(policy.id, "premiums"),
     )
     posting = Posting(
-        "premium.accrued", voucher.id, policy.currency, legs, voucher.gsp_id, policy_id=policy.id
+        "premium.accrued",
+        voucher.voucher_id,
+        policy.currency,
+        legs,
+        voucher.gsp_id,
+        policy_id=policy.id,
     )
     post(session, posting, now)
 

@@ -63,7 +63,8 @@ def write_first(
     prepare: Callable[[], FirstDelivery],
 ) -> Outcome:
     """Write the delivery ``prepare`` makes if the order has no voucher yet (see the module
-    docstring). On SQLite the order is looked up before ``prepare`` mints anything."""
+    docstring); ``prepare`` is called at most once, and may have been called already (the
+    API view mints before its transaction)."""
     if session.get_bind().dialect.name == "postgresql":
         return write_in_one_statement(session, prepare())
     if rows.order_known(session, gsp_id, order_id):

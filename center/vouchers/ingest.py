@@ -99,39 +99,79 @@ def ingest(
     digest: str = "",
 ) -> IngestResult:
     """Reconcile ``event.order``'s vouchers; see the module docstring."""
+    return write(session, prepare(gsp, event, programs, issuer, now, webhook_id, digest))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An event's ingest worked out before its transaction (:func:`prepare`)."""
+
+    gsp: Gsp
+    event: OrderEvent
+    programs: Sequence[Program]
+    issuer: Issuer
+    now: datetime
+    webhook_id: str | None
+    digest: str
+    entitled: Sequence[VoucherJson]
+    first: Minting | None  # the rows if this is the order's first delivery, made already
+
+
+def prepare(
+    gsp: Gsp,
+    event: OrderEvent,
+    programs: Sequence[Program],
+    issuer: Issuer,
+    now: datetime,
+    webhook_id: str | None = None,
+    digest: str = "",
+) -> Prepared:
+    """What needs no database: the event's bounds checked (422 before any transaction), the
+    vouchers it entitles to, and for a signed delivery of the naming store the rows of a first
+    delivery — tokens signed, secrets sealed — so that on SQLite the one writer holds its lock
+    for the SQL only. A delivery that turns out not to be the order's first discards them."""
     order = event.order
     try:
         check_total(order, programs, issuer.issue_on, issuer.max_vouchers)
     except TooManyVouchers as exc:
         raise InvalidInput(f"event.order: {exc}", field="event.order") from None
     entitled = entitled_vouchers(event.gsp, order, programs, issuer.issue_on, issuer.ring.id_key)
+    first = None
     if webhook_id is not None and names_store(event, gsp):
-        minting = Minting(gsp.id, order, entitled, issuer, now, webhook_id, digest)
-        outcome = write_first(session, gsp.id, order.id, webhook_id, minting)
+        first = Minting(gsp.id, order, entitled, issuer, now, webhook_id, digest)
+        first()
+    return Prepared(gsp, event, programs, issuer, now, webhook_id, digest, entitled, first)
+
+
+def write(session: Session, prepared: Prepared) -> IngestResult:
+    """The prepared event's rows in ``session``'s transaction; its answer."""
+    p, gsp, order = prepared, prepared.gsp, prepared.event.order
+    if p.first is not None and p.webhook_id is not None:
+        outcome = write_first(session, gsp.id, order.id, p.webhook_id, p.first)
         if isinstance(outcome, StoredClaim):
-            return replay(outcome, digest, issuer, now)
-        if outcome == WRITTEN and minting.result is not None:
-            save_programs(session, gsp.id, programs, now)
-            tell(session, minting.changes)
+            return replay(outcome, p.digest, p.issuer, p.now)
+        if outcome == WRITTEN and p.first.result is not None:
+            save_programs(session, gsp.id, p.programs, p.now)
+            tell(session, p.first.changes)
             session.flush()
-            return minting.result
+            return p.first.result
     existing = rows.order_vouchers(session, gsp.id, order.id)  # detached: no unit of work
-    result = answer(entitled, existing, issuer, now, order.customer)
-    if webhook_id is not None:
+    result = answer(p.entitled, existing, p.issuer, p.now, order.customer)
+    if p.webhook_id is not None:
         stored = {"vouchers": [strip_secret(v) for v in result.vouchers]}
-        sealed = seal_secrets(issuer, result.vouchers)
-        done = claim_delivery(session, gsp.id, webhook_id, digest, stored, sealed, now)
+        sealed = seal_secrets(p.issuer, result.vouchers)
+        done = claim_delivery(session, gsp.id, p.webhook_id, p.digest, stored, sealed, p.now)
         if done is not None:
-            return replay(done, digest, issuer, now)
-    if not names_store(event, gsp):
+            return replay(done, p.digest, p.issuer, p.now)
+    if not names_store(p.event, gsp):
         raise InvalidInput("event.gsp: the event names another store than the signing one")
-    save_programs(session, gsp.id, programs, now)
+    save_programs(session, gsp.id, p.programs, p.now)
     customer_seq = save_customer(session, gsp.id, order.customer)
-    write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, now, order)
-    if changes_state(entitled, existing, now):  # a refund, a cancellation, a reinstatement
+    write_issued(session, gsp.id, [*result.issued, *result.lapsed], customer_seq, p.now, order)
+    if changes_state(p.entitled, existing, p.now):  # a refund, a cancellation, a reinstatement
         existing = {v.id: v for v in session.scalars(order_entities(gsp.id, order.id))}
-        void_unentitled(session, gsp, entitled, existing, order.cancelled, now)
-        reinstate_entitled(session, gsp, entitled, existing, now)
+        void_unentitled(session, gsp, p.entitled, existing, order.cancelled, p.now)
+        reinstate_entitled(session, gsp, p.entitled, existing, p.now)
     session.flush()
     return result
 
@@ -159,7 +199,7 @@ def names_store(event: OrderEvent, gsp: Gsp) -> bool:
 
 @dataclass
 class Minting:
-    """Makes a first delivery's rows (:mod:`center.vouchers.fresh`) and keeps its answer."""
+    """Makes a first delivery's rows (:mod:`center.vouchers.fresh`) once and keeps its answer."""
 
     gsp_id: str
     order: Order
@@ -170,14 +210,17 @@ class Minting:
     digest: str
     result: IngestResult | None = None
     changes: list[Change] = field(default_factory=list)
+    made: FirstDelivery | None = None
 
     def __call__(self) -> FirstDelivery:
         """The answer for an order without vouchers, and the rows that give it."""
+        if self.made is not None:
+            return self.made
         issuer, now, order = self.issuer, self.now, self.order
         result = answer(self.entitled, {}, issuer, now, order.customer)
         issued = [*result.issued, *result.lapsed]
         self.result, self.changes = result, issue_changes(self.gsp_id, issued, now)
-        return FirstDelivery(
+        self.made = FirstDelivery(
             gsp_id=self.gsp_id,
             order_id=order.id,
             webhook_id=self.webhook_id,
@@ -189,6 +232,7 @@ class Minting:
             vouchers=[voucher_row(v, self.gsp_id, None, now, order) for v in issued],
             changes=self.changes,
         )
+        return self.made
 
 
 def replay(done: StoredClaim, digest: str, issuer: Issuer, now: datetime) -> IngestResult:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from center.audit.trail import Change, feed
-from center.infra.db import Database
+from center.infra.db import Database, InList
 from center.webhooks.events import note_event, voucher_event, wants
 from center.webhooks.models import ACTIVE, PENDING, WebhookEndpoint, WebhookMessage
 
@@ -91,28 +91,25 @@ class Subscription:
     event_types: tuple[str, ...]
 
 
-ACTIVE_ENDPOINTS = select(
-    WebhookEndpoint.id,
-    WebhookEndpoint.owner_kind,
-    WebhookEndpoint.owner_id,
-    WebhookEndpoint.event_types,
-).where(
-    WebhookEndpoint.status == ACTIVE,
-    WebhookEndpoint.owner_id.in_(bindparam("owners", expanding=True)),
+ACTIVE_ENDPOINTS = InList(
+    lambda owners: select(
+        WebhookEndpoint.id,
+        WebhookEndpoint.owner_kind,
+        WebhookEndpoint.owner_id,
+        WebhookEndpoint.event_types,
+    ).where(WebhookEndpoint.status == ACTIVE, WebhookEndpoint.owner_id.in_(owners))
 )
-"""Built once (a Core statement with an expanding ``IN``): one cached statement, one round
-trip per changing transaction, whatever its number of owners."""
 
 
 def subscribers(session: Session, owners: Iterable[tuple[str, str]]) -> list[Subscription]:
-    """The active endpoints of ``owners`` (one query for a whole transaction's events)."""
+    """The active endpoints of ``owners`` (one query for a transaction's events)."""
     wanted = set(owners)
-    if not wanted:
-        return []
-    rows = session.connection().execute(
-        ACTIVE_ENDPOINTS, {"owners": sorted({owner for _, owner in wanted})}
-    )
-    found = [Subscription(row[0], (row[1], row[2]), tuple(row[3])) for row in rows]
+    connection = session.connection()
+    found = [
+        Subscription(row[0], (row[1], row[2]), tuple(row[3]))
+        for statement, values in ACTIVE_ENDPOINTS.batches(sorted({o for _, o in wanted}))
+        for row in connection.execute(statement, values)
+    ]
     return [subscription for subscription in found if subscription.owner in wanted]
 
 
