@@ -6,7 +6,7 @@ In-process (Flask's test client, a SQLite hub in a temporary folder):
   refuses before any work — 10⁷ units on a line (once 1.7 GB of a worker), a 241-character name,
   a year-9999 order — so the ratio shows a hostile event costs no more than a normal one;
 * a holder's ``GET /api/v1/vouchers/{id}`` with the authentication-failure rate limits on and
-  off (Flask-Limiter's cost on every request);
+  off (the limits' cost on every request);
 * opening a store's sealed signing secret (Fernet) beside the HMAC check it enables.
 
     .venv/bin/python benchmarks/bench_hardening.py [--seconds 2]

@@ -1,32 +1,40 @@
 """Rate limits on authentication failures: 429 with ``Retry-After`` once a client has failed too
 often.
 
-Built on Flask-Limiter (the maintained Flask extension over the ``limits`` package: fixed or
-moving windows, memory and Redis storage, limits counted only when a response says so) rather
-than a counter of our own. Two application-wide limits count *failures* only (``deduct_when``):
+Built on the ``limits`` package (the maintained library behind Flask-Limiter: moving windows,
+memory and Redis storage) rather than counters of our own. Flask-Limiter itself resolved,
+parsed and evaluated its limit declarations on every request — about a tenth of a signed
+event's time in the hub, profiled (``benchmarks/profile_center_ingest.py``) — for two limits
+that count *failures* only; here they are parsed once and a request costs one window test per
+limit. Two application-wide limits:
 
 * per client address (``request.remote_addr``: behind a reverse proxy, wrap the app in
   Werkzeug's ``ProxyFix`` so this is the client's) — ``[hub] auth_failures_per_address``;
 * per key prefix — the presented key's first :data:`KEY_PREFIX_LENGTH` characters (its type
   prefix and a few random ones), so one key hammered from many addresses is slowed down too,
-  and the limiter's storage never holds a whole secret — ``[hub] auth_failures_per_key``.
+  and the storage never holds a whole secret — ``[hub] auth_failures_per_key`` (requests
+  without a key are not counted here).
 
 A failure is a 401 (no key, an unknown key, a bad signature) or a 404 answered to a holder
 secret (a secret that does not open that voucher). Once over a limit, every request of that
-client (or key) gets 429 until the window ends. Counters live in Redis when ``[hub] redis_url``
-is set (shared by every worker), else in the worker's memory. ``[hub] rate_limits = false``
-turns them off (the test hubs do, unless a test turns them on); a storage failure never fails a
-request (``swallow_errors``).
+client (or key) gets 429 until the window lets a failure go. Counters live in Redis when
+``[hub] redis_url`` is set (shared by every worker, under ``[hub] rate_limit_namespace``), else
+in the worker's memory. ``[hub] rate_limits = false`` turns them off (the test hubs do, unless a
+test turns them on); a storage failure never fails a request (it is logged and let through).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Response, request
-from flask_limiter import ApplicationLimit, Limiter
-from flask_limiter.errors import RateLimitExceeded
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from center.infra.problems import problem_response
 from center.settings import HubSettings
@@ -34,6 +42,7 @@ from center.settings import HubSettings
 KEY_PREFIX_LENGTH = 12
 HOLDER_PREFIX = "hld_"
 EXTENSION_KEY = "ascc_limiter"
+log = logging.getLogger(__name__)
 
 
 def client_address() -> str:
@@ -57,48 +66,79 @@ def failed_authentication(response: Response) -> bool:
     return response.status_code == 404 and presented_key().startswith(HOLDER_PREFIX)
 
 
-def init_app(app: Flask, settings: HubSettings) -> Limiter:
-    """Install the failure limits of ``settings`` on ``app`` (a no-op limiter when off)."""
-    limiter = Limiter(
-        client_address,
-        app=app,
-        application_limits=[
-            ApplicationLimit(
-                settings.auth_failures_per_address,
-                key_function=client_address,
-                scope="auth-failures-address",
-                deduct_when=failed_authentication,
-            ),
-            ApplicationLimit(
-                settings.auth_failures_per_key,
-                key_function=key_prefix,
-                scope="auth-failures-key",
-                deduct_when=failed_authentication,
-                exempt_when=lambda: not presented_key(),
-            ),
-        ],
-        storage_uri=settings.redis_url or "memory://",
-        storage_options={"key_prefix": settings.rate_limit_namespace} if settings.redis_url else {},
-        key_prefix=settings.rate_limit_namespace,
-        strategy="moving-window",
-        swallow_errors=True,
-        enabled=settings.rate_limits,
-    )
-    app.register_error_handler(RateLimitExceeded, lambda error: too_many(limiter, error))
-    app.extensions[EXTENSION_KEY] = limiter
-    return limiter
+@dataclass(frozen=True)
+class FailureLimit:
+    """One limit on failures, counted per the key ``key_of`` gives ('' = not counted)."""
+
+    scope: str
+    item: RateLimitItem
+    key_of: Callable[[], str]
 
 
-def too_many(limiter: Limiter, error: RateLimitExceeded) -> Response:
-    """429 as a problem document, with ``Retry-After`` in whole seconds."""
-    current = limiter.current_limit
-    wait = current.reset_at - time.time() if current else error.limit.limit.get_expiry()
-    response = problem_response(
-        429,
-        "too-many-failures",
-        "Too many failed authentications",
-        f"too many failed authentications from this client or key ({error.description}); "
-        "retry later",
-    )
-    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-    return response
+class FailureLimits:
+    """The hub's failure limits over one storage (see the module docstring)."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        options = {"key_prefix": settings.rate_limit_namespace} if settings.redis_url else {}
+        self.window = MovingWindowRateLimiter(
+            storage_from_string(settings.redis_url or "memory://", **options)
+        )
+        self.namespace = settings.rate_limit_namespace
+        self.limits = (
+            FailureLimit(
+                "auth-failures-address", parse(settings.auth_failures_per_address), client_address
+            ),
+            FailureLimit("auth-failures-key", parse(settings.auth_failures_per_key), key_prefix),
+        )
+
+    def refuse_over_limit(self) -> Response | None:
+        """Before a request: 429 when its client or key has failed too often, else ``None``."""
+        for limit in self.limits:
+            key = limit.key_of()
+            if key and not self._ask(self.window.test, limit, key):
+                return self._too_many(limit, key)
+        return None
+
+    def count_failure(self, response: Response) -> Response:
+        """After a request: a failed authentication counts against its client and key."""
+        if failed_authentication(response):
+            for limit in self.limits:
+                key = limit.key_of()
+                if key:
+                    self._ask(self.window.hit, limit, key)
+        return response
+
+    def _ask(self, call: Callable[..., bool], limit: FailureLimit, key: str) -> bool:
+        """``call(item, namespace, scope, key)``; ``True`` (let through) when the storage fails."""
+        try:
+            return call(limit.item, self.namespace, limit.scope, key)
+        except Exception:
+            log.warning("rate limit storage failed; request not limited", exc_info=True)
+            return True
+
+    def _too_many(self, limit: FailureLimit, key: str) -> Response:
+        """429 as a problem document, with ``Retry-After`` in whole seconds."""
+        try:
+            stats = self.window.get_window_stats(limit.item, self.namespace, limit.scope, key)
+            wait = stats.reset_time - time.time()
+        except Exception:  # the storage failed since the test: a whole window
+            wait = limit.item.get_expiry()
+        response = problem_response(
+            429,
+            "too-many-failures",
+            "Too many failed authentications",
+            f"too many failed authentications from this client or key ({limit.item}); retry later",
+        )
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
+
+
+def init_app(app: Flask, settings: HubSettings) -> FailureLimits | None:
+    """Install the failure limits of ``settings`` on ``app`` (nothing when they are off)."""
+    if not settings.rate_limits:
+        return None
+    limits = FailureLimits(settings)
+    app.before_request(limits.refuse_over_limit)
+    app.after_request(limits.count_failure)
+    app.extensions[EXTENSION_KEY] = limits
+    return limits

@@ -8,9 +8,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import ValidationError
-from sqlalchemy import event, text
+from sqlalchemy import Integer, column, event, select, text
 
-from center.infra.db import Database
+from center.infra.db import Database, InList
 from center.models import Base
 from center.settings import HubSettings
 from tests.common.hub import LiveHub
@@ -63,3 +63,25 @@ def test_migrations_create_exactly_the_models(live: LiveHub) -> None:
     with live.database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+NUMBERS = (
+    text(" UNION ALL ".join(f"SELECT {n} AS n" for n in range(100)))
+    .columns(column("n", Integer))
+    .subquery("numbers")
+)
+BY_IN_LIST = InList(lambda ids: select(NUMBERS.c.n).where(NUMBERS.c.n.in_(ids)))
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 32, 33, 70])
+def test_in_lists_of_any_length_find_exactly_the_rows_asked(live: LiveHub, count: int) -> None:
+    """Padded to a built width, batched past the widest: the rows a plain IN would find."""
+    wanted = list(range(0, 2 * count, 2))  # 70 asks up to 138: those past 99 find nothing
+    widths, found = [], []
+    with live.database.transaction(write=False) as session:
+        for statement, values in BY_IN_LIST.batches(wanted):
+            widths.append(len(values))
+            found += [row[0] for row in session.execute(statement, values)]
+    assert sorted(found) == [n for n in wanted if n < 100]
+    assert all(width in InList.WIDTHS for width in widths)
+    assert len(widths) == -(-count // InList.WIDTHS[-1])  # one query per 32 values
