@@ -33,7 +33,7 @@ from center.audit.trail import Actor, Change, record
 from center.channel.access import Party, Role
 from center.channel.frames import FrameRefused, Send
 from center.channel.models import Case, CaseFrame
-from center.infra.db import dialect_insert
+from center.infra.db import PerDialect, on_conflict_insert
 from center.vouchers.models import Voucher
 
 CASES: Table = Case.__table__  # type: ignore[assignment]
@@ -109,11 +109,19 @@ class Resent(Exception):
     """The frame's ``client_msg_id`` is stored already (roll back; answer the stored seq)."""
 
 
+OPEN_CASE = PerDialect(
+    lambda dialect: (
+        on_conflict_insert(dialect, CASES)
+        .values({name: bindparam(name) for name in ("voucher_id", "last_seq", "opened_at")})
+        .on_conflict_do_nothing(index_elements=["voucher_id"])
+    )
+)
+
+
 def open_case(session: Session, voucher_id: str, now: datetime) -> None:
     """Make the case of ``voucher_id`` if it has none (idempotent, race-free)."""
-    insert = dialect_insert(session, CASES)
-    values = {"voucher_id": voucher_id, "last_seq": 0, "opened_at": now}
-    session.execute(insert.values(values).on_conflict_do_nothing(index_elements=["voucher_id"]))
+    statement = OPEN_CASE.of(session.get_bind().dialect)
+    session.execute(statement, {"voucher_id": voucher_id, "last_seq": 0, "opened_at": now})
 
 
 def append(

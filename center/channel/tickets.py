@@ -4,8 +4,8 @@
 A ticket is 256 random bits (``tkt_…``), kept as its SHA-256 digest, bound to one case and one
 party, valid for ``channel_ticket_seconds`` and used at most once: :func:`redeem` is one
 conditional ``UPDATE … WHERE digest = … AND voucher_id = … AND used_at IS NULL AND expires_at >
-now``, so a replay, an expired ticket and a ticket for another case fail alike — and two
-concurrent handshakes with one ticket cannot both win.
+now … RETURNING`` the party, so a replay, an expired ticket and a ticket for another case fail
+alike — and two concurrent handshakes with one ticket cannot both win.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from center.channel.access import Party, Role
@@ -46,24 +46,19 @@ def redeem(session: Session, ticket: str, voucher_id: str, now: datetime) -> Par
     """The party of a valid, unused ticket for this case (then used up); else ``None``."""
     if not ticket.startswith(PREFIX) or not ticket.isascii() or len(ticket) > 100:
         return None
-    found = digest(ticket)
-    used = session.execute(
+    row = session.execute(
         update(CaseTicket)
         .where(
-            CaseTicket.digest == found,
+            CaseTicket.digest == digest(ticket),
             CaseTicket.voucher_id == voucher_id,
             CaseTicket.used_at.is_(None),
             CaseTicket.expires_at > now,
         )
         .values(used_at=now)
+        .returning(CaseTicket.role, CaseTicket.party_id)
         .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    row = session.execute(
-        select(CaseTicket.role, CaseTicket.party_id).where(CaseTicket.digest == found)
-    ).one()
-    return Party(Role(row.role), row.party_id)
+    ).first()
+    return None if row is None else Party(Role(row.role), row.party_id)
 
 
 def ticket_json(ticket: str, voucher_id: str, expires: datetime, public_url: str) -> dict[str, Any]:
