@@ -5,7 +5,8 @@ A ticket is 256 random bits (``tkt_…``), kept as its SHA-256 digest, bound to 
 party, valid for ``channel_ticket_seconds`` and used at most once: :func:`redeem` is one
 conditional ``UPDATE … WHERE digest = … AND voucher_id = … AND used_at IS NULL AND expires_at >
 now … RETURNING`` the party, so a replay, an expired ticket and a ticket for another case fail
-alike — and two concurrent handshakes with one ticket cannot both win.
+alike — and two concurrent handshakes with one ticket cannot both win. The worker prunes
+tickets an hour past their expiry (:func:`prune`, job ``prune-tickets``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ KEEP_USED = timedelta(hours=1)
 
 
 def issue(session: Session, voucher_id: str, party: Party, now: datetime, lifetime: int) -> str:
-    """A new ticket for ``party`` in the case of ``voucher_id`` (old tickets are pruned)."""
-    session.execute(delete(CaseTicket).where(CaseTicket.expires_at < now - KEEP_USED))
+    """A new ticket for ``party`` in the case of ``voucher_id``."""
     ticket = PREFIX + secrets.token_urlsafe(32)
     session.add(
         CaseTicket(
@@ -59,6 +59,16 @@ def redeem(session: Session, ticket: str, voucher_id: str, now: datetime) -> Par
         .execution_options(synchronize_session=False)
     ).first()
     return None if row is None else Party(Role(row.role), row.party_id)
+
+
+def prune(session: Session, now: datetime) -> int:
+    """The worker's job: delete the tickets expired more than :data:`KEEP_USED` ago; how many."""
+    pruned = session.execute(
+        delete(CaseTicket)
+        .where(CaseTicket.expires_at < now - KEEP_USED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(pruned.rowcount)  # type: ignore[attr-defined]
 
 
 def ticket_json(ticket: str, voucher_id: str, expires: datetime, public_url: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from center.infra.problems import Unauthorized
@@ -61,17 +61,23 @@ def resolve(session: Session, header: str | None, admin_digest: str | None) -> P
         return Principal(Kind.HOLDER, secret=token)
     if token.startswith(keys.ADMIN) and keys.matches(token, admin_digest):
         return Principal(Kind.ADMIN, "operator")
-    model: type[Gsp] | type[Provider] | None = None
-    if token.startswith(keys.GSP_PREFIX):
-        model, kind = Gsp, Kind.GSP
-    elif token.startswith(keys.PROVIDER_PREFIX):
-        model, kind = Provider, Kind.PROVIDER
-    if model is not None:
-        digest = keys.digest(token)
-        found = session.scalar(select(model.id).where(model.key_digest == digest))
-        if found is not None:
-            return Principal(kind, found)
+    for prefix, kind, statement in BY_KEY:
+        if token.startswith(prefix):
+            found = session.scalar(statement, {"digest": keys.digest(token)})
+            if found is not None:
+                return Principal(kind, found)
     raise Unauthorized("unknown or revoked key")
+
+
+BY_KEY = (
+    (keys.GSP_PREFIX, Kind.GSP, select(Gsp.id).where(Gsp.key_digest == bindparam("digest"))),
+    (
+        keys.PROVIDER_PREFIX,
+        Kind.PROVIDER,
+        select(Provider.id).where(Provider.key_digest == bindparam("digest")),
+    ),
+)
+"""A store's or provider's key prefix, its kind, and the look-up of its digest (built once)."""
 
 
 def require(principal: Principal, *kinds: Kind) -> Principal:

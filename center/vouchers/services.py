@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -85,6 +85,10 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.kind.value, principal.id)
 
 
+VOUCHER_BY_ID = select(Voucher).where(Voucher.id == bindparam("id"))
+"""Built once: every voucher request reads its voucher through it."""
+
+
 def visible_voucher(session: Session, voucher_id: str, principal: Principal) -> Voucher:
     """The voucher if ``principal`` may see it: its holder, its store, its provider, the operator.
 
@@ -97,7 +101,7 @@ def visible_voucher(session: Session, voucher_id: str, principal: Principal) -> 
         canonical = parse_id(voucher_id)
     except InvalidVoucherId:
         raise NotFound(NOT_FOUND) from None
-    voucher = session.scalar(select(Voucher).where(Voucher.id == canonical))
+    voucher = session.scalar(VOUCHER_BY_ID, {"id": canonical})
     if voucher is None or not may_see(voucher, principal):
         raise NotFound(NOT_FOUND)
     return voucher

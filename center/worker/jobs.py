@@ -1,7 +1,8 @@
 """Scheduled jobs of the worker: an open list of (name, interval, function(session, now)).
 
-:func:`default_jobs` is the hub's list — voucher expiry and incentive lapses (an incentive's
-hold needs no job: it is checked when the provider redeems). A job returns how many things it
+:func:`default_jobs` is the hub's list — voucher expiry, incentive lapses and the pruning of
+spent channel tickets (an incentive's hold needs no job: it is checked when the provider
+redeems). A job returns how many things it
 changed.
 Each run is one transaction that also records the run (:class:`center.ops.models.JobRun`, the
 source of the ``ascc_worker_job_age_seconds`` metric); on PostgreSQL a transaction-scoped
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from center.channel.tickets import prune as prune_tickets
 from center.incentives.services import lapse_due
 from center.infra.db import Database, dialect_insert
 from center.ops.models import JobRun
@@ -42,6 +44,7 @@ def default_jobs(settings: HubSettings) -> list[Job]:
     return [
         Job("expire-vouchers", settings.expiry_interval_seconds, expire_due),
         Job("lapse-incentives", settings.expiry_interval_seconds, lapse_due),
+        Job("prune-tickets", settings.expiry_interval_seconds, prune_tickets),
     ]
 
 

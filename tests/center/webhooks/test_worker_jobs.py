@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from center.audit.models import AuditEvent
+from center.channel.models import CaseTicket
+from center.channel.services import open_case
 from center.ops.models import JobRun
 from center.vouchers.models import Voucher
 from center.worker.runner import Worker
@@ -50,6 +52,30 @@ def test_a_voucher_past_its_term_expires_after_one_tick(
     assert run is not None and run.last_count >= 1
     mine = [d for d in subscriber.got if d.body["data"]["voucher_id"] == voucher["id"]]
     assert [d.body["type"] for d in mine] == ["voucher.expired"] and mine[0].verified
+
+
+def test_tickets_an_hour_past_their_expiry_are_pruned_by_the_worker(
+    ops_hub: LiveHub, worker_for: Callable[..., Worker]
+) -> None:
+    store = ops_hub.new_gsp()
+    (voucher,) = ops_hub.issue(store, quantity=1, price="10.00")
+    now = datetime.now(UTC)
+    expiries = {"spent": now - timedelta(hours=2), "recent": now - timedelta(minutes=30)}
+    with ops_hub.database.transaction() as session:
+        open_case(session, voucher["id"], now)
+        session.add_all(
+            CaseTicket(digest=f"{name}-{voucher['id']}", voucher_id=voucher["id"], role="holder",
+                       expires_at=expires)
+            for name, expires in expiries.items()
+        )  # fmt: skip
+    worker_for(ops_hub.database, clock=at(now)).tick()
+    with ops_hub.database.transaction(write=False) as session:
+        left = session.scalars(
+            select(CaseTicket.digest).where(CaseTicket.voucher_id == voucher["id"])
+        ).all()
+        run = session.get(JobRun, "prune-tickets")
+    assert left == [f"recent-{voucher['id']}"]
+    assert run is not None and run.last_count >= 1
 
 
 def test_three_days_of_failures_disable_the_endpoint_and_tell_the_owner(
