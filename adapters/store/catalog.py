@@ -49,6 +49,11 @@ def from_json(text: str) -> Product:
     return Product(**{**data, **lists})
 
 
+def parsed(facts: dict[str, str]) -> dict[str, Product]:
+    """Stored facts (JSON) read, under the same keys."""
+    return {key: from_json(text) for key, text in facts.items()}
+
+
 class CatalogRecords:
     """The catalog of one shop, read and written through ``session``."""
 
@@ -97,11 +102,15 @@ class CatalogRecords:
 
     def products(self, product_ids: Iterable[str]) -> dict[str, Product]:
         """The known, not deleted products among ``product_ids``."""
+        return parsed(self._facts(product_ids))
+
+    def _facts(self, product_ids: Iterable[str]) -> dict[str, str]:
+        """:meth:`products` as stored (JSON), by product id."""
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
         rows = self._connection().execute(KNOWN_PRODUCTS, {**self._shop(), "product_ids": wanted})
-        return {product_id: from_json(facts) for product_id, facts in rows}
+        return {key: facts for key, facts in rows}
 
     def count(self) -> int:
         """How many products the catalog knows (deleted ones not counted)."""
@@ -118,15 +127,20 @@ class CatalogRecords:
         ``new_order``: the store holds no snapshot of the order yet, so no line of it has frozen
         facts (they are frozen only by :meth:`enrich`, for an order with a snapshot): not read.
         """
+        frozen, found = self._line_facts(order, new_order)
+        return parsed(frozen), parsed(found)
+
+    def _line_facts(self, order: Order, new_order: bool) -> tuple[dict[str, str], dict[str, str]]:
+        """:meth:`line_products` as stored (JSON), by line id."""
         frozen = {} if new_order else self._frozen(order.id)
         open_lines = [line for line in order.lines if line.id not in frozen and line.product_id]
-        known = self.products(line.product_id or "" for line in open_lines)
+        known = self._facts(line.product_id or "" for line in open_lines)
         found = {line.id: known[line.product_id] for line in open_lines if line.product_id in known}
         return frozen, found
 
-    def _frozen(self, order_id: str) -> dict[str, Product]:
+    def _frozen(self, order_id: str) -> dict[str, str]:
         rows = self._connection().execute(FROZEN_LINES, {**self._shop(), "order_id": order_id})
-        return {line_id: from_json(facts) for line_id, facts in rows}
+        return {key: facts for key, facts in rows}
 
     def _connection(self) -> Connection:
         """The session's connection, products this session added or changed flushed to it."""
@@ -139,16 +153,11 @@ class CatalogRecords:
     def enrich(self, order: Order, *, freeze: bool = True, new_order: bool = False) -> Order:
         """``order`` with its lines completed; newly used facts are frozen unless ``freeze`` is
         false (a preview only reads). ``new_order`` as in :meth:`line_products`."""
-        frozen, found = self.line_products(order, new_order=new_order)
+        frozen, found = self._line_facts(order, new_order)
         if freeze and found:
             rows = [
-                {
-                    **self._shop(),
-                    "order_id": order.id,
-                    "line_id": line_id,
-                    "facts": to_json(product),
-                }
-                for line_id, product in found.items()
+                {**self._shop(), "order_id": order.id, "line_id": line_id, "facts": facts}
+                for line_id, facts in found.items()
             ]
             self._connection().execute(FREEZE_LINE, rows)
-        return enrich_order(order, {**found, **frozen})
+        return enrich_order(order, parsed({**found, **frozen}))
