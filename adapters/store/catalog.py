@@ -15,12 +15,27 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from adapters.products import Product, ProductUpdate, enrich_order, stamp
 from adapters.store.models import LineProductRecord, ProductRecord
 from ascc_plugin.models import GspRef, Order
+
+PRODUCTS: Table = ProductRecord.__table__  # type: ignore[assignment]
+LINE_PRODUCTS: Table = LineProductRecord.__table__  # type: ignore[assignment]
+KNOWN_PRODUCTS = select(PRODUCTS.c.product_id, PRODUCTS.c.facts).where(
+    PRODUCTS.c.platform == bindparam("platform"),
+    PRODUCTS.c.shop == bindparam("shop"),
+    PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True)),
+    PRODUCTS.c.deleted.is_(False),
+)
+FROZEN_LINES = select(LINE_PRODUCTS.c.line_id, LINE_PRODUCTS.c.facts).where(
+    LINE_PRODUCTS.c.platform == bindparam("platform"),
+    LINE_PRODUCTS.c.shop == bindparam("shop"),
+    LINE_PRODUCTS.c.order_id == bindparam("order_id"),
+)
+FREEZE_LINE = LINE_PRODUCTS.insert()
 
 
 def to_json(product: Product) -> str:
@@ -32,6 +47,11 @@ def from_json(text: str) -> Product:
     data = json.loads(text)
     lists = {key: tuple(data.get(key) or ()) for key in ("tags", "collections", "categories")}
     return Product(**{**data, **lists})
+
+
+def parsed(facts: dict[str, str]) -> dict[str, Product]:
+    """Stored facts (JSON) read, under the same keys."""
+    return {key: from_json(text) for key, text in facts.items()}
 
 
 class CatalogRecords:
@@ -82,17 +102,15 @@ class CatalogRecords:
 
     def products(self, product_ids: Iterable[str]) -> dict[str, Product]:
         """The known, not deleted products among ``product_ids``."""
+        return parsed(self._facts(product_ids))
+
+    def _facts(self, product_ids: Iterable[str]) -> dict[str, str]:
+        """:meth:`products` as stored (JSON), by product id."""
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        records = self.session.scalars(
-            select(ProductRecord).where(
-                *self._where(ProductRecord),
-                ProductRecord.product_id.in_(wanted),
-                ProductRecord.deleted.is_(False),
-            )
-        )
-        return {record.product_id: from_json(record.facts) for record in records}
+        rows = self._connection().execute(KNOWN_PRODUCTS, {**self._shop(), "product_ids": wanted})
+        return {key: facts for key, facts in rows}
 
     def count(self) -> int:
         """How many products the catalog knows (deleted ones not counted)."""
@@ -101,32 +119,45 @@ class CatalogRecords:
         )
         return int(self.session.scalar(query) or 0)
 
-    def line_products(self, order: Order) -> tuple[dict[str, Product], dict[str, Product]]:
-        """Per line id: the facts frozen for it, and those newly found in the catalog."""
-        records = self.session.scalars(
-            select(LineProductRecord).where(
-                *self._where(LineProductRecord), LineProductRecord.order_id == order.id
-            )
-        )
-        frozen = {record.line_id: from_json(record.facts) for record in records}
+    def line_products(
+        self, order: Order, *, new_order: bool = False
+    ) -> tuple[dict[str, Product], dict[str, Product]]:
+        """Per line id: the facts frozen for it, and those newly found in the catalog.
+
+        ``new_order``: the store holds no snapshot of the order yet, so no line of it has frozen
+        facts (they are frozen only by :meth:`enrich`, for an order with a snapshot): not read.
+        """
+        frozen, found = self._line_facts(order, new_order)
+        return parsed(frozen), parsed(found)
+
+    def _line_facts(self, order: Order, new_order: bool) -> tuple[dict[str, str], dict[str, str]]:
+        """:meth:`line_products` as stored (JSON), by line id."""
+        frozen = {} if new_order else self._frozen(order.id)
         open_lines = [line for line in order.lines if line.id not in frozen and line.product_id]
-        known = self.products(line.product_id or "" for line in open_lines)
+        known = self._facts(line.product_id or "" for line in open_lines)
         found = {line.id: known[line.product_id] for line in open_lines if line.product_id in known}
         return frozen, found
 
-    def enrich(self, order: Order, *, freeze: bool = True) -> Order:
+    def _frozen(self, order_id: str) -> dict[str, str]:
+        rows = self._connection().execute(FROZEN_LINES, {**self._shop(), "order_id": order_id})
+        return {key: facts for key, facts in rows}
+
+    def _connection(self) -> Connection:
+        """The session's connection, products this session added or changed flushed to it."""
+        self.session.flush()
+        return self.session.connection()
+
+    def _shop(self) -> dict[str, str]:
+        return {"platform": self.gsp.platform, "shop": self.gsp.shop}
+
+    def enrich(self, order: Order, *, freeze: bool = True, new_order: bool = False) -> Order:
         """``order`` with its lines completed; newly used facts are frozen unless ``freeze`` is
-        false (a preview only reads)."""
-        frozen, found = self.line_products(order)
-        if freeze:
-            for line_id, product in found.items():
-                self.session.add(
-                    LineProductRecord(
-                        platform=self.gsp.platform,
-                        shop=self.gsp.shop,
-                        order_id=order.id,
-                        line_id=line_id,
-                        facts=to_json(product),
-                    )
-                )
-        return enrich_order(order, {**found, **frozen})
+        false (a preview only reads). ``new_order`` as in :meth:`line_products`."""
+        frozen, found = self._line_facts(order, new_order)
+        if freeze and found:
+            rows = [
+                {**self._shop(), "order_id": order.id, "line_id": line_id, "facts": facts}
+                for line_id, facts in found.items()
+            ]
+            self._connection().execute(FREEZE_LINE, rows)
+        return enrich_order(order, parsed({**found, **frozen}))

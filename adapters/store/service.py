@@ -64,6 +64,10 @@ class Outcome:
         }
 
 
+class _Duplicate(Exception):
+    """A delivery already taken: raised inside its transaction so that it rolls back."""
+
+
 class StoreService:
     """Everything a webhook view needs, built once per app by :func:`create_app`."""
 
@@ -101,26 +105,40 @@ class StoreService:
         """Take one verified, mapped delivery known by the dedupe ``keys``."""
         if isinstance(delivery, PrivacyRequest):
             return self._privacy(topic, keys, delivery, event_id)
-        with self.sessions.begin() as session:
-            records = StateRecords(session, self.gsp)
-            if records.seen(keys):
-                return Outcome("duplicate", event_id)
-            records.remember(keys, topic, self.clock())
-            if isinstance(delivery, Ignored):
-                log.info("ignored %s delivery %s: %s", topic, event_id, delivery.reason)
-                return Outcome("ignored", event_id)
-            if isinstance(delivery, ProductUpdate):
-                CatalogRecords(session, self.gsp).apply(delivery, self.clock())
-                return Outcome("catalogued", event_id)
-            return self._apply(records, delivery, event_id)
+        try:
+            with self.sessions.begin() as session:
+                return self._take(StateRecords(session, self.gsp), topic, keys, delivery, event_id)
+        except _Duplicate:
+            return Outcome("duplicate", event_id)  # rolled back: the keys it recorded are undone
+
+    def _take(
+        self,
+        records: StateRecords,
+        topic: str,
+        keys: Sequence[str],
+        delivery: OrderUpdate | ProductUpdate | Ignored,
+        event_id: str,
+    ) -> Outcome:
+        """One delivery inside its transaction; :class:`_Duplicate` when already taken."""
+        if not records.claim(keys, topic, self.clock()):
+            raise _Duplicate
+        if isinstance(delivery, Ignored):
+            log.info("ignored %s delivery %s: %s", topic, event_id, delivery.reason)
+            return Outcome("ignored", event_id)
+        if isinstance(delivery, ProductUpdate):
+            CatalogRecords(records.session, self.gsp).apply(delivery, self.clock())
+            return Outcome("catalogued", event_id)
+        return self._apply(records, delivery, event_id)
 
     def _apply(self, records: StateRecords, update: OrderUpdate, event_id: str) -> Outcome:
-        state = merge(records.load(update.order_id), update)
-        records.save(update.order_id, state, self.clock())
+        loaded = records.load(update.order_id)
+        state = merge(loaded.state, update)
+        records.save(loaded, state, self.clock())
         order = current_order(state)
         if order is None:
             return Outcome("pending", event_id)  # a refund before its order: kept for it
-        order = CatalogRecords(records.session, self.gsp).enrich(order)
+        catalog = CatalogRecords(records.session, self.gsp)
+        order = catalog.enrich(order, new_order=loaded.first_seen)
         event = OrderEvent(
             event_id=event_id,
             kind=update.kind,
@@ -171,7 +189,7 @@ class StoreService:
                 return Outcome("duplicate", event_id)
         answers = self._call(lambda: self._privacy_hooks(request, event_id))
         with self.sessions.begin() as session:
-            StateRecords(session, self.gsp).remember(keys, topic, self.clock())
+            StateRecords(session, self.gsp).claim(keys, topic, self.clock())  # idempotent
             if request.kind == "data_request":
                 session.add(
                     DataRequestRecord(

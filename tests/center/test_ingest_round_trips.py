@@ -4,43 +4,22 @@ round trips), and the statements are the same ones every time (built once)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import select
 
 from center.vouchers.models import Voucher
 from tests.common.hub import LiveHub, event_body
+from tests.common.statements import watched as statements_on
 
 ROUND_TRIPS_AROUND = 2  # BEGIN and COMMIT: sent by the driver, not seen as statements
 
 
-@contextmanager
-def watched(live: LiveHub) -> Iterator[dict[str, list[Any]]]:
+def watched(live: LiveHub) -> AbstractContextManager[dict[str, list[Any]]]:
     """The SQL statements sent and the ORM executions made while the block runs."""
-    seen: dict[str, list[Any]] = {"sql": [], "orm": []}
-    lock = threading.Lock()
-
-    def on_sql(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        with lock:
-            seen["sql"].append(statement)
-
-    def on_orm(state: ORMExecuteState) -> None:
-        with lock:
-            seen["orm"].append(str(state.statement))
-
-    engine = live.database.engine
-    event.listen(engine, "before_cursor_execute", on_sql)
-    event.listen(Session, "do_orm_execute", on_orm)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_sql)
-        event.remove(Session, "do_orm_execute", on_orm)
+    return statements_on(live.database.engine)
 
 
 @pytest.mark.parametrize("quantity", [1, 4])
