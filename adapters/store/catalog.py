@@ -20,15 +20,18 @@ from sqlalchemy.orm import Session
 
 from adapters.products import Product, ProductUpdate, enrich_order, stamp
 from adapters.store.models import LineProductRecord, ProductRecord
+from ascc_plugin.in_lists import InList
 from ascc_plugin.models import GspRef, Order
 
 PRODUCTS: Table = ProductRecord.__table__  # type: ignore[assignment]
 LINE_PRODUCTS: Table = LineProductRecord.__table__  # type: ignore[assignment]
-KNOWN_PRODUCTS = select(PRODUCTS.c.product_id, PRODUCTS.c.facts).where(
-    PRODUCTS.c.platform == bindparam("platform"),
-    PRODUCTS.c.shop == bindparam("shop"),
-    PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True)),
-    PRODUCTS.c.deleted.is_(False),
+KNOWN_PRODUCTS = InList(
+    lambda product_ids: select(PRODUCTS.c.product_id, PRODUCTS.c.facts).where(
+        PRODUCTS.c.platform == bindparam("platform"),
+        PRODUCTS.c.shop == bindparam("shop"),
+        PRODUCTS.c.product_id.in_(product_ids),
+        PRODUCTS.c.deleted.is_(False),
+    )
 )
 FROZEN_LINES = select(LINE_PRODUCTS.c.line_id, LINE_PRODUCTS.c.facts).where(
     LINE_PRODUCTS.c.platform == bindparam("platform"),
@@ -109,8 +112,12 @@ class CatalogRecords:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        rows = self._connection().execute(KNOWN_PRODUCTS, {**self._shop(), "product_ids": wanted})
-        return {key: facts for key, facts in rows}
+        connection, shop = self._connection(), self._shop()
+        return {
+            key: facts
+            for statement, values in KNOWN_PRODUCTS.batches(wanted)
+            for key, facts in connection.execute(statement, {**shop, **values})
+        }
 
     def count(self) -> int:
         """How many products the catalog knows (deleted ones not counted)."""

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from adapters.store.models import DeliveryKey, OrderRecord, RefundRecord
 from adapters.store.state import OrderState
 from adapters.updates import Snapshot
+from ascc_plugin.in_lists import InList
 from ascc_plugin.models import GspRef, Order, Refund
 
 KEYS: Table = DeliveryKey.__table__  # type: ignore[assignment]
 ORDERS: Table = OrderRecord.__table__  # type: ignore[assignment]
 REFUNDS: Table = RefundRecord.__table__  # type: ignore[assignment]
 
-SEEN = select(KEYS.c.id).where(KEYS.c.key.in_(bindparam("keys", expanding=True))).limit(1)
+SEEN = InList(lambda keys: select(KEYS.c.id).where(KEYS.c.key.in_(keys)).limit(1))
 CLAIM = insert(KEYS).on_conflict_do_nothing(index_elements=[KEYS.c.key])
 
 
@@ -72,7 +73,10 @@ class StateRecords:
 
     def seen(self, keys: Sequence[str]) -> bool:
         """Whether a delivery known by any of ``keys`` was already taken."""
-        return self.connection.execute(SEEN, {"keys": list(keys)}).first() is not None
+        return any(
+            self.connection.execute(statement, values).first() is not None
+            for statement, values in SEEN.batches(list(keys))
+        )
 
     def claim(self, keys: Iterable[str], topic: str, now: datetime) -> bool:
         """Record ``keys``; ``False`` when any of them was already taken (a duplicate delivery:

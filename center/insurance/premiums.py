@@ -24,9 +24,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ascc_plugin.in_lists import InList
 from center.audit.trail import Change, feed
 from center.infra.caches import engine_cache
-from center.infra.db import Database, InList
+from center.infra.db import Database
 from center.insurance.models import Coverage, Policy
 from center.ledger import accounts
 from center.ledger.services import Posting, post, transfer

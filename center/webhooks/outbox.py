@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from ascc_plugin.in_lists import InList
 from center.audit.trail import Change, feed
-from center.infra.db import Database, InList
+from center.infra.db import Database
 from center.webhooks.events import note_event, voucher_event, wants
 from center.webhooks.models import ACTIVE, PENDING, WebhookEndpoint, WebhookMessage
 

@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from pydantic import ValidationError
 from sqlalchemy import Integer, column, event, select, text
 
-from center.infra.db import Database, InList
+from ascc_plugin.in_lists import InList
+from center.infra.db import Database
 from center.models import Base
 from center.settings import HubSettings
 from tests.common.hub import LiveHub
