@@ -82,6 +82,8 @@ def id_str(value: Any, where: str) -> str:
 
 def opt_id(value: Any) -> str | None:
     """An optional reference id: ``None``, ``""`` and ``0`` (WooCommerce's "none") → ``None``."""
+    if type(value) is int:  # the common case first (bool is not int's type)
+        return str(value) if value else None
     if value in (None, "", 0) or isinstance(value, bool):
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.strip()):
@@ -111,12 +113,23 @@ def exact_amount(value: Any, where: str) -> Decimal:
     return amount
 
 
-def number_amount(value: Any, currency: str, where: str) -> Decimal:
-    """A money amount: strings exactly as sent, JSON numbers rounded half up to minor units."""
+def number_amount(value: Any, step: Decimal, where: str) -> Decimal:
+    """A money amount: strings exactly as sent, JSON numbers rounded half up to ``step``.
+
+    ``step`` is the currency's minor unit (:func:`minor_step`), looked up once per order.
+    """
     amount = exact_amount(value, where)
     if isinstance(value, str):
         return amount
-    return amount.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
+    return rounded(amount, step, where)
+
+
+def rounded(amount: Decimal, step: Decimal, where: str) -> Decimal:
+    """``amount`` rounded half up to ``step``; one too large to round is a PayloadError."""
+    try:
+        return amount.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds (1E+30 to the cent)
+        raise PayloadError(f"{where} is not an amount a store charges") from None
 
 
 @functools.cache

@@ -78,7 +78,8 @@ def version_of(order: Order, modified: datetime, digest: str) -> str:
     """
     stamp = modified.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     progress = f"{order.cancelled:d}{order.fulfilled:d}{order.paid:d}"
-    refunded = sum(order.refunded_units().values()) if order.refunds else 0
+    units = any(refund.lines for refund in order.refunds)  # amounts-only refunds take back none
+    refunded = sum(order.refunded_units().values()) if units else 0
     return f"{stamp}|{progress}|{refunded:09d}|{digest}"
 
 

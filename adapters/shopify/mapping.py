@@ -24,6 +24,7 @@ from adapters.payload import (
     exact_amount,
     id_str,
     items,
+    minor_step,
     number_amount,
     obj,
     opt_id,
@@ -145,7 +146,7 @@ def map_line(item: Mapping[str, Any], currency: Any, where: str) -> Line:
         product_id=opt_id(item.get("product_id")),
         title=opt_text(item.get("title")) or opt_text(item.get("name")) or "",
         quantity=whole_units(item.get("quantity"), f"{where}.quantity"),
-        unit_price=number_amount(item.get("price"), code, f"{where}.price"),
+        unit_price=number_amount(item.get("price"), minor_step(code), f"{where}.price"),
         vendor=opt_text(item.get("vendor")),
     )
 

@@ -25,7 +25,7 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from adapters.payload import (
@@ -38,6 +38,7 @@ from adapters.payload import (
     obj,
     opt_id,
     opt_text,
+    rounded,
     whole_units,
 )
 from adapters.updates import (
@@ -97,9 +98,7 @@ def is_refund_object(payload: Any) -> bool:
 
 
 def order_update(kind: EventKind, payload: Any, digest: str) -> OrderUpdate:
-    body = obj(payload, "the body")
-    order = map_order(body)
-    modified = modified_at(body)
+    order, modified = order_and_time(obj(payload, "the body"))
     return OrderUpdate(
         order.id, kind, modified, Snapshot(order, version_of(order, modified, digest))
     )
@@ -114,15 +113,17 @@ def modified_at(body: Mapping[str, Any]) -> datetime:
 
 def map_order(body: Mapping[str, Any]) -> Order:
     """The canonical order of a WooCommerce order object."""
+    return order_and_time(body)[0]
+
+
+def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
+    """The canonical order of a WooCommerce order object, and when it was last modified."""
     currency = body.get("currency")
-    code = currency if isinstance(currency, str) else ""
     status = body.get("status")
     if not isinstance(status, str):
         raise PayloadError("status is missing: the body is not an order")
-    lines = [
-        map_line(item, code, f"line_items[{i}]")
-        for i, item in enumerate(items(body.get("line_items"), "line_items"))
-    ]
+    step = minor_step(currency if isinstance(currency, str) else "")
+    lines = map_lines(items(body.get("line_items"), "line_items"), step)
     modified = modified_at(body)
     refunds: list[dict[str, Any]] = [
         {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
@@ -145,30 +146,41 @@ def map_order(body: Mapping[str, Any]) -> Order:
         "lines": lines,
         "refunds": refunds,
     }
-    return build_order(fields, "the order")
+    return build_order(fields, "the order"), modified
 
 
-def map_line(item: Mapping[str, Any], currency: str, where: str) -> dict[str, Any]:
+def map_lines(line_items: list[Mapping[str, Any]], step: Decimal) -> list[dict[str, Any]]:
+    """Each line's fields; an error names the line (``line_items[2].quantity``)."""
+    lines = []
+    for index, item in enumerate(line_items):
+        try:
+            lines.append(map_line(item, step))
+        except PayloadError as exc:
+            raise PayloadError(f"line_items[{index}].{exc}") from None
+    return lines
+
+
+def map_line(item: Mapping[str, Any], step: Decimal) -> dict[str, Any]:
     """A line's fields (validated with the order's, in one pass: :func:`build_order`)."""
     name = opt_text(item.get("name"))
     return {
-        "id": id_str(item.get("id"), f"{where}.id"),
+        "id": id_str(item.get("id"), "id"),
         "sku": opt_text(item.get("sku")),
         "product_id": opt_id(item.get("product_id")),
         "title": html.unescape(name) if name and "&" in name else (name or ""),
-        "quantity": whole_units(item.get("quantity"), f"{where}.quantity"),
-        "unit_price": unit_price(item, currency, where),
+        "quantity": whole_units(item.get("quantity"), "quantity"),
+        "unit_price": unit_price(item, step),
     }
 
 
-def unit_price(item: Mapping[str, Any], currency: str, where: str) -> Decimal:
-    """``price`` rounded half up to minor units; else ``total`` ÷ quantity, rounded the same."""
-    if item.get("price") is not None:
-        return number_amount(item.get("price"), currency, f"{where}.price")
-    total = exact_amount(item.get("total"), f"{where}.total")
-    count = exact_amount(item.get("quantity"), f"{where}.quantity")
-    each = total / count if count > 0 else Decimal(0)
-    return each.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
+def unit_price(item: Mapping[str, Any], step: Decimal) -> Decimal:
+    """``price`` rounded half up to ``step`` (the minor unit); else ``total`` ÷ quantity."""
+    price = item.get("price")
+    if price is not None:
+        return number_amount(price, step, "price")
+    total = exact_amount(item.get("total"), "total")
+    count = exact_amount(item.get("quantity"), "quantity")
+    return rounded(total / count if count > 0 else Decimal(0), step, "total")
 
 
 def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
