@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from ascc_plugin.models import MAX_UNITS
 from ascc_plugin.money import minor_digits as minor_digits  # the one ISO 4217 table, re-exported
+
+T = TypeVar("T")
 
 
 class PayloadError(ValueError):
@@ -67,6 +69,21 @@ def items(value: Any, where: str) -> list[Mapping[str, Any]]:
         if type(item) is not dict and not isinstance(item, Mapping):  # JSON objects are dicts
             raise PayloadError(f"{where}[{index}] is not a JSON object")
     return value
+
+
+def map_items(value: Any, where: str, convert: Callable[[Mapping[str, Any]], T]) -> list[T]:
+    """``convert`` of each object of the JSON array ``value``; an error names the item.
+
+    ``convert`` names fields by their own key (``quantity``); the error says which item's
+    (``line_items[2].quantity``), so no name is built for the items that are fine.
+    """
+    converted = []
+    for index, item in enumerate(items(value, where)):
+        try:
+            converted.append(convert(item))
+        except PayloadError as exc:
+            raise PayloadError(f"{where}[{index}].{exc}") from None
+    return converted
 
 
 def id_str(value: Any, where: str) -> str:

@@ -83,6 +83,12 @@ def version_of(order: Order, modified: datetime, digest: str) -> str:
     return f"{stamp}|{progress}|{refunded:09d}|{digest}"
 
 
+def full_refund(refund_id: str, lines: list[dict[str, Any]], when: datetime) -> dict[str, Any]:
+    """A refund's fields taking back every unit of every mapped line (a fully refunded order)."""
+    units = [{"line_id": line["id"], "quantity": line["quantity"]} for line in lines]
+    return {"id": refund_id, "created_at": when, "lines": units}
+
+
 def parse_time(value: Any, where: str, *, naive_is_utc: bool = False) -> datetime:
     """An ISO 8601 time with an offset (or, with ``naive_is_utc``, a naive UTC time)."""
     if not isinstance(value, str) or not value.strip():

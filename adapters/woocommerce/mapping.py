@@ -33,6 +33,7 @@ from adapters.payload import (
     exact_amount,
     id_str,
     items,
+    map_items,
     minor_step,
     number_amount,
     obj,
@@ -47,6 +48,7 @@ from adapters.updates import (
     OrderUpdate,
     Snapshot,
     build_order,
+    full_refund,
     parse_time,
     version_of,
 )
@@ -123,15 +125,14 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
     if not isinstance(status, str):
         raise PayloadError("status is missing: the body is not an order")
     step = minor_step(currency if isinstance(currency, str) else "")
-    lines = map_lines(items(body.get("line_items"), "line_items"), step)
+    lines = map_items(body.get("line_items"), "line_items", lambda item: map_line(item, step))
     modified = modified_at(body)
     refunds: list[dict[str, Any]] = [
         {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
         for i, item in enumerate(items(body.get("refunds"), "refunds"))
     ]
     if status == "refunded":
-        units = [{"line_id": line["id"], "quantity": line["quantity"]} for line in lines]
-        refunds.append({"id": FULL_REFUND_ID, "created_at": modified, "lines": units})
+        refunds.append(full_refund(FULL_REFUND_ID, lines, modified))
     placed = body.get("date_created_gmt") or body.get("date_created")
     fields = {
         "id": id_str(body.get("id"), "id"),
@@ -147,17 +148,6 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
         "refunds": refunds,
     }
     return build_order(fields, "the order"), modified
-
-
-def map_lines(line_items: list[Mapping[str, Any]], step: Decimal) -> list[dict[str, Any]]:
-    """Each line's fields; an error names the line (``line_items[2].quantity``)."""
-    lines = []
-    for index, item in enumerate(line_items):
-        try:
-            lines.append(map_line(item, step))
-        except PayloadError as exc:
-            raise PayloadError(f"line_items[{index}].{exc}") from None
-    return lines
 
 
 def map_line(item: Mapping[str, Any], step: Decimal) -> dict[str, Any]:
