@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from adapters.payload import (
@@ -114,7 +115,7 @@ def map_order(body: Mapping[str, Any]) -> Order:
     """The canonical order of a Shopify order resource (validated in one pydantic call)."""
     currency = body.get("currency")
     step = minor_step(currency if isinstance(currency, str) else "")
-    lines = map_items(body.get("line_items"), "line_items", lambda item: map_line(item, step))
+    lines = map_items(body.get("line_items"), "line_items", partial(map_line, step))
     refunds = map_items(body.get("refunds"), "refunds", map_refund)
     status = body.get("financial_status")
     if status == "refunded":
@@ -136,7 +137,7 @@ def map_order(body: Mapping[str, Any]) -> Order:
     return build_order(fields, "the order")
 
 
-def map_line(item: Mapping[str, Any], step: Decimal) -> dict[str, Any]:
+def map_line(step: Decimal, item: Mapping[str, Any]) -> dict[str, Any]:
     """A line's fields (validated with the order's: :func:`build_order`)."""
     return {
         "id": id_str(item.get("id"), "id"),
@@ -174,7 +175,7 @@ def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "id": opt_id(person.get("id")),
         "email": opt_text(person.get("email")) or opt_text(body.get("email")),
         "phone": opt_text(person.get("phone")) or opt_text(body.get("phone")),
-        "name": " ".join(name for name in names if name) or None,
+        "name": " ".join(filter(None, names)) or None,
     }
     return customer if any(customer.values()) else None
 

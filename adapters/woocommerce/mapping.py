@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from adapters.payload import (
@@ -125,7 +126,7 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
     if not isinstance(status, str):
         raise PayloadError("status is missing: the body is not an order")
     step = minor_step(currency if isinstance(currency, str) else "")
-    lines = map_items(body.get("line_items"), "line_items", lambda item: map_line(item, step))
+    lines = map_items(body.get("line_items"), "line_items", partial(map_line, step))
     modified = modified_at(body)
     refunds: list[dict[str, Any]] = [
         {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
@@ -150,7 +151,7 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
     return build_order(fields, "the order"), modified
 
 
-def map_line(item: Mapping[str, Any], step: Decimal) -> dict[str, Any]:
+def map_line(step: Decimal, item: Mapping[str, Any]) -> dict[str, Any]:
     """A line's fields (validated with the order's, in one pass: :func:`build_order`)."""
     name = opt_text(item.get("name"))
     return {
@@ -182,7 +183,7 @@ def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "id": opt_id(body.get("customer_id")),
         "email": opt_text(billing.get("email")),
         "phone": opt_text(billing.get("phone")),
-        "name": " ".join(name for name in names if name) or None,
+        "name": " ".join(filter(None, names)) or None,
     }
     return customer if any(customer.values()) else None
 
