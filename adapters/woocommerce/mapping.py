@@ -128,10 +128,7 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
     step = minor_step(currency if isinstance(currency, str) else "")
     lines = map_items(body.get("line_items"), "line_items", partial(map_line, step))
     modified = modified_at(body)
-    refunds: list[dict[str, Any]] = [
-        {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
-        for i, item in enumerate(items(body.get("refunds"), "refunds"))
-    ]
+    refunds = map_items(body.get("refunds"), "refunds", partial(amount_refund, modified))
     if status == "refunded":
         refunds.append(full_refund(FULL_REFUND_ID, lines, modified))
     placed = body.get("date_created_gmt") or body.get("date_created")
@@ -149,6 +146,11 @@ def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
         "refunds": refunds,
     }
     return build_order(fields, "the order"), modified
+
+
+def amount_refund(when: datetime, item: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry of the order's ``refunds`` array: an id and an amount, no units."""
+    return {"id": id_str(item.get("id"), "id"), "created_at": when}
 
 
 def map_line(step: Decimal, item: Mapping[str, Any]) -> dict[str, Any]:
