@@ -149,10 +149,18 @@ def rounded(amount: Decimal, step: Decimal, where: str) -> Decimal:
         raise PayloadError(f"{where} is not an amount a store charges") from None
 
 
-@functools.cache
 def minor_step(currency: str) -> Decimal:
-    """The currency's minor unit as a ``Decimal`` exponent (``0.01`` for EUR), made once."""
-    return Decimal(1).scaleb(-minor_digits(currency))
+    """The currency's minor unit as a ``Decimal`` exponent (``0.01`` for EUR).
+
+    Cached by number of digits, not by currency: the currency is not validated yet, and a
+    cache keyed by whatever a body names would grow with every new string.
+    """
+    return digits_step(minor_digits(currency))
+
+
+@functools.cache
+def digits_step(digits: int) -> Decimal:
+    return Decimal(1).scaleb(-digits)
 
 
 def whole_units(value: Any, where: str) -> int:
