@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from ascc_plugin.models import MAX_UNITS
 from ascc_plugin.money import minor_digits as minor_digits  # the one ISO 4217 table, re-exported
+
+T = TypeVar("T")
 
 
 class PayloadError(ValueError):
@@ -69,6 +71,21 @@ def items(value: Any, where: str) -> list[Mapping[str, Any]]:
     return value
 
 
+def map_items(value: Any, where: str, convert: Callable[[Mapping[str, Any]], T]) -> list[T]:
+    """``convert`` of each object of the JSON array ``value``; an error names the item.
+
+    ``convert`` names fields by their own key (``quantity``); the error says which item's
+    (``line_items[2].quantity``), so no name is built for the items that are fine.
+    """
+    converted = []
+    for index, item in enumerate(items(value, where)):
+        try:
+            converted.append(convert(item))
+        except PayloadError as exc:
+            raise PayloadError(f"{where}[{index}].{exc}") from None
+    return converted
+
+
 def id_str(value: Any, where: str) -> str:
     """A storefront id as a string: a whole JSON number or a non-empty string."""
     if type(value) is int and value >= 0:  # the common case first (bool is not int's type)
@@ -82,6 +99,8 @@ def id_str(value: Any, where: str) -> str:
 
 def opt_id(value: Any) -> str | None:
     """An optional reference id: ``None``, ``""`` and ``0`` (WooCommerce's "none") → ``None``."""
+    if type(value) is int:  # the common case first (bool is not int's type)
+        return str(value) if value else None
     if value in (None, "", 0) or isinstance(value, bool):
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.strip()):
@@ -111,18 +130,37 @@ def exact_amount(value: Any, where: str) -> Decimal:
     return amount
 
 
-def number_amount(value: Any, currency: str, where: str) -> Decimal:
-    """A money amount: strings exactly as sent, JSON numbers rounded half up to minor units."""
+def number_amount(value: Any, step: Decimal, where: str) -> Decimal:
+    """A money amount: strings exactly as sent, JSON numbers rounded half up to ``step``.
+
+    ``step`` is the currency's minor unit (:func:`minor_step`), looked up once per order.
+    """
     amount = exact_amount(value, where)
     if isinstance(value, str):
         return amount
-    return amount.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
+    return rounded(amount, step, where)
+
+
+def rounded(amount: Decimal, step: Decimal, where: str) -> Decimal:
+    """``amount`` rounded half up to ``step``; one too large to round is a PayloadError."""
+    try:
+        return amount.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds (1E+30 to the cent)
+        raise PayloadError(f"{where} is not an amount a store charges") from None
+
+
+def minor_step(currency: str) -> Decimal:
+    """The currency's minor unit as a ``Decimal`` exponent (``0.01`` for EUR).
+
+    Cached by number of digits, not by currency: the currency is not validated yet, and a
+    cache keyed by whatever a body names would grow with every new string.
+    """
+    return digits_step(minor_digits(currency))
 
 
 @functools.cache
-def minor_step(currency: str) -> Decimal:
-    """The currency's minor unit as a ``Decimal`` exponent (``0.01`` for EUR), made once."""
-    return Decimal(1).scaleb(-minor_digits(currency))
+def digits_step(digits: int) -> Decimal:
+    return Decimal(1).scaleb(-digits)
 
 
 def whole_units(value: Any, where: str) -> int:

@@ -78,8 +78,15 @@ def version_of(order: Order, modified: datetime, digest: str) -> str:
     """
     stamp = modified.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     progress = f"{order.cancelled:d}{order.fulfilled:d}{order.paid:d}"
-    refunded = sum(order.refunded_units().values()) if order.refunds else 0
+    units = any(refund.lines for refund in order.refunds)  # amounts-only refunds take back none
+    refunded = sum(order.refunded_units().values()) if units else 0
     return f"{stamp}|{progress}|{refunded:09d}|{digest}"
+
+
+def full_refund(refund_id: str, lines: list[dict[str, Any]], when: datetime) -> dict[str, Any]:
+    """A refund's fields taking back every unit of every mapped line (a fully refunded order)."""
+    units = [{"line_id": line["id"], "quantity": line["quantity"]} for line in lines]
+    return {"id": refund_id, "created_at": when, "lines": units}
 
 
 def parse_time(value: Any, where: str, *, naive_is_utc: bool = False) -> datetime:

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from adapters.payload import (
     PayloadError,
     exact_amount,
     id_str,
-    items,
+    map_items,
+    minor_step,
     number_amount,
     obj,
     opt_id,
@@ -39,10 +42,11 @@ from adapters.updates import (
     PrivacyRequest,
     Snapshot,
     build_order,
+    full_refund,
     parse_time,
     version_of,
 )
-from ascc_plugin.models import Customer, EventKind, Line, Order, Refund, RefundLine
+from ascc_plugin.models import Customer, EventKind, Order, Refund
 
 ORDER_TOPICS: dict[str, EventKind] = {
     "orders/create": "order.created",
@@ -108,26 +112,22 @@ def order_update(kind: EventKind, payload: Any, digest: str) -> OrderUpdate:
 
 
 def map_order(body: Mapping[str, Any]) -> Order:
-    """The canonical order of a Shopify order resource."""
+    """The canonical order of a Shopify order resource (validated in one pydantic call)."""
     currency = body.get("currency")
-    lines = [
-        map_line(item, currency, f"line_items[{i}]")
-        for i, item in enumerate(items(body.get("line_items"), "line_items"))
-    ]
-    refunds = [
-        map_refund(item, f"refunds[{i}]")
-        for i, item in enumerate(items(body.get("refunds"), "refunds"))
-    ]
-    if body.get("financial_status") == "refunded":
+    step = minor_step(currency if isinstance(currency, str) else "")
+    lines = map_items(body.get("line_items"), "line_items", partial(map_line, step))
+    refunds = map_items(body.get("refunds"), "refunds", map_refund)
+    status = body.get("financial_status")
+    if status == "refunded":
         modified = parse_time(body.get("updated_at") or body.get("created_at"), "updated_at")
-        refunds.append(full_refund(lines, modified))
+        refunds.append(full_refund(FULL_REFUND_ID, lines, modified))
     fields = {
         "id": id_str(body.get("id"), "id"),
         "number": opt_text(body.get("name")) or opt_id(body.get("order_number")),
         "currency": currency,
         "total": exact_amount(body.get("total_price"), "total_price"),
         "placed_at": parse_time(body.get("created_at"), "created_at"),
-        "paid": body.get("financial_status") in PAID_STATUSES,
+        "paid": isinstance(status, str) and status in PAID_STATUSES,
         "fulfilled": body.get("fulfillment_status") == "fulfilled",
         "cancelled": body.get("cancelled_at") is not None,
         "customer": map_customer(body),
@@ -137,62 +137,53 @@ def map_order(body: Mapping[str, Any]) -> Order:
     return build_order(fields, "the order")
 
 
-def map_line(item: Mapping[str, Any], currency: Any, where: str) -> Line:
-    code = currency if isinstance(currency, str) else ""
-    return Line(
-        id=id_str(item.get("id"), f"{where}.id"),
-        sku=opt_text(item.get("sku")),
-        product_id=opt_id(item.get("product_id")),
-        title=opt_text(item.get("title")) or opt_text(item.get("name")) or "",
-        quantity=whole_units(item.get("quantity"), f"{where}.quantity"),
-        unit_price=number_amount(item.get("price"), code, f"{where}.price"),
-        vendor=opt_text(item.get("vendor")),
-    )
+def map_line(step: Decimal, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A line's fields (validated with the order's: :func:`build_order`)."""
+    return {
+        "id": id_str(item.get("id"), "id"),
+        "sku": opt_text(item.get("sku")),
+        "product_id": opt_id(item.get("product_id")),
+        "title": opt_text(item.get("title")) or opt_text(item.get("name")) or "",
+        "quantity": whole_units(item.get("quantity"), "quantity"),
+        "unit_price": number_amount(item.get("price"), step, "price"),
+        "vendor": opt_text(item.get("vendor")),
+    }
 
 
-def map_refund(item: Mapping[str, Any], where: str) -> Refund:
-    """A Shopify refund object: which units of which line items it took back."""
-    lines = [
-        RefundLine(
-            line_id=id_str(
-                entry.get("line_item_id"), f"{where}.refund_line_items[{i}].line_item_id"
-            ),
-            quantity=whole_units(entry.get("quantity"), f"{where}.refund_line_items[{i}].quantity"),
-        )
-        for i, entry in enumerate(
-            items(item.get("refund_line_items"), f"{where}.refund_line_items")
-        )
-    ]
-    return Refund(
-        id=id_str(item.get("id"), f"{where}.id"),
-        created_at=parse_time(item.get("created_at"), f"{where}.created_at"),
-        lines=tuple(lines),
-    )
+def map_refund(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A Shopify refund object's fields: which units of which line items it took back."""
+    return {
+        "id": id_str(item.get("id"), "id"),
+        "created_at": parse_time(item.get("created_at"), "created_at"),
+        "lines": map_items(item.get("refund_line_items"), "refund_line_items", refund_line),
+    }
 
 
-def full_refund(lines: list[Line], when: datetime) -> Refund:
-    """``financial_status: refunded``: every unit of every line is taken back."""
-    units = tuple(RefundLine(line_id=line.id, quantity=line.quantity) for line in lines)
-    return Refund(id=FULL_REFUND_ID, created_at=when, lines=units)
+def refund_line(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "line_id": id_str(entry.get("line_item_id"), "line_item_id"),
+        "quantity": whole_units(entry.get("quantity"), "quantity"),
+    }
 
 
-def map_customer(body: Mapping[str, Any]) -> Customer | None:
+def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The buyer's fields (validated with the order's), ``None`` when none is given."""
     raw = body.get("customer")
     person = raw if isinstance(raw, Mapping) else {}
     names = [opt_text(person.get("first_name")), opt_text(person.get("last_name"))]
-    customer = Customer(
-        id=opt_id(person.get("id")),
-        email=opt_text(person.get("email")) or opt_text(body.get("email")),
-        phone=opt_text(person.get("phone")) or opt_text(body.get("phone")),
-        name=" ".join(name for name in names if name) or None,
-    )
-    return customer if any(customer.model_dump().values()) else None
+    customer = {
+        "id": opt_id(person.get("id")),
+        "email": opt_text(person.get("email")) or opt_text(body.get("email")),
+        "phone": opt_text(person.get("phone")) or opt_text(body.get("phone")),
+        "name": " ".join(filter(None, names)) or None,
+    }
+    return customer if any(customer.values()) else None
 
 
 def refund_update(payload: Any) -> OrderUpdate:
     """A ``refunds/create`` body: one refund object, for the order ``order_id`` names."""
     body = obj(payload, "the body")
-    refund = map_refund(body, "the refund")
+    refund = Refund.model_validate(map_refund(body))
     order_id = id_str(body.get("order_id"), "order_id")
     return OrderUpdate(order_id, "order.refunded", refund.created_at, refunds=(refund,))
 

@@ -25,7 +25,8 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from adapters.payload import (
@@ -33,11 +34,13 @@ from adapters.payload import (
     exact_amount,
     id_str,
     items,
+    map_items,
     minor_step,
     number_amount,
     obj,
     opt_id,
     opt_text,
+    rounded,
     whole_units,
 )
 from adapters.updates import (
@@ -46,6 +49,7 @@ from adapters.updates import (
     OrderUpdate,
     Snapshot,
     build_order,
+    full_refund,
     parse_time,
     version_of,
 )
@@ -97,9 +101,7 @@ def is_refund_object(payload: Any) -> bool:
 
 
 def order_update(kind: EventKind, payload: Any, digest: str) -> OrderUpdate:
-    body = obj(payload, "the body")
-    order = map_order(body)
-    modified = modified_at(body)
+    order, modified = order_and_time(obj(payload, "the body"))
     return OrderUpdate(
         order.id, kind, modified, Snapshot(order, version_of(order, modified, digest))
     )
@@ -114,23 +116,21 @@ def modified_at(body: Mapping[str, Any]) -> datetime:
 
 def map_order(body: Mapping[str, Any]) -> Order:
     """The canonical order of a WooCommerce order object."""
+    return order_and_time(body)[0]
+
+
+def order_and_time(body: Mapping[str, Any]) -> tuple[Order, datetime]:
+    """The canonical order of a WooCommerce order object, and when it was last modified."""
     currency = body.get("currency")
-    code = currency if isinstance(currency, str) else ""
     status = body.get("status")
     if not isinstance(status, str):
         raise PayloadError("status is missing: the body is not an order")
-    lines = [
-        map_line(item, code, f"line_items[{i}]")
-        for i, item in enumerate(items(body.get("line_items"), "line_items"))
-    ]
+    step = minor_step(currency if isinstance(currency, str) else "")
+    lines = map_items(body.get("line_items"), "line_items", partial(map_line, step))
     modified = modified_at(body)
-    refunds: list[dict[str, Any]] = [
-        {"id": id_str(item.get("id"), f"refunds[{i}].id"), "created_at": modified}
-        for i, item in enumerate(items(body.get("refunds"), "refunds"))
-    ]
+    refunds = map_items(body.get("refunds"), "refunds", partial(amount_refund, modified))
     if status == "refunded":
-        units = [{"line_id": line["id"], "quantity": line["quantity"]} for line in lines]
-        refunds.append({"id": FULL_REFUND_ID, "created_at": modified, "lines": units})
+        refunds.append(full_refund(FULL_REFUND_ID, lines, modified))
     placed = body.get("date_created_gmt") or body.get("date_created")
     fields = {
         "id": id_str(body.get("id"), "id"),
@@ -145,30 +145,35 @@ def map_order(body: Mapping[str, Any]) -> Order:
         "lines": lines,
         "refunds": refunds,
     }
-    return build_order(fields, "the order")
+    return build_order(fields, "the order"), modified
 
 
-def map_line(item: Mapping[str, Any], currency: str, where: str) -> dict[str, Any]:
+def amount_refund(when: datetime, item: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry of the order's ``refunds`` array: an id and an amount, no units."""
+    return {"id": id_str(item.get("id"), "id"), "created_at": when}
+
+
+def map_line(step: Decimal, item: Mapping[str, Any]) -> dict[str, Any]:
     """A line's fields (validated with the order's, in one pass: :func:`build_order`)."""
     name = opt_text(item.get("name"))
     return {
-        "id": id_str(item.get("id"), f"{where}.id"),
+        "id": id_str(item.get("id"), "id"),
         "sku": opt_text(item.get("sku")),
         "product_id": opt_id(item.get("product_id")),
         "title": html.unescape(name) if name and "&" in name else (name or ""),
-        "quantity": whole_units(item.get("quantity"), f"{where}.quantity"),
-        "unit_price": unit_price(item, currency, where),
+        "quantity": whole_units(item.get("quantity"), "quantity"),
+        "unit_price": unit_price(item, step),
     }
 
 
-def unit_price(item: Mapping[str, Any], currency: str, where: str) -> Decimal:
-    """``price`` rounded half up to minor units; else ``total`` ÷ quantity, rounded the same."""
-    if item.get("price") is not None:
-        return number_amount(item.get("price"), currency, f"{where}.price")
-    total = exact_amount(item.get("total"), f"{where}.total")
-    count = exact_amount(item.get("quantity"), f"{where}.quantity")
-    each = total / count if count > 0 else Decimal(0)
-    return each.quantize(minor_step(currency), rounding=ROUND_HALF_UP)
+def unit_price(item: Mapping[str, Any], step: Decimal) -> Decimal:
+    """``price`` rounded half up to ``step`` (the minor unit); else ``total`` ÷ quantity."""
+    price = item.get("price")
+    if price is not None:
+        return number_amount(price, step, "price")
+    total = exact_amount(item.get("total"), "total")
+    count = exact_amount(item.get("quantity"), "quantity")
+    return rounded(total / count if count > 0 else Decimal(0), step, "total")
 
 
 def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -180,7 +185,7 @@ def map_customer(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "id": opt_id(body.get("customer_id")),
         "email": opt_text(billing.get("email")),
         "phone": opt_text(billing.get("phone")),
-        "name": " ".join(name for name in names if name) or None,
+        "name": " ".join(filter(None, names)) or None,
     }
     return customer if any(customer.values()) else None
 

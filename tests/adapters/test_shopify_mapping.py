@@ -209,3 +209,24 @@ def test_privacy_and_other_topics() -> None:
 def test_not_an_order_is_refused_naming_the_field(body: object, named: str) -> None:
     with pytest.raises(PayloadError, match=named.replace("[", r"\[").replace("]", r"\]")):
         map_delivery("orders/paid", body, "d")
+
+
+BARE_ORDER = {
+    "id": 1,
+    "currency": "USD",
+    "total_price": "1.00",
+    "created_at": "2025-01-01T00:00:00Z",
+}
+
+
+@pytest.mark.parametrize("status", [{}, ["paid"], None, 1])
+def test_a_financial_status_that_is_no_string_is_not_paid(status: Any) -> None:
+    assert not map_order({**BARE_ORDER, "financial_status": status}).paid
+
+
+def test_a_refund_line_error_names_the_refund_and_the_line() -> None:
+    refunded = {"id": 5, "created_at": "2025-01-02T00:00:00Z", "refund_line_items": []}
+    odd_line = {"line_item_id": 2, "quantity": "x"}
+    body = {**BARE_ORDER, "refunds": [refunded, {**refunded, "refund_line_items": [odd_line]}]}
+    with pytest.raises(PayloadError, match=r"refunds\[1\]\.refund_line_items\[0\]\.quantity"):
+        map_order(body)

@@ -86,6 +86,34 @@ def test_an_order_body_under_order_deleted_voids_nothing(serve: Any, kit: Any) -
     assert post(served, paid.path, paid.body, mismatch).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("platform", "field", "value"),
+    [
+        ("woocommerce", "price", 10**40),  # a JSON number too large to round to cents
+        ("shopify", "financial_status", {"paid": True}),  # not a string
+    ],
+)
+def test_odd_order_fields_are_answered_without_a_500(
+    serve: Any, kit: Any, platform: str, field: str, value: Any
+) -> None:
+    served, config = serve(platform)
+    if platform == "woocommerce":
+        shop: Any = WooCommerceEmulator("hush-&amp;-quiet")
+    else:
+        shop = ShopifyEmulator(kit.SECRET, SHOP)
+    topic = "order.updated" if platform == "woocommerce" else "orders/paid"
+    body = json.loads(shop.order_request(topic, kit.sample_order().evolve(paid=True)).body)
+    if field == "price":
+        body["line_items"][0]["price"] = value
+    else:
+        body[field] = value
+    answer = shop.request(topic, json.dumps(body).encode()).send(served.url)
+    assert answer.status_code in (200, 400), answer.text
+    if field == "price":
+        assert answer.status_code == 400 and "line_items[0].price" in answer.json()["detail"]
+        assert rows(config, OrderRecord) == []
+
+
 def test_an_over_long_name_is_refused_at_intake(serve: Any, kit: Any) -> None:
     served, config = serve("shopify")
     spec = kit.sample_order().evolve(paid=True)

@@ -298,3 +298,15 @@ def test_missing_price_is_derived_from_the_total_string(kit: Any) -> None:
 def test_not_an_order_is_refused_naming_the_field(body: Any, named: str) -> None:
     with pytest.raises(PayloadError, match=named):
         map_delivery("order.updated", body, "d", None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("price", [Decimal("1E+30"), 10**40])
+def test_a_price_too_large_to_round_is_refused_naming_the_line(kit: Any, price: Any) -> None:
+    body = dict(
+        kit.fixture_object(
+            "woocommerce/wc_v3_docs__order_727_processing_guest_create_response.json"
+        )
+    )
+    body["line_items"] = [body["line_items"][0], {**body["line_items"][1], "price": price}]
+    with pytest.raises(PayloadError, match=r"line_items\[1\]\.price"):
+        map_order(body)
