@@ -29,7 +29,7 @@ from center.parties.auth import Kind, Principal
 from center.parties.services import get_gsp
 from center.settings import HubSettings
 from center.vouchers import services
-from center.vouchers.ingest import ingest
+from center.vouchers.ingest import ingest, prepare
 
 Line = Callable[[str, str, dict[str, str], bytes], str]
 Order = Callable[[str, str, int], bytes]
@@ -69,9 +69,8 @@ def walked(
                 json.loads(order(shop, f"{stage}-{batch}", BATCH))["event"]
             )
             with hub.database.transaction() as session:
-                issued = ingest(
-                    session, get_gsp(session, gsp["gsp_id"]), event, known, hub.issuer, now
-                )
+                gsp_row = get_gsp(session, gsp["gsp_id"])
+                issued = ingest(session, prepare(gsp_row, event, known, hub.issuer, now))
                 for n, voucher in enumerate(issued.vouchers):
                     provider = providers[(batch + n) % len(providers)]
                     yield (

@@ -36,7 +36,7 @@ from center.parties.auth import Kind, Principal
 from center.parties.models import Gsp
 from center.settings import HubSettings
 from center.vouchers import services as vouchers
-from center.vouchers.ingest import ingest
+from center.vouchers.ingest import ingest, prepare
 
 SAMPLES = Path(__file__).resolve().parent.parent / "ascc_plugin" / "samples"
 CATEGORIES = ("repair", "installation", "support", "maintenance")
@@ -89,7 +89,7 @@ def earn_record(
     store = demo_store(session, now)
     program = Program(id=f"{kind}-demo", kind=kind, term_months=12, incentive={5: Decimal("5.00")})
     event = demo_order(store, f"seed-{n}", len(scores))
-    issued = ingest(session, store, event, [program], hub.issuer, now).vouchers
+    issued = ingest(session, prepare(store, event, [program], hub.issuer, now)).vouchers
     minter = Minter(hub.issuer.ring.id_key, hub.issuer.signer, hub.settings.reward_rules())
     provider = Principal(Kind.PROVIDER, provider_id)
     for voucher, score in zip(issued, scores, strict=True):
@@ -129,7 +129,7 @@ def seed(session: Session, seed_value: int, providers: int, now: datetime) -> di
     )
     event = OrderEvent.model_validate_json((SAMPLES / "order-paid.json").read_bytes())
     gsp = parties.get_gsp(session, store["gsp_id"])
-    result = ingest(session, gsp, event, config.programs, current_hub().issuer, now)
+    result = ingest(session, prepare(gsp, event, config.programs, current_hub().issuer, now))
     return {
         "store": store,
         "providers": seed_providers(session, seed_value, providers, now),

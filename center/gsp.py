@@ -51,7 +51,7 @@ from center.parties.models import Gsp
 from center.parties.services import add_gsp, gsp_by_shop
 from center.privacy import services as privacy
 from center.settings import GspSection, HubSettings
-from center.vouchers.ingest import ingest
+from center.vouchers.ingest import ingest, prepare
 from center.worker.command import dispatcher
 from center.worker.jobs import default_jobs
 from center.worker.runner import Worker
@@ -125,7 +125,7 @@ class GspHandler(BaseHandler):
 
         def work(session: Any) -> Any:
             gsp = session.get(Gsp, self.gsp_id)
-            return ingest(session, gsp, event, programs, hub.issuer, hub.clock())
+            return ingest(session, prepare(gsp, event, programs, hub.issuer, hub.clock()))
 
         result = hub.database.run(work)
         hub.notify_issued(result)

@@ -25,7 +25,7 @@ from center.api.spec import Operation, Param
 from center.infra.web import NulFree, body_as, parse_body
 from center.parties.auth import Kind, Principal
 from center.vouchers import services
-from center.vouchers.ingest import prepare, write
+from center.vouchers.ingest import ingest, prepare
 from center.vouchers.models import Voucher
 
 bp = Blueprint("vouchers", __name__)
@@ -86,7 +86,7 @@ def post_event() -> dict[str, Any]:
         delivery.webhook_id,
         delivery.digest,
     )
-    result = hub.database.run(lambda session: write(session, prepared))
+    result = hub.database.run(lambda session: ingest(session, prepared))
     hub.notify_issued(result)
     return {"vouchers": result.vouchers}
 

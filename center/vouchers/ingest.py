@@ -88,20 +88,6 @@ class IngestResult:
     replayed: bool = False
 
 
-def ingest(
-    session: Session,
-    gsp: Gsp,
-    event: OrderEvent,
-    programs: Sequence[Program],
-    issuer: Issuer,
-    now: datetime,
-    webhook_id: str | None = None,
-    digest: str = "",
-) -> IngestResult:
-    """Reconcile ``event.order``'s vouchers; see the module docstring."""
-    return write(session, prepare(gsp, event, programs, issuer, now, webhook_id, digest))
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An event's ingest worked out before its transaction (:func:`prepare`)."""
@@ -143,8 +129,9 @@ def prepare(
     return Prepared(gsp, event, programs, issuer, now, webhook_id, digest, entitled, first)
 
 
-def write(session: Session, prepared: Prepared) -> IngestResult:
-    """The prepared event's rows in ``session``'s transaction; its answer."""
+def ingest(session: Session, prepared: Prepared) -> IngestResult:
+    """Reconcile the prepared event's order in ``session``'s transaction (see the module
+    docstring); its answer."""
     p, gsp, order = prepared, prepared.gsp, prepared.event.order
     if p.first is not None and p.webhook_id is not None:
         outcome = write_first(session, gsp.id, order.id, p.webhook_id, p.first)

@@ -25,7 +25,7 @@ from center.parties import services as parties
 from center.parties.auth import Kind, Principal
 from center.parties.models import Gsp
 from center.vouchers import services
-from center.vouchers.ingest import Issuer, ingest
+from center.vouchers.ingest import Issuer, ingest, prepare
 from center.vouchers.states import IllegalTransition
 from tests.common.hub import PROGRAMS, Party, order_event
 
@@ -78,10 +78,10 @@ def test_ingest_issues_records_and_answers_a_replay_the_same(
     seen: list[Change] = []
     feed(database).subscribe(lambda _session, changes: seen.extend(changes))
     first = database.run(
-        lambda s: ingest(s, gsp, event, PROGRAM_MODELS, issuer, NOW, "msg_svc", "d1")
+        lambda s: ingest(s, prepare(gsp, event, PROGRAM_MODELS, issuer, NOW, "msg_svc", "d1"))
     )
     again = database.run(
-        lambda s: ingest(s, gsp, event, PROGRAM_MODELS, issuer, NOW, "msg_svc", "d1")
+        lambda s: ingest(s, prepare(gsp, event, PROGRAM_MODELS, issuer, NOW, "msg_svc", "d1"))
     )
     assert len(first.issued) == 4 and not first.replayed
     assert again.replayed and [v["id"] for v in again.vouchers] == [v["id"] for v in first.vouchers]
@@ -97,7 +97,9 @@ def test_ingest_issues_records_and_answers_a_replay_the_same(
 
 def test_the_lifecycle_through_the_services(database: Database, issuer: Issuer) -> None:
     gsp, party = new_gsp(database)
-    result = database.run(lambda s: ingest(s, gsp, event_for(party), PROGRAM_MODELS, issuer, NOW))
+    result = database.run(
+        lambda s: ingest(s, prepare(gsp, event_for(party), PROGRAM_MODELS, issuer, NOW))
+    )
     voucher = result.issued[0]
     holder = Principal(Kind.HOLDER, secret=voucher.holder_secret)
     with database.transaction() as session:

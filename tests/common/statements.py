@@ -1,5 +1,6 @@
-"""What a block of code sends to a database: the SQL statements on one engine, and the ORM
-executions made meanwhile (for tests that keep a hot path's round trips counted)."""
+"""What a block of code sends to a database: the SQL statements and the transactions begun on one
+engine, and the ORM executions made meanwhile (for tests that keep a hot path's round trips
+counted)."""
 
 from __future__ import annotations
 
@@ -14,22 +15,29 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 @contextmanager
 def watched(engine: Engine) -> Iterator[dict[str, list[Any]]]:
-    """The SQL statements sent (``sql``) and the ORM executions made (``orm``) in the block."""
-    seen: dict[str, list[Any]] = {"sql": [], "orm": []}
+    """The SQL statements sent (``sql``), the transactions begun (``begins``) and the ORM
+    executions made (``orm``) in the block."""
+    seen: dict[str, list[Any]] = {"sql": [], "begins": [], "orm": []}
     lock = threading.Lock()
 
     def on_sql(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         with lock:
             seen["sql"].append(statement)
 
+    def on_begin(_conn: Any) -> None:
+        with lock:
+            seen["begins"].append(True)
+
     def on_orm(state: ORMExecuteState) -> None:
         with lock:
             seen["orm"].append(str(state.statement))
 
-    event.listen(engine, "before_cursor_execute", on_sql)
-    event.listen(Session, "do_orm_execute", on_orm)
+    listeners = ((engine, "before_cursor_execute", on_sql), (engine, "begin", on_begin),
+                 (Session, "do_orm_execute", on_orm))  # fmt: skip
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", on_sql)
-        event.remove(Session, "do_orm_execute", on_orm)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)

@@ -6,44 +6,20 @@ and PostgreSQL alike; a provider still sees only its own rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
 
 from tests.common.hub import LiveHub
 from tests.common.rewards import completed
+from tests.common.statements import watched
 from tests.pages.staff import Browser, assigned
 
 
-@contextmanager
-def counted(live: LiveHub) -> Iterator[dict[str, int]]:
-    """``selects`` and ``transactions`` begun on the hub's engine while inside."""
-    seen = {"selects": 0, "transactions": 0}
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            seen["selects"] += 1
-
-    def begun(_conn: Any) -> None:
-        seen["transactions"] += 1
-
-    engine = live.database.engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "begin", begun)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "begin", begun)
-
-
 def reads(browser: Browser, path: str) -> tuple[dict[str, int], str]:
-    with counted(browser.live) as seen:
+    with watched(browser.live.database.engine) as seen:
         answer = browser.get(path)
     assert answer.status_code == 200, path
-    return dict(seen), answer.get_data(as_text=True)
+    selects = sum(sql.lstrip().upper().startswith(("SELECT", "WITH")) for sql in seen["sql"])
+    return {"selects": selects, "transactions": len(seen["begins"])}, answer.get_data(as_text=True)
 
 
 def claim_on(live: LiveHub, voucher: dict[str, Any], key: str, amount: str) -> str:
