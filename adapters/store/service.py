@@ -188,8 +188,20 @@ class StoreService:
             if StateRecords(session, self.gsp).seen(keys):
                 return Outcome("duplicate", event_id)
         answers = self._call(lambda: self._privacy_hooks(request, event_id))
+        try:
+            self._record_privacy(topic, keys, request, answers)
+        except _Duplicate:  # a copy of it, delivered meanwhile, was recorded first
+            return Outcome("duplicate", event_id)
+        return Outcome("recorded", event_id)
+
+    def _record_privacy(
+        self, topic: str, keys: Sequence[str], request: PrivacyRequest, answers: list[Any]
+    ) -> None:
+        """Claim the privacy request's keys and keep a data request's answers, in one
+        transaction; :class:`_Duplicate` (rolled back) when a copy claimed them first."""
         with self.sessions.begin() as session:
-            StateRecords(session, self.gsp).claim(keys, topic, self.clock())  # idempotent
+            if not StateRecords(session, self.gsp).claim(keys, topic, self.clock()):
+                raise _Duplicate
             if request.kind == "data_request":
                 session.add(
                     DataRequestRecord(
@@ -201,7 +213,6 @@ class StoreService:
                         answers=json.dumps(answers, ensure_ascii=False),
                     )
                 )
-        return Outcome("recorded", event_id)
 
     def _privacy_hooks(self, request: PrivacyRequest, delivery_id: str) -> list[dict[str, Any]]:
         hook = self.pm.hook

@@ -2,7 +2,8 @@
 
 Thin views: authenticate (the caller must be the voucher's acting party before its body is
 parsed), parse the body with its model, call :mod:`center.vouchers.services`
-or :mod:`center.vouchers.ingest` inside a transaction, answer JSON. :data:`OPERATIONS` describes
+or :mod:`center.vouchers.ingest` inside a transaction (an event's vouchers are prepared — minted
+and sealed — before it), answer JSON. :data:`OPERATIONS` describes
 them for the API document. Mountable in any app that installed a :class:`center.api.hub.Hub`.
 """
 

@@ -16,7 +16,8 @@ limit. Two application-wide limits:
   without a key are not counted here).
 
 A failure is a 401 (no key, an unknown key, a bad signature) or a 404 answered to a holder
-secret (a secret that does not open that voucher). Once over a limit, every request of that
+secret (a secret that does not open that voucher) on one of the hub's routes. A limit of several
+parts (``10/minute;50/day``) applies each part. Once over a limit, every request of that
 client (or key) gets 429 until the window lets a failure go. Counters live in Redis when
 ``[hub] redis_url`` is set (shared by every worker, under ``[hub] rate_limit_namespace``), else
 in the worker's memory. ``[hub] rate_limits = false`` turns them off (the test hubs do, unless a
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -84,15 +85,20 @@ class FailureLimits:
             storage_from_string(settings.redis_url or "memory://", **options)
         )
         self.namespace = settings.rate_limit_namespace
-        self.limits = (
-            FailureLimit(
-                "auth-failures-address", parse(settings.auth_failures_per_address), client_address
-            ),
-            FailureLimit("auth-failures-key", parse(settings.auth_failures_per_key), key_prefix),
+        self.limits = tuple(
+            FailureLimit(scope, item, key_of)
+            for scope, text, key_of in (
+                ("auth-failures-address", settings.auth_failures_per_address, client_address),
+                ("auth-failures-key", settings.auth_failures_per_key, key_prefix),
+            )
+            for item in parse_many(text)  # "10/minute;50/day": each part is a limit
         )
 
     def refuse_over_limit(self) -> Response | None:
-        """Before a request: 429 when its client or key has failed too often, else ``None``."""
+        """Before a request: 429 when its client or key has failed too often, else ``None``
+        (requests for no route are neither refused nor counted, as with Flask-Limiter)."""
+        if request.endpoint is None:
+            return None
         for limit in self.limits:
             key = limit.key_of()
             if key and not self._ask(self.window.test, limit, key):
@@ -101,7 +107,7 @@ class FailureLimits:
 
     def count_failure(self, response: Response) -> Response:
         """After a request: a failed authentication counts against its client and key."""
-        if failed_authentication(response):
+        if request.endpoint is not None and failed_authentication(response):
             for limit in self.limits:
                 key = limit.key_of()
                 if key:

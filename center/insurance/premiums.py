@@ -97,7 +97,7 @@ POLICIES = InList(lambda ids: select(Policy).where(Policy.id.in_(ids)))
 def accrue(session: Session, voucher_ids: Sequence[str], now: datetime) -> None:
     rows = [  # through the session: it flushes first (the programs may be pending there)
         row
-        for statement, values in ISSUED.batches(voucher_ids)
+        for statement, values in ISSUED.batches(list(dict.fromkeys(voucher_ids)))
         for row in session.execute(statement, values)
     ]
     named = {

@@ -1,9 +1,12 @@
 """Ingest one store event: reconcile the order's vouchers with what its state entitles.
 
-:func:`ingest` is the service the ``POST /api/v1/events`` view calls, and the one the store runs
-in-process in ``gsp`` mode. In one transaction it records the delivery id with its answer,
-stores the store's programs and customer, issues the missing vouchers (holder secret and token
-made here), voids those no longer entitled and writes an audit event per change. A replayed
+``ingest(session, prepare(...))`` is the service the ``POST /api/v1/events`` view calls, and the
+one the store runs in-process in ``gsp`` mode. :func:`prepare` needs no database: it checks the
+event's bounds, works out the vouchers it entitles to and, for a signed delivery, mints them
+(holder secrets, tokens, the sealed answer) — the view runs it before its transaction. Then, in
+one transaction, :func:`ingest` records the delivery id with its answer, stores the store's
+programs and customer, issues the missing vouchers (a known order's new ones minted there),
+voids those no longer entitled and writes an audit event per change. A replayed
 delivery id gets the stored answer back with the first answer's holder secrets (vouchers keep
 only digests; the secrets are kept sealed beside the delivery record for a retention period,
 :mod:`center.deliveries.sealing`), so a lost reply loses no secret.

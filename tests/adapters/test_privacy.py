@@ -144,3 +144,42 @@ def test_every_privacy_hook_reaches_third_party_plugins(serve: Any, kit: Any) ->
         ("shop", kit.SHOP),
     ]
     assert answers(config) == []  # shop/redact erased the stored answers too
+
+
+class Redeliverer:
+    """Answers a data request, the first time only after its copy was delivered and recorded
+    (the storefront sent it again while the plugins were still collecting)."""
+
+    def __init__(self, copy: Any, url: str = "") -> None:
+        self.copy, self.url, self.statuses = copy, url, []
+
+    @hookimpl
+    def ascc_customer_data_request(
+        self, gsp: GspRef, customer: Customer, order_ids: Any
+    ) -> dict[str, Any]:
+        if not self.statuses:
+            self.statuses.append("sending")
+            self.statuses.append(self.copy.send(self.url).json()["status"])
+        return {"source": "redeliverer"}
+
+
+def test_a_copy_delivered_while_the_first_is_answered_is_recorded_once(
+    serve: Any, kit: Any
+) -> None:
+    shop = ShopifyEmulator(kit.SECRET)
+    body = {
+        "shop_id": 1,
+        "shop_domain": kit.SHOP,
+        "orders_requested": [],
+        "customer": {"id": 207119551, "email": "bob@example.com"},
+        "data_request": {"id": 4242},
+    }
+    request = shop.request("customers/data_request", body)
+    pm = get_plugin_manager()
+    plugin = Redeliverer(request)
+    pm.register(plugin)
+    served, config = serve("shopify", pm=pm)
+    plugin.url = served.url
+    first = request.send(served.url).json()["status"]
+    assert (plugin.statuses[1], first) == ("recorded", "duplicate")
+    assert [record.request_id for record in answers(config)] == ["4242"]

@@ -27,3 +27,13 @@ def test_each_worker_freezes_its_heap_then_runs_the_servers_own_hook(own_hook: b
     finally:
         gc.unfreeze()
     assert called == (["worker"] if own_hook else [])
+
+
+def test_an_app_preloaded_in_the_master_is_frozen_there_before_the_fork() -> None:
+    app = GunicornApp(lambda: hello, {"bind": "127.0.0.1:0", "preload_app": True})
+    gc.unfreeze()
+    try:
+        assert app.load() is hello
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

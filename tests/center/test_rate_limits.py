@@ -100,3 +100,19 @@ def test_redis_shares_the_counts_between_workers(make_app: Callable[..., Flask])
     connection = redis.Redis.from_url(REDIS_URL)
     assert connection.keys(f"{namespace}*")  # every key in the test's own namespace
     connection.delete(*connection.keys(f"{namespace}*"))
+
+
+def test_every_part_of_a_limit_applies(make_app: Callable[..., Flask]) -> None:
+    app = make_app(auth_failures_per_address="100/minute;3/hour")
+    client = client_of(app)
+    assert [get(client, f"gsp_wrong-{n}").status_code for n in range(4)] == [401, 401, 401, 429]
+
+
+def test_requests_for_no_route_are_neither_counted_nor_refused(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(auth_failures_per_address="2/minute", auth_failures_per_key="2/minute")
+    client = client_of(app)
+    key = "hld_" + secrets.token_urlsafe(32)
+    assert [get(client, key, "/api/v1/nothing-here").status_code for _ in range(4)] == [404] * 4
+    assert get(client, key, "/api/v1/vouchers/ME13-S9JW-J6MS-PK8P-S").status_code == 404
