@@ -27,7 +27,10 @@ from tests.pages.staff import browser_hub, staff_hub  # noqa: F401 (the staff pa
 def playwright() -> Iterator[Playwright]:
     """Playwright's driver for one module (its event loop never outlives the page tests)."""
     if chromium_path() is None:
-        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does)")
+        missing = "chromium is not installed (apt-get install chromium; .ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is required in CI: {missing}")
+        pytest.skip(missing)
     with sync_playwright() as driver:
         yield driver
 
