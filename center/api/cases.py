@@ -9,13 +9,15 @@ log the socket replays, for clients that cannot hold a socket and for a page's f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from center.api.hub import current_hub
+from center.api.hub import Hub, current_hub
 from center.api.schemas import Answer
 from center.api.spec import LIMIT, Operation, Param
 from center.channel import services, tickets
@@ -23,6 +25,7 @@ from center.channel.access import case_party
 from center.channel.frames import frame_json
 from center.infra.problems import InvalidInput
 from center.infra.web import body_as, limit_arg
+from center.parties.auth import Principal
 
 bp = Blueprint("cases", __name__)
 CASE = "/api/v1/cases/{voucher_id}"
@@ -85,9 +88,17 @@ def seq_arg(name: str) -> int:
 def ticket(voucher_id: str) -> dict[str, Any]:
     hub = current_hub()
     body_as(TicketBody, "ticket request", allow_empty=True)
+    return case_ticket(hub, voucher_id, hub.principal)
+
+
+def case_ticket(
+    hub: Hub, voucher_id: str, principal_of: Callable[[Session], Principal]
+) -> dict[str, Any]:
+    """A single-use socket ticket for the caller's part in the case (opened if need be): the
+    tickets endpoint's answer, and the provider console's (its caller signed in)."""
     lifetime = hub.settings.channel_ticket_seconds
     with hub.database.transaction() as session:
-        voucher, party = case_party(session, voucher_id, hub.principal(session))
+        voucher, party = case_party(session, voucher_id, principal_of(session))
         now = hub.clock()
         services.open_case(session, voucher.id, now)
         made = tickets.issue(session, voucher.id, party, now, lifetime)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
@@ -22,13 +22,11 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from center.api.cases import case_ticket
 from center.api.hub import current_hub
 from center.api.insurance import ClaimBody
 from center.api.rewards import IncentiveRedeemBody, announce
 from center.api.vouchers import CompleteBody, RedeemBody
-from center.channel import services as channel
-from center.channel import tickets
-from center.channel.access import case_party
 from center.incentives import services as incentives
 from center.incentives.views import as_model
 from center.infra.problems import InvalidInput, NotFound, Problem
@@ -177,15 +175,7 @@ def redeem_incentive(incentive_id: str) -> Response | tuple[str, int]:
 @signed_in
 def ticket(voucher_id: str) -> dict[str, Any]:
     """A single-use WebSocket ticket for the case's conversation (``console.js`` connects)."""
-    hub = current_hub()
-    lifetime = hub.settings.channel_ticket_seconds
-    with hub.database.transaction() as session:
-        voucher, party = case_party(session, voucher_id, me())
-        now = hub.clock()
-        channel.open_case(session, voucher.id, now)
-        made = tickets.issue(session, voucher.id, party, now, lifetime)
-    expires = now + timedelta(seconds=lifetime)
-    return tickets.ticket_json(made, voucher.id, expires, hub.settings.public_url)
+    return case_ticket(current_hub(), voucher_id, lambda _session: me())
 
 
 @bp.get("/profile")
